@@ -1,0 +1,69 @@
+import RDACore
+
+/// Encoder/decoder families, by name (`--arch`).
+public enum Architecture: String, Codable, CaseIterable, Sendable {
+    /// Affine encoder y -> (mu, logvar) and affine decoder z -> y_hat (no output nonlinearity):
+    /// the right model for Gaussian sources, and the one that reaches the Gaussian R(D).
+    case linear
+    /// D - h1 - h2 -> 2K and K - h2 - h1 - D with ReLU (default widths 512, 256).
+    case mlp
+    /// conv(C->c1, k4 s2 p1), ReLU, conv(c1->c2, k4 s2 p1), ReLU, flatten, linear -> 2K; the decoder
+    /// mirrors it with transposed convolutions (default channels 32, 64). Needs images whose
+    /// height and width are multiples of 4.
+    case conv
+
+    /// Default widths: hidden sizes (mlp) or channels (conv).
+    public var defaultWidths: [Int] {
+        switch self {
+        case .linear: return []
+        case .mlp: return [512, 256]
+        case .conv: return [32, 64]
+        }
+    }
+}
+
+/// Builds the encoder and decoder networks. Layer indices follow PyTorch's `nn.Sequential` of
+/// the reference models, so parameter names (`encoder.1.weight`) match theirs.
+enum NetworkBuilder {
+    /// - Parameters:
+    ///   - exampleShape: [D] for vectors, [C, H, W] for images.
+    ///   - sigmoidOutput: end the decoder in a sigmoid (pixels in [0, 1]).
+    /// - Returns: encoder [N, D] -> [N, 2K] (mu then logvar), decoder [N, K] -> [N, D].
+    static func build(_ arch: Architecture, exampleShape: [Int], latentDim k: Int, widths: [Int],
+                      sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
+        let d = exampleShape.reduce(1, *)
+        switch arch {
+        case .linear:
+            return (Sequential(Linear(d, 2 * k, rng: &rng)), Sequential(Linear(k, d, rng: &rng)))
+        case .mlp:
+            var enc: [Layer] = [], dec: [Layer] = []
+            var width = d
+            for h in widths { enc += [Linear(width, h, rng: &rng), ReLU()]; width = h }
+            enc.append(Linear(width, 2 * k, rng: &rng))
+            width = k
+            for h in widths.reversed() { dec += [Linear(width, h, rng: &rng), ReLU()]; width = h }
+            dec.append(Linear(width, d, rng: &rng))
+            if sigmoidOutput { dec.append(Sigmoid()) }
+            return (Sequential(enc), Sequential(dec))
+        case .conv:
+            precondition(exampleShape.count == 3 && widths.count == 2, "conv needs [C, H, W] examples and two channel widths")
+            let (c, h, w) = (exampleShape[0], exampleShape[1], exampleShape[2])
+            let (c1, c2) = (widths[0], widths[1])
+            let flat = c2 * (h / 4) * (w / 4)
+            let enc: [Layer] = [
+                Reshape([c, h, w]),
+                Conv2d(c, c1, kernelSize: 4, stride: 2, padding: 1, rng: &rng), ReLU(),
+                Conv2d(c1, c2, kernelSize: 4, stride: 2, padding: 1, rng: &rng), ReLU(),
+                Flatten(), Linear(flat, 2 * k, rng: &rng),
+            ]
+            var dec: [Layer] = [
+                Linear(k, flat, rng: &rng), ReLU(), Reshape([c2, h / 4, w / 4]),
+                ConvTranspose2d(c2, c1, kernelSize: 4, stride: 2, padding: 1, rng: &rng), ReLU(),
+                ConvTranspose2d(c1, c, kernelSize: 4, stride: 2, padding: 1, rng: &rng),
+            ]
+            if sigmoidOutput { dec.append(Sigmoid()) }
+            dec.append(Flatten())
+            return (Sequential(enc), Sequential(dec))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import RDACore
+import RDAIO
+
+/// Saving and loading models as safetensors: every parameter under its dotted name, and the
+/// full configuration as JSON in the metadata (`rda.config`), so the file alone rebuilds the model
+/// and Python's `safetensors` package loads the weights.
+public enum Checkpoint {
+    public static let fileName = "model.safetensors"
+    static let configKey = "rda.config"
+    static let formatKey = "rda.format"
+    static let format = "rda-model-1"
+
+    /// Writes `model` atomically (temporary file, then rename): a failed save leaves any
+    /// previous file intact. `extra` adds metadata entries (e.g. the training options).
+    public static func save(_ model: RateDistortionAutoencoder, to url: URL, extra: [String: String] = [:]) throws {
+        var file = SafetensorsFile()
+        for (name, t) in model.namedParameters { file.set(name, shape: t.shape, values: t.values) }
+        let json = try JSONEncoder.sorted.encode(model.config)
+        file.metadata = extra.merging([configKey: String(decoding: json, as: UTF8.self), formatKey: format]) { $1 }
+        try file.write(to: url)
+    }
+
+    /// The model file for `path`: the path itself when it is a file, `path/model.safetensors`
+    /// when it is a folder.
+    public static func resolve(_ path: String) -> URL {
+        var isDir: ObjCBool = false
+        let url = URL(fileURLWithPath: path)
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            return url.appendingPathComponent(fileName)
+        }
+        return url
+    }
+
+    /// Loads a model written by `save`, checking that every tensor the configuration needs is
+    /// present with the right shape.
+    public static func load(_ path: String) throws -> RateDistortionAutoencoder {
+        let url = resolve(path)
+        let file = try SafetensorsFile.read(from: url)
+        guard let text = file.metadata[configKey] else {
+            throw RDAError("\(url.path): a safetensors file but not an rda model (no \(configKey) metadata); pass a folder or file written by rda train")
+        }
+        let config: ModelConfig
+        do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(text.utf8)) } catch {
+            throw RDAError("\(url.path): the model configuration in its metadata is unreadable (\(error)); retrain or re-save the model")
+        }
+        var rng = SeededGenerator(seed: 0)
+        let model = RateDistortionAutoencoder(config: config, rng: &rng)
+        for (name, t) in model.namedParameters {
+            guard let stored = file.tensors[name] else {
+                throw RDAError("\(url.path): lacks tensor '\(name)' that a \(config.arch.rawValue) model needs; the file is incomplete or from another model")
+            }
+            guard stored.shape == t.shape else {
+                throw RDAError("\(url.path): tensor '\(name)' has shape \(stored.shape) but the configuration needs \(t.shape); the file does not match its configuration")
+            }
+            t.assign(stored.values)
+        }
+        return model
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, no escaped slashes: stable text for metadata and reports.
+    public static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,27 @@
+import RDACore
+
+/// The prior p_hat(z) = N(mu_z, diag sigma_z^2) the rate is measured against.
+///
+/// `standard` fixes it to N(0, I); `learned` trains mu_z and ln sigma_z jointly with the model.
+/// Any learned prior can be *standardized* away (see `Standardization`).
+public final class Prior {
+    public enum Kind: String, Codable, CaseIterable, Sendable { case standard, learned }
+
+    public let kind: Kind
+    /// mu_z, shape [K] (zeros for the standard prior).
+    public let mu: Tensor
+    /// ln sigma_z, shape [K] (zeros for the standard prior).
+    public let logSigma: Tensor
+
+    public init(kind: Kind, latentDim: Int) {
+        self.kind = kind
+        mu = Tensor(zeros: [latentDim])
+        logSigma = Tensor(zeros: [latentDim])
+        if kind == .learned { mu.requiringGrad(); logSigma.requiringGrad() }
+    }
+
+    /// Checkpoint names `prior.mu`, `prior.log_sigma` (learned priors only).
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        kind == .learned ? [(name: "mu", tensor: mu), (name: "log_sigma", tensor: logSigma)] : []
+    }
+}

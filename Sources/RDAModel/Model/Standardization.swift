@@ -1,0 +1,60 @@
+import RDACore
+
+/// Converts a model with a learned prior N(mu_z, diag sigma_z^2) into one with prior N(0, I) and
+/// the *same* KL for every input.
+///
+/// KL is invariant under the same affine map of both its arguments, so mapping
+///
+///     mu' = (mu - mu_z) / sigma_z,   sigma' = sigma / sigma_z   (logvar' = logvar - 2 ln sigma_z)
+///
+/// keeps every rate, and folding the inverse map z = mu_z + sigma_z z' into the decoder's first
+/// layer keeps every reconstruction: the encoder's last affine layer gets its mu rows scaled by
+/// 1/sigma_z and shifted by -mu_z/sigma_z, its logvar biases shifted by -2 ln sigma_z; the
+/// decoder's first affine layer W z + b becomes (W diag sigma_z) z' + (b + W mu_z).
+/// A noise draw eps maps to the same z either way: z = mu + sigma eps = mu_z + sigma_z (mu' + sigma' eps).
+public enum Standardization {
+    public enum Failure: Error, CustomStringConvertible {
+        case notAffineEnds
+        public var description: String {
+            "standardize: the encoder must end and the decoder must start with an affine layer"
+        }
+    }
+
+    /// A new model with a standard prior equivalent to `model`. A model with a standard prior
+    /// comes back as an identical copy.
+    public static func standardized(_ model: RateDistortionAutoencoder) throws -> RateDistortionAutoencoder {
+        var cfg = model.config
+        cfg.prior = .standard
+        var rng = SeededGenerator(seed: 0)
+        let out = RateDistortionAutoencoder(config: cfg, rng: &rng)
+        // copy encoder and decoder weights
+        let source = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.tensor) })
+        for (name, t) in out.namedParameters { t.assign(source[name]!) }
+        guard model.config.prior == .learned else { return out }
+        guard let enc = out.encoder.layers.last as? Linear, let dec = out.decoder.layers.first as? Linear,
+              let encBias = enc.bias, let decBias = dec.bias else { throw Failure.notAffineEnds }
+        let k = cfg.latentDim
+        let muZ = model.prior.mu.values, logSigma = model.prior.logSigma.values
+        let fin = enc.weight.shape[1]
+        let w = enc.weight.data, b = encBias.data
+        for i in 0..<k {
+            let s = Float(Foundation.exp(Double(logSigma[i])))
+            for j in 0..<fin { w[i * fin + j] /= s }                  // mu rows
+            b[i] = (b[i] - muZ[i]) / s
+            b[k + i] -= 2 * logSigma[i]                                  // logvar rows
+        }
+        let dout = dec.weight.shape[0]
+        let dw = dec.weight.data, db = decBias.data
+        for r in 0..<dout {
+            var shift: Float = 0
+            for i in 0..<k {
+                shift += dw[r * k + i] * muZ[i]
+                dw[r * k + i] *= Float(Foundation.exp(Double(logSigma[i])))
+            }
+            db[r] += shift
+        }
+        return out
+    }
+}
+
+import Foundation

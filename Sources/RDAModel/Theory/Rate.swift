@@ -1,0 +1,48 @@
+import Foundation
+import RDACore
+
+/// The rate of the noisy channel, in nats per example.
+///
+/// The encoder gives p(z|y) = N(mu, diag sigma^2) with sigma^2 = exp(logvar); the prior is
+/// p_hat(z) = N(mu_z, diag sigma_z^2). The rate E ln p(z|y) / p_hat(z) upper-bounds the mutual
+/// information I(y, z); the gap is KL(p(z) || p_hat(z)) between the aggregate posterior and the
+/// prior.
+public enum Rate {
+    /// Closed form KL(p(z|y) || p_hat(z)) per example, summed over the K latent dimensions:
+    ///
+    ///     sum_k [ ln sigma_z,k - logvar_k / 2 + (sigma_k^2 + (mu_k - mu_z,k)^2) / (2 sigma_z,k^2) - 1/2 ]
+    ///
+    /// (for the standard prior: sum_k 1/2 (sigma_k^2 + mu_k^2 - 1 - logvar_k)).
+    /// Shapes: mu, logvar [N, K] -> [N].
+    public static func closedForm(mu: Tensor, logvar: Tensor, prior: Prior) -> Tensor {
+        switch prior.kind {
+        case .standard:
+            return ((logvar.exp() + mu.square() - logvar) - 1).sum(axes: [1]).scaled(by: 0.5)
+        case .learned:
+            let invVar = (prior.logSigma.scaled(by: -2)).exp()                       // 1 / sigma_z^2, [K]
+            let quad = (logvar.exp() + (mu - prior.mu).square()) * invVar            // [N, K]
+            return (quad.scaled(by: 0.5) + prior.logSigma - logvar.scaled(by: 0.5) - 0.5).sum(axes: [1])
+        }
+    }
+
+    /// Single-sample Monte Carlo estimate ln p(z|y) - ln p_hat(z) at z = mu + sigma * eps, per
+    /// example (the 1/2 ln 2 pi terms cancel):
+    ///
+    ///     sum_k [ ln sigma_z,k - logvar_k / 2 - eps_k^2 / 2 + (z_k - mu_z,k)^2 / (2 sigma_z,k^2) ]
+    ///
+    /// Its expectation over eps is the closed form. Shapes: z, eps, logvar [N, K] -> [N].
+    public static func monteCarlo(z: Tensor, eps: Tensor, logvar: Tensor, prior: Prior) -> Tensor {
+        let logQ = (logvar + eps.square()).scaled(by: -0.5)                          // ln p(z|y) + 1/2 ln 2 pi
+        let standardized: Tensor
+        switch prior.kind {
+        case .standard: standardized = z
+        case .learned: standardized = (z - prior.mu) * prior.logSigma.scaled(by: -1).exp()
+        }
+        var logP = standardized.square().scaled(by: -0.5)                           // ln p_hat(z) + 1/2 ln 2 pi + ln sigma_z
+        if prior.kind == .learned { logP = logP - prior.logSigma }
+        return (logQ - logP).sum(axes: [1])
+    }
+
+    /// Nats to bits: divide by ln 2.
+    public static func bits(fromNats nats: Double) -> Double { nats / M_LN2 }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import RDACore
+
+/// One epoch's figures (a line of `metrics.jsonl`).
+public struct EpochMetrics: Codable, Sendable {
+    public var epoch: Int
+    public var steps: Int
+    public var learningRate: Double
+    /// Means over the epoch's training batches (noisy channel, the training rate estimator).
+    public var trainRate: Double, trainDistortion: Double, trainObjective: Double
+    /// On (a prefix of) the test split with a fixed noise seed; nil when not evaluated.
+    public var testRate: Double?, testDistortion: Double?, testObjective: Double?
+    public var seconds: Double
+    public var examplesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, steps, seconds
+        case learningRate = "learning_rate"
+        case trainRate = "train_rate_nats", trainDistortion = "train_distortion", trainObjective = "train_objective"
+        case testRate = "test_rate_nats", testDistortion = "test_distortion", testObjective = "test_objective"
+        case examplesPerSecond = "examples_per_sec"
+    }
+}
+
+/// Progress reports while training.
+public enum TrainingEvent {
+    case step(epoch: Int, step: Int, stepsPerEpoch: Int, objective: Double)
+    case epochEnd(EpochMetrics)
+}
+
+/// Minimises mean(rate + lambda * distortion) with Adam over shuffled minibatches.
+///
+/// Each epoch visits a fresh permutation of the training set drawn from the seed and drops the
+/// last partial batch. All randomness (initialization aside) comes from one generator seeded
+/// with `options.seed`: permutations and channel noise. Same seed, same run, bit for bit.
+public final class Trainer {
+    public let model: RateDistortionAutoencoder
+    public let options: TrainingOptions
+    public let optimizer: Adam
+    var rng: SeededGenerator
+
+    public init(model: RateDistortionAutoencoder, options: TrainingOptions) {
+        self.model = model
+        self.options = options
+        optimizer = Adam(model.parameters, learningRate: Float(options.learningRate))
+        rng = SeededGenerator(seed: options.seed ^ 0x7F4A_7C15_9E37_79B9)
+    }
+
+    /// Trains for `options.epochs` epochs. `onEpoch` runs after each epoch (save a checkpoint
+    /// there); it may throw to stop. A non-finite rate or distortion stops training with an
+    /// `RDAError` naming the step and the term, before that step's update touches the weights.
+    public func train(on train: Dataset, test: Dataset?, progress: (TrainingEvent) -> Void = { _ in },
+                      onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
+        let n = train.count, b = options.batchSize, k = model.config.latentDim
+        let lambda = model.config.lambda
+        guard n >= b else {
+            throw RDAError("batch size \(b) is larger than the \(n) training examples; lower --batch-size")
+        }
+        let stepsPerEpoch = n / b
+        let totalSteps = stepsPerEpoch * options.epochs
+        var history: [EpochMetrics] = []
+        var globalStep = 0
+        for epoch in 1...options.epochs {
+            let start = Date()
+            let order = rng.permutation(n)
+            var sumRate = 0.0, sumDist = 0.0
+            var lr = options.learningRate
+            for s in 0..<stepsPerEpoch {
+                lr = options.schedule.rate(base: options.learningRate, step: globalStep, total: totalSteps)
+                optimizer.learningRate = Float(lr)
+                let y = train.examples.gatherRows(order[(s * b)..<((s + 1) * b)])
+                let eps = Tensor.randomNormal([b, k], using: &rng)
+                let f = model.forward(y, eps: eps, rate: options.rate)
+                let rate = Double(meanOf(f.rate)), dist = Double(meanOf(f.distortion))
+                guard rate.isFinite, dist.isFinite else {
+                    let term = rate.isFinite ? "distortion" : "rate"
+                    throw RDAError("training stopped at step \(globalStep + 1) (epoch \(epoch)): the \(term) term is \(rate.isFinite ? dist : rate); the last good checkpoint is kept; lower --learning-rate or --lambda")
+                }
+                let loss = f.objective(lambda: lambda)
+                optimizer.zeroGrad()
+                loss.backward()
+                if let c = options.clipNorm { clipGradientNorm(model.parameters, maxNorm: Float(c)) }
+                optimizer.step()
+                sumRate += rate; sumDist += dist
+                globalStep += 1
+                progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsPerEpoch, objective: rate + lambda * dist))
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let steps = Double(stepsPerEpoch)
+            var m = EpochMetrics(epoch: epoch, steps: stepsPerEpoch, learningRate: lr,
+                                 trainRate: sumRate / steps, trainDistortion: sumDist / steps,
+                                 trainObjective: (sumRate + lambda * sumDist) / steps,
+                                 testRate: nil, testDistortion: nil, testObjective: nil,
+                                 seconds: seconds, examplesPerSecond: steps * Double(b) / max(seconds, 1e-9))
+            if let test, options.testExamplesPerEpoch > 0 {
+                let r = Evaluator.quick(model: model, data: test.prefix(options.testExamplesPerEpoch), seed: 1)
+                m.testRate = r.rate; m.testDistortion = r.distortion; m.testObjective = r.rate + lambda * r.distortion
+            }
+            history.append(m)
+            progress(.epochEnd(m))
+            try onEpoch(m)
+        }
+        return history
+    }
+}
+
+/// Mean of a tensor's values, accumulated in Double.
+func meanOf(_ t: Tensor) -> Float {
+    var acc = 0.0
+    for i in 0..<t.count { acc += Double(t.data[i]) }
+    return Float(acc / Double(max(t.count, 1)))
+}

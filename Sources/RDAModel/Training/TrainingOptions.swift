@@ -1,0 +1,34 @@
+import Foundation
+
+/// How to train (`rda train` options other than the model's shape).
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    public var epochs: Int = 10
+    public var batchSize: Int = 128
+    public var learningRate: Double = 1e-3
+    public var schedule: LearningRateSchedule = .cosine
+    public var seed: UInt64 = 0
+    public var rate: RateEstimator = .closedForm
+    /// Rescale gradients whose global norm exceeds this (nil: never).
+    public var clipNorm: Double? = nil
+    /// Examples of the test split scored after every epoch (0: none).
+    public var testExamplesPerEpoch: Int = 10_000
+
+    public init() {}
+}
+
+/// Learning rate over training.
+public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
+    /// lr throughout (as the PyTorch reference).
+    case constant
+    /// lr * (1 + cos(pi t / T)) / 2 over the T steps of training: anneals to 0, which settles the
+    /// noisy-gradient optimum much closer than a constant rate.
+    case cosine
+
+    /// The rate at step `t` of `total` (0-based).
+    public func rate(base: Double, step t: Int, total: Int) -> Double {
+        switch self {
+        case .constant: return base
+        case .cosine: return base * 0.5 * (1 + cos(Double.pi * Double(t) / Double(max(total, 1))))
+        }
+    }
+}
