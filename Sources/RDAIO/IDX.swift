@@ -1,0 +1,199 @@
+import Foundation
+
+/// Reading and writing IDX files (the MNIST / Fashion-MNIST format).
+///
+/// Layout: a big-endian u32 magic number (0x00000803 = 2051 for 3-D unsigned-byte data such as
+/// images, 0x00000801 = 2049 for 1-D unsigned-byte data such as labels), one big-endian u32 per
+/// dimension, then the bytes. Files may be gzip-compressed; that is detected from the content
+/// (bytes 1f 8b), never from the file name.
+public enum IDX {
+    /// Magic number of an IDX3 unsigned-byte file (images).
+    public static let imagesMagic: UInt32 = 0x0000_0803
+    /// Magic number of an IDX1 unsigned-byte file (labels).
+    public static let labelsMagic: UInt32 = 0x0000_0801
+
+    // MARK: Reading
+
+    /// Reads an `*-images-idx3-ubyte` file, gzip-compressed or not.
+    public static func readImages(at url: URL) throws -> IDXImages {
+        try decodeImages(FileContents.read(url), source: url.path)
+    }
+
+    /// Reads an `*-labels-idx1-ubyte` file, gzip-compressed or not.
+    public static func readLabels(at url: URL) throws -> [UInt8] {
+        try decodeLabels(FileContents.read(url), source: url.path)
+    }
+
+    /// Decodes the bytes of an images file (gunzipping them first if they are gzip).
+    /// `source` names the file in error messages.
+    public static func decodeImages(_ data: Data, source: String = "IDX images") throws -> IDXImages {
+        let (raw, gzipped) = try uncompressed(data, source: source)
+        let header = try readHeader(raw, expectedMagic: imagesMagic, dimensions: 3, source: source, gzipped: gzipped)
+        let (count, rows, cols) = (header.dims[0], header.dims[1], header.dims[2])
+        if count == 0 {
+            throw RDAIOError(.badHeader, subject: source, problem: "header says the file holds 0 images",
+                             fix: "re-download the file or check that it is the right one")
+        }
+        if rows == 0 || cols == 0 {
+            throw RDAIOError(.badHeader, subject: source,
+                             problem: "header says images of \(rows)x\(cols) pixels; an image needs at least 1x1",
+                             fix: "re-download the file or check that it is an IDX images file")
+        }
+        let (perImage, o1) = rows.multipliedReportingOverflow(by: cols)
+        let (payload, o2) = count.multipliedReportingOverflow(by: perImage)
+        if o1 || o2 {
+            throw RDAIOError(.badHeader, subject: source,
+                             problem: "header sizes \(count) x \(rows) x \(cols) are too large to be real",
+                             fix: "re-download the file or check that it is an IDX images file")
+        }
+        try checkLength(raw, headerSize: 16, payload: payload,
+                        what: "\(count) images of \(rows)x\(cols)", source: source, gzipped: gzipped)
+        let pixels = [UInt8](raw[(raw.startIndex + 16)...])
+        return IDXImages(count: count, rows: rows, cols: cols, pixels: pixels)
+    }
+
+    /// Decodes the bytes of a labels file (gunzipping them first if they are gzip).
+    /// `source` names the file in error messages.
+    public static func decodeLabels(_ data: Data, source: String = "IDX labels") throws -> [UInt8] {
+        let (raw, gzipped) = try uncompressed(data, source: source)
+        let header = try readHeader(raw, expectedMagic: labelsMagic, dimensions: 1, source: source, gzipped: gzipped)
+        let count = header.dims[0]
+        if count == 0 {
+            throw RDAIOError(.badHeader, subject: source, problem: "header says the file holds 0 labels",
+                             fix: "re-download the file or check that it is the right one")
+        }
+        try checkLength(raw, headerSize: 8, payload: count, what: "\(count) labels", source: source, gzipped: gzipped)
+        return [UInt8](raw[(raw.startIndex + 8)...])
+    }
+
+    // MARK: Writing
+
+    /// The uncompressed IDX bytes of `images`.
+    public static func encodeImages(_ images: IDXImages) throws -> Data {
+        guard images.count > 0, images.rows > 0, images.cols > 0,
+              images.count <= Int(UInt32.max), images.rows <= Int(UInt32.max), images.cols <= Int(UInt32.max)
+        else {
+            throw RDAIOError(.invalidArgument, subject: "IDX images",
+                             problem: "cannot write \(images.count) images of \(images.rows)x\(images.cols)",
+                             fix: "use count, rows and cols from 1 to 4294967295")
+        }
+        let expected = images.count.multipliedReportingOverflow(by: images.pixelsPerImage)
+        guard !expected.overflow, expected.partialValue == images.pixels.count else {
+            throw RDAIOError(.invalidArgument, subject: "IDX images",
+                             problem: "\(images.count) images of \(images.rows)x\(images.cols) need \(expected.partialValue) pixels but \(images.pixels.count) were given",
+                             fix: "pass count * rows * cols pixels")
+        }
+        var data = Data(capacity: 16 + images.pixels.count)
+        for value in [imagesMagic, UInt32(images.count), UInt32(images.rows), UInt32(images.cols)] {
+            appendBigEndian(value, to: &data)
+        }
+        data.append(contentsOf: images.pixels)
+        return data
+    }
+
+    /// The uncompressed IDX bytes of `labels`.
+    public static func encodeLabels(_ labels: [UInt8]) throws -> Data {
+        guard labels.count > 0, labels.count <= Int(UInt32.max) else {
+            throw RDAIOError(.invalidArgument, subject: "IDX labels", problem: "cannot write \(labels.count) labels",
+                             fix: "write from 1 to 4294967295 labels per file")
+        }
+        var data = Data(capacity: 8 + labels.count)
+        appendBigEndian(labelsMagic, to: &data)
+        appendBigEndian(UInt32(labels.count), to: &data)
+        data.append(contentsOf: labels)
+        return data
+    }
+
+    /// Writes `images` to `url` atomically, uncompressed unless `gzip` is true.
+    public static func writeImages(_ images: IDXImages, to url: URL, gzip: Bool = false) throws {
+        var data = try encodeImages(images)
+        if gzip { data = try Gzip.compress(data) }
+        try AtomicFile.write(data, to: url)
+    }
+
+    /// Writes `labels` to `url` atomically, uncompressed unless `gzip` is true.
+    public static func writeLabels(_ labels: [UInt8], to url: URL, gzip: Bool = false) throws {
+        var data = try encodeLabels(labels)
+        if gzip { data = try Gzip.compress(data) }
+        try AtomicFile.write(data, to: url)
+    }
+
+    // MARK: Helpers
+
+    struct Header {
+        var dims: [Int]
+    }
+
+    static func uncompressed(_ data: Data, source: String) throws -> (Data, Bool) {
+        if Gzip.isGzip(data) { return (try Gzip.decompress(data, source: source), true) }
+        return (data, false)
+    }
+
+    static func readHeader(_ raw: Data, expectedMagic: UInt32, dimensions: Int, source: String,
+                           gzipped: Bool) throws -> Header {
+        let headerSize = 4 + 4 * dimensions
+        let kind = dimensions == 3 ? "images" : "labels"
+        let which = gzipped ? "decompressed data has" : "file has"
+        guard raw.count >= 4 else {
+            throw RDAIOError(.truncated, subject: source,
+                             problem: "too short for an IDX \(kind) file: the \(which) \(raw.count) bytes, the header alone needs \(headerSize)",
+                             fix: "re-download the file or check the copy")
+        }
+        let magic = bigEndianU32(raw, at: 0)
+        if magic != expectedMagic {
+            var hint = "check that this is an IDX \(kind) file"
+            let typeNames: [UInt32: String] = [0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "int16",
+                                               0x0C: "int32", 0x0D: "float32", 0x0E: "float64"]
+            if magic >> 16 == 0, let typeName = typeNames[(magic >> 8) & 0xff] {
+                let rank = magic & 0xff
+                if magic == imagesMagic {
+                    hint = "this looks like an images file; pass the labels file"
+                } else if magic == labelsMagic {
+                    hint = "this looks like a labels file; pass the images file"
+                } else {
+                    hint = "this is an IDX file of \(rank)-D \(typeName) data; only unsigned-byte \(dimensions)-D files are supported"
+                }
+            }
+            throw RDAIOError(.badMagic, subject: source,
+                             problem: "wrong magic number \(hex(magic)) for an IDX \(kind) file (expected \(hex(expectedMagic)) = \(expectedMagic))",
+                             fix: hint)
+        }
+        guard raw.count >= headerSize else {
+            throw RDAIOError(.truncated, subject: source,
+                             problem: "truncated IDX header: the \(which) \(raw.count) bytes, the header needs \(headerSize)",
+                             fix: "re-download the file or check the copy")
+        }
+        let dims = (0..<dimensions).map { Int(bigEndianU32(raw, at: 4 + 4 * $0)) }
+        return Header(dims: dims)
+    }
+
+    static func checkLength(_ raw: Data, headerSize: Int, payload: Int, what: String, source: String,
+                            gzipped: Bool) throws {
+        let (expected, overflow) = headerSize.addingReportingOverflow(payload)
+        let which = gzipped ? "the decompressed data has" : "the file has"
+        if overflow || raw.count < expected {
+            throw RDAIOError(.truncated, subject: source,
+                             problem: "truncated: header says \(what) (\(expected) bytes) but \(which) \(raw.count) bytes",
+                             fix: "re-download the file or check the copy")
+        }
+        if raw.count > expected {
+            throw RDAIOError(.trailingData, subject: source,
+                             problem: "size mismatch: header says \(what) (\(expected) bytes) but \(which) \(raw.count) bytes (\(raw.count - expected) extra)",
+                             fix: "the header count or the data is wrong; re-download the file or check the copy")
+        }
+    }
+
+    static func bigEndianU32(_ data: Data, at offset: Int) -> UInt32 {
+        let i = data.startIndex + offset
+        return UInt32(data[i]) << 24 | UInt32(data[i + 1]) << 16 | UInt32(data[i + 2]) << 8 | UInt32(data[i + 3])
+    }
+
+    static func appendBigEndian(_ value: UInt32, to data: inout Data) {
+        data.append(contentsOf: [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)])
+    }
+
+    static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+}

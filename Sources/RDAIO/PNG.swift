@@ -1,0 +1,274 @@
+import CZlib
+import Foundation
+
+/// Writing and reading 8-bit grey and RGB PNG files (non-interlaced).
+///
+/// The encoder writes the signature, IHDR, one IDAT (zlib stream of filtered rows, each row
+/// using the filter that makes it smallest by the usual sum-of-absolute-differences guess)
+/// and IEND, with CRC-32 from zlib. The decoder accepts any standard 8-bit grey or RGB
+/// non-interlaced PNG: all five row filters, several IDAT chunks, ancillary chunks (skipped),
+/// and checks every CRC.
+public enum PNG {
+    /// The 8-byte PNG signature.
+    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    // MARK: Encoding
+
+    /// PNG bytes of a `width` x `height` grey image (`pixels`: rows top to bottom, 1 byte each).
+    public static func encodeGray(width: Int, height: Int, pixels: [UInt8]) throws -> Data {
+        try encode(PNGImage(width: width, height: height, channels: 1, pixels: pixels))
+    }
+
+    /// PNG bytes of a `width` x `height` RGB image (`pixels`: r, g, b per pixel, rows top to bottom).
+    public static func encodeRGB(width: Int, height: Int, pixels: [UInt8]) throws -> Data {
+        try encode(PNGImage(width: width, height: height, channels: 3, pixels: pixels))
+    }
+
+    /// Writes a grey PNG to `url` atomically.
+    public static func writeGray(width: Int, height: Int, pixels: [UInt8], to url: URL) throws {
+        try AtomicFile.write(encodeGray(width: width, height: height, pixels: pixels), to: url)
+    }
+
+    /// Writes an RGB PNG to `url` atomically.
+    public static func writeRGB(width: Int, height: Int, pixels: [UInt8], to url: URL) throws {
+        try AtomicFile.write(encodeRGB(width: width, height: height, pixels: pixels), to: url)
+    }
+
+    /// PNG bytes of `image` (1 or 3 channels).
+    public static func encode(_ image: PNGImage) throws -> Data {
+        let (width, height, channels) = (image.width, image.height, image.channels)
+        guard channels == 1 || channels == 3 else {
+            throw RDAIOError(.invalidArgument, subject: "PNG", problem: "cannot encode \(channels) channels",
+                             fix: "use 1 (grey) or 3 (RGB) channels")
+        }
+        guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
+            throw RDAIOError(.invalidArgument, subject: "PNG", problem: "image size \(width)x\(height) is not allowed",
+                             fix: "use a width and height from 1 to 2147483647")
+        }
+        let (rowBytes, o1) = width.multipliedReportingOverflow(by: channels)
+        let (total, o2) = rowBytes.multipliedReportingOverflow(by: height)
+        guard !o1, !o2, total == image.pixels.count else {
+            throw RDAIOError(.invalidArgument, subject: "PNG",
+                             problem: "a \(width)x\(height) image with \(channels) channel(s) needs \(total) bytes but \(image.pixels.count) were given",
+                             fix: "pass width * height * channels pixel bytes")
+        }
+
+        let filtered = filterRows(image.pixels, rowBytes: rowBytes, height: height, bytesPerPixel: channels)
+        let compressed = try Zlib.deflate(filtered, format: .zlib, level: 9)
+
+        var header = Data()
+        appendU32(UInt32(width), to: &header)
+        appendU32(UInt32(height), to: &header)
+        header.append(contentsOf: [8, channels == 1 ? 0 : 2, 0, 0, 0])  // depth, colour type, compression, filter, interlace
+
+        var png = Data(signature)
+        appendChunk("IHDR", header, to: &png)
+        appendChunk("IDAT", compressed, to: &png)
+        appendChunk("IEND", Data(), to: &png)
+        return png
+    }
+
+    // MARK: Decoding
+
+    /// Reads an 8-bit grey or RGB PNG file.
+    public static func read(from url: URL) throws -> PNGImage {
+        try decode(FileContents.read(url), source: url.path)
+    }
+
+    /// Decodes PNG bytes (8-bit grey or RGB, non-interlaced). `source` names them in errors.
+    public static func decode(_ data: Data, source: String = "PNG data") throws -> PNGImage {
+        let bytes = [UInt8](data)
+        func fail(_ kind: RDAIOError.Kind, _ problem: String, _ fix: String = "re-create or re-download the file") -> RDAIOError {
+            RDAIOError(kind, subject: source, problem: problem, fix: fix)
+        }
+        guard bytes.count >= 8, Array(bytes[0..<8]) == signature else {
+            throw fail(.badMagic, "not a PNG file (missing the 8-byte PNG signature)", "pass a .png file")
+        }
+        var offset = 8
+        var width = 0, height = 0, channels = 0
+        var sawHeader = false, sawEnd = false, idatDone = false, sawIDAT = false
+        var compressed = Data()
+        while offset < bytes.count {
+            guard bytes.count - offset >= 12 else {
+                throw fail(.truncated, "truncated: chunk at byte \(offset) is cut off")
+            }
+            let length = Int(readU32(bytes, offset))
+            let typeBytes = Array(bytes[(offset + 4)..<(offset + 8)])
+            let type = String(decoding: typeBytes, as: UTF8.self)
+            guard length <= Int(Int32.max), bytes.count - offset - 12 >= length else {
+                throw fail(.truncated, "truncated: chunk '\(type)' at byte \(offset) says \(length) bytes but the file ends first")
+            }
+            let body = (offset + 8)..<(offset + 8 + length)
+            let storedCRC = readU32(bytes, offset + 8 + length)
+            let actualCRC = bytes.withUnsafeBytes { Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[(offset + 4)..<(offset + 8 + length)])) }
+            guard storedCRC == actualCRC else {
+                throw fail(.corruptData, "CRC mismatch in chunk '\(type)' at byte \(offset) (stored \(IDX.hex(storedCRC)), computed \(IDX.hex(actualCRC)))")
+            }
+            if !sawHeader && type != "IHDR" {
+                throw fail(.badHeader, "first chunk is '\(type)', expected 'IHDR'")
+            }
+            if sawIDAT && type != "IDAT" { idatDone = true }
+            switch type {
+            case "IHDR":
+                guard !sawHeader, length == 13 else { throw fail(.badHeader, "bad IHDR chunk (length \(length) or repeated)") }
+                sawHeader = true
+                width = Int(readU32(bytes, body.lowerBound))
+                height = Int(readU32(bytes, body.lowerBound + 4))
+                let depth = bytes[body.lowerBound + 8], colour = bytes[body.lowerBound + 9]
+                let method = bytes[body.lowerBound + 10], filter = bytes[body.lowerBound + 11]
+                let interlace = bytes[body.lowerBound + 12]
+                guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
+                    throw fail(.badHeader, "image size \(width)x\(height) is not valid")
+                }
+                guard method == 0, filter == 0 else {
+                    throw fail(.badHeader, "unknown compression method \(method) or filter method \(filter)")
+                }
+                guard depth == 8, colour == 0 || colour == 2 else {
+                    throw fail(.unsupported, "bit depth \(depth) with colour type \(colour) is not supported",
+                               "save the image as 8-bit greyscale or RGB without alpha")
+                }
+                guard interlace == 0 else {
+                    throw fail(.unsupported, "interlaced PNG is not supported", "save the image without interlacing")
+                }
+                channels = colour == 0 ? 1 : 3
+            case "IDAT":
+                guard !idatDone else { throw fail(.badHeader, "IDAT chunks are not consecutive") }
+                sawIDAT = true
+                compressed.append(contentsOf: bytes[body])
+            case "IEND":
+                sawEnd = true
+            default:
+                // Bit 5 of the first letter: lowercase = ancillary (safe to skip).
+                if typeBytes[0] & 0x20 == 0 {
+                    throw fail(.unsupported, "critical chunk '\(type)' is not supported",
+                               "save the image as 8-bit greyscale or RGB without a palette")
+                }
+            }
+            offset = body.upperBound + 4
+            if sawEnd { break }
+        }
+        guard sawEnd else { throw fail(.truncated, "truncated: no IEND chunk") }
+        guard offset == bytes.count else {
+            throw fail(.trailingData, "\(bytes.count - offset) bytes after the IEND chunk")
+        }
+        guard sawIDAT else { throw fail(.badHeader, "no IDAT (image data) chunk") }
+
+        let rowBytes = width * channels
+        let (expected, overflow) = (rowBytes + 1).multipliedReportingOverflow(by: height)
+        guard !overflow, expected <= (1 << 34) else {
+            throw fail(.unsupported, "image \(width)x\(height) is too large", "use a smaller image")
+        }
+        let raw: Data
+        do {
+            raw = try Zlib.inflate(compressed, format: .zlib, sizeHint: expected)
+        } catch let failure as Zlib.InflateFailure {
+            switch failure {
+            case .truncated: throw fail(.truncated, "truncated image data (zlib stream ends early)")
+            case .corrupt(let message): throw fail(.corruptData, "corrupt image data (\(message))")
+            case .trailingData(_, let count): throw fail(.trailingData, "\(count) bytes after the end of the image data")
+            case .outOfMemory: throw fail(.notReadable, "out of memory", "free some memory")
+            }
+        }
+        guard raw.count == expected else {
+            throw fail(raw.count < expected ? .truncated : .sizeMismatch,
+                       "image data has \(raw.count) bytes but \(width)x\(height) with \(channels) channel(s) needs \(expected)")
+        }
+        let pixels = try unfilterRows([UInt8](raw), rowBytes: rowBytes, height: height, bytesPerPixel: channels, source: source)
+        return PNGImage(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    // MARK: Row filters
+
+    /// Filter type byte + filtered bytes for each row; per row the filter with the smallest sum
+    /// of |signed byte| is chosen (the heuristic from the PNG specification).
+    static func filterRows(_ pixels: [UInt8], rowBytes: Int, height: Int, bytesPerPixel bpp: Int) -> Data {
+        var out = [UInt8](repeating: 0, count: (rowBytes + 1) * height)
+        var candidate = [UInt8](repeating: 0, count: rowBytes)
+        var best = [UInt8](repeating: 0, count: rowBytes)
+        let zeros = [UInt8](repeating: 0, count: rowBytes)
+        pixels.withUnsafeBufferPointer { p in
+            for y in 0..<height {
+                let row = UnsafeBufferPointer(rebasing: p[(y * rowBytes)..<((y + 1) * rowBytes)])
+                zeros.withUnsafeBufferPointer { z in
+                    let above = y > 0 ? UnsafeBufferPointer(rebasing: p[((y - 1) * rowBytes)..<(y * rowBytes)]) : z
+                    var bestScore = Int.max
+                    var bestType: UInt8 = 0
+                    for type in UInt8(0)...4 {
+                        var score = 0
+                        for i in 0..<rowBytes {
+                            let a = i >= bpp ? row[i - bpp] : 0
+                            let b = above[i]
+                            let c = i >= bpp ? above[i - bpp] : 0
+                            let value = row[i] &- predictor(type, a, b, c)
+                            candidate[i] = value
+                            score += Int(value < 128 ? value : 255 - value + 1)
+                        }
+                        if score < bestScore {
+                            bestScore = score
+                            bestType = type
+                            swap(&best, &candidate)
+                        }
+                    }
+                    out[y * (rowBytes + 1)] = bestType
+                    for i in 0..<rowBytes { out[y * (rowBytes + 1) + 1 + i] = best[i] }
+                }
+            }
+        }
+        return Data(out)
+    }
+
+    /// Undoes the row filters of decompressed image data.
+    static func unfilterRows(_ raw: [UInt8], rowBytes: Int, height: Int, bytesPerPixel bpp: Int,
+                             source: String) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: rowBytes * height)
+        for y in 0..<height {
+            let type = raw[y * (rowBytes + 1)]
+            guard type <= 4 else {
+                throw RDAIOError(.corruptData, subject: source, problem: "row \(y) has unknown filter type \(type)",
+                                 fix: "re-create or re-download the file")
+            }
+            let src = y * (rowBytes + 1) + 1
+            let dst = y * rowBytes
+            for i in 0..<rowBytes {
+                let a = i >= bpp ? out[dst + i - bpp] : 0
+                let b = y > 0 ? out[dst - rowBytes + i] : 0
+                let c = (i >= bpp && y > 0) ? out[dst - rowBytes + i - bpp] : 0
+                out[dst + i] = raw[src + i] &+ predictor(type, a, b, c)
+            }
+        }
+        return out
+    }
+
+    /// The PNG predictor of filter `type` from left `a`, above `b`, upper-left `c`.
+    @inline(__always) static func predictor(_ type: UInt8, _ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
+        switch type {
+        case 1: return a
+        case 2: return b
+        case 3: return UInt8((Int(a) + Int(b)) / 2)
+        case 4:
+            let p = Int(a) + Int(b) - Int(c)
+            let pa = abs(p - Int(a)), pb = abs(p - Int(b)), pc = abs(p - Int(c))
+            if pa <= pb && pa <= pc { return a }
+            return pb <= pc ? b : c
+        default: return 0
+        }
+    }
+
+    // MARK: Bytes
+
+    static func appendChunk(_ type: String, _ body: Data, to png: inout Data) {
+        appendU32(UInt32(body.count), to: &png)
+        var typed = Data(type.utf8)
+        typed.append(body)
+        png.append(typed)
+        appendU32(typed.withUnsafeBytes { Zlib.crc32($0) }, to: &png)
+    }
+
+    static func appendU32(_ value: UInt32, to data: inout Data) {
+        IDX.appendBigEndian(value, to: &data)
+    }
+
+    static func readU32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+    }
+}
