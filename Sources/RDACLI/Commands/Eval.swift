@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import RDAModel
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained model: rate, distortion, objective, MI estimate, VAE reading, bound.")
+
+    @Option(help: "A run folder or its model.safetensors.")
+    var model: String
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Which split: train or test.")
+    var split: Split = .test
+
+    @Option(help: "Seed of the channel noise.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Examples used by the mutual-information estimate (it is bounded by ln of this).")
+    var miExamples: Int = 10_000
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard miExamples >= 1 else { throw RDAError("--mi-examples \(miExamples) must be at least 1") }
+            let m = try Checkpoint.load(model)
+            let source = try DataSource.parse(dataOptions.data)
+            let data = try source.load(split: split, dataDir: dataOptions.dataDir, examples: dataOptions.examples,
+                                       testExamples: dataOptions.testExamples, dataSeed: dataOptions.dataSeed)
+            let report = try Evaluator.evaluate(model: m, data: data, split: split, dataName: source.description, seed: seed,
+                                                miExamples: miExamples, bound: source.gaussianBound)
+            print(json ? String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self) : try EvalFormatting.summary(report))
+        }
+    }
+}
+
+/// A person-readable table of an evaluation.
+enum EvalFormatting {
+    static func summary(_ r: EvaluationReport) throws -> String {
+        var lines = [
+            "\(r.data) \(r.split) (\(r.examples) examples), \(r.distortionKind), lambda \(formatNumber(r.lambda))",
+            String(format: "  rate        %.4f nats  (%.4f bits)   Monte Carlo %.4f ± %.4f", r.rateNats, r.rateBits, r.rateMCNats, r.rateMCStderr),
+            String(format: "  distortion  %.4f  (noisy channel)   %.4f (z = mu)", r.distortion, r.distortionMeanLatent),
+            String(format: "  objective   %.4f ± %.4f", r.objective, r.objectiveStderr),
+            String(format: "  MSE/dim     %.6f%@", r.msePerDim, r.psnrDb.map { String(format: "   PSNR %.2f dB", $0) } ?? ""),
+            String(format: "  I(y;z) est. %.4f nats (of at most ln %d = %.2f)   prior gap %.4f", r.miEstimateNats, r.miExamples, log(Double(r.miExamples)), r.priorGapNats),
+            String(format: "  NELBO       %.4f nats  (%.4f bits/dim)", r.nelboNats, r.bitsPerDim),
+        ]
+        if let b = r.bound {
+            lines.append(String(format: "  bound       rate %.4f  distortion %.4f  objective %.4f   (model is %+.2f%%)", b.rateNats, b.distortion, b.objective, 100 * (r.objective / b.objective - 1)))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import RDAModel
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decompress noise: decode draws from the prior into new examples (PNG grid, or JSON).")
+
+    @Option(help: "A run folder or its model.safetensors.")
+    var model: String
+    @Option(help: "How many samples.")
+    var count: Int = 64
+    @Option(help: "Seed of the noise.")
+    var seed: UInt64 = 0
+    @Option(help: "Output file: .png (image models) or .json.")
+    var out: String = "samples.png"
+
+    func run() throws {
+        try reportingErrors {
+            guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
+            let m = try Checkpoint.load(model)
+            let x = Pictures.samples(m, count: count, seed: seed)
+            try write(x, shape: m.config.exampleShape, to: out, columns: Int(Double(count).squareRoot().rounded(.up)))
+            Console.info("wrote \(count) samples to \(out)")
+        }
+    }
+}
+
+struct Reconstruct: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show examples next to their reconstructions: through the noisy channel and from z = mu.")
+
+    @Option(help: "A run folder or its model.safetensors.")
+    var model: String
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Which split the examples come from.")
+    var split: Split = .test
+    @Option(help: "How many examples.")
+    var count: Int = 16
+    @Option(help: "Seed choosing examples and channel noise.")
+    var seed: UInt64 = 0
+    @Option(help: "Output file: .png (image models) or .json.")
+    var out: String = "reconstructions.png"
+
+    func run() throws {
+        try reportingErrors {
+            guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
+            let m = try Checkpoint.load(model)
+            let source = try DataSource.parse(dataOptions.data)
+            let data = try source.load(split: split, dataDir: dataOptions.dataDir, examples: dataOptions.examples,
+                                       testExamples: dataOptions.testExamples, dataSeed: dataOptions.dataSeed)
+            guard data.dimensions == m.config.dimensions else {
+                throw RDAError("the model expects examples of \(m.config.dimensions) values (\(m.config.exampleShape)), but \(source) has \(data.dimensions) (\(data.exampleShape))")
+            }
+            let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
+            if out.lowercased().hasSuffix(".json") {
+                try Pictures.writeJSON(Tensor.concat([r.originals, r.noisy, r.mean], axis: 1), to: URL(fileURLWithPath: out))
+            } else {
+                try Pictures.writeReconstructionSheet(r, shape: m.config.exampleShape, to: URL(fileURLWithPath: out))
+            }
+            Console.info("wrote \(r.originals.shape[0]) reconstructions to \(out) (each: original, noisy channel, z = mu)")
+        }
+    }
+}
+
+struct Standardize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a learned-prior model to one with prior N(0, I) and the same rate and reconstructions.")
+
+    @Option(help: "A run folder or its model.safetensors.")
+    var model: String
+    @Option(help: "Output folder (gets model.safetensors).")
+    var out: String
+
+    func run() throws {
+        try reportingErrors {
+            let m = try Checkpoint.load(model)
+            let s = try Standardization.standardized(m)
+            let dir = URL(fileURLWithPath: out)
+            try TrainingRun.prepare(dir)
+            try Checkpoint.save(s, to: dir.appendingPathComponent(Checkpoint.fileName))
+            Console.info("wrote \(dir.appendingPathComponent(Checkpoint.fileName).path) (prior N(0, I)\(m.config.prior == .standard ? "; the model already had it" : ""))")
+        }
+    }
+}
+
+/// Writes rows [N, D] as a PNG grid (image models) or JSON.
+func write(_ x: Tensor, shape: [Int], to path: String, columns: Int) throws {
+    let url = URL(fileURLWithPath: path)
+    if path.lowercased().hasSuffix(".json") {
+        try Pictures.writeJSON(x, to: url)
+    } else {
+        try Pictures.writeSheet(x, shape: shape, columns: columns, to: url)
+    }
+}
+
+import RDACore

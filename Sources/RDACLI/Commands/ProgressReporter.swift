@@ -1,0 +1,38 @@
+import Foundation
+import RDAModel
+
+/// Shows training progress on standard error: a live bar on a terminal, one plain line per
+/// epoch otherwise (logs, CI).
+final class ProgressReporter {
+    let live = Console.isTerminal
+    var lastDraw = Date.distantPast
+    var epochs = 0
+
+    func handle(_ event: TrainingRun.Event) {
+        switch event {
+        case let .loaded(train, test, config, options, parameters):
+            epochs = options.epochs
+            Console.info("data \(config.data): \(train) train / \(test) test examples of shape \(config.exampleShape)")
+            Console.info("model \(config.arch.rawValue) K=\(config.latentDim) widths=\(config.widths) prior=\(config.prior.rawValue) \(config.distortion.rawValue) lambda=\(formatNumber(config.lambda)): \(parameters) parameters")
+            Console.info("training \(options.epochs) epochs, batch \(options.batchSize), Adam lr \(options.learningRate) (\(options.schedule.rawValue)), seed \(options.seed)")
+        case .training(.step(let epoch, let step, let total, let objective)):
+            guard live, Date().timeIntervalSince(lastDraw) > 0.1 || step == total else { return }
+            lastDraw = Date()
+            let width = 30, filled = width * step / max(total, 1)
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data(String(format: "\repoch %d/%d [%@] %d/%d  objective %.3f ", epoch, epochs, bar, step, total, objective).utf8))
+        case .training(.epochEnd(let m)):
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            var line = String(format: "epoch %d/%d  train: rate %.3f  dist %.4f  obj %.3f", m.epoch, epochs, m.trainRate, m.trainDistortion, m.trainObjective)
+            if let r = m.testRate, let d = m.testDistortion, let o = m.testObjective {
+                line += String(format: "  | test: rate %.3f  dist %.4f  obj %.3f", r, d, o)
+            }
+            line += String(format: "  (%.1fs, %.0f ex/s)", m.seconds, m.examplesPerSecond)
+            Console.info(line)
+        case .evaluated:
+            break
+        }
+    }
+
+    func finish() {}
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import RDAModel
+
+extension Architecture: ExpressibleByArgument {}
+extension DistortionKind: ExpressibleByArgument {}
+extension Prior.Kind: ExpressibleByArgument {}
+extension RateEstimator: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
+extension Split: ExpressibleByArgument {}
+
+/// Where examples come from, shared by every command that reads data.
+struct DataOptions: ParsableArguments {
+    @Option(help: "mnist, fashion-mnist, a folder of IDX files, or gaussian:V1,V2,... (independent Gaussian source with those variances).")
+    var data: String = "mnist"
+
+    @Option(help: "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>).")
+    var dataDir: String?
+
+    @Option(help: "Training examples drawn from a gaussian: source.")
+    var examples: Int = 50_000
+
+    @Option(help: "Test examples drawn from a gaussian: source.")
+    var testExamples: Int = 100_000
+
+    @Option(help: "Seed of the gaussian: source's draws (independent of --seed).")
+    var dataSeed: UInt64 = 0
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an RDA and write its model, metrics, evaluation and pictures to a folder.",
+        discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json and, for images, samples.png and reconstructions.png.")
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Encoder/decoder family: linear, mlp or conv (default: conv for images, linear for gaussian:).")
+    var arch: Architecture?
+
+    @Option(help: "Latent dimensions K (default: 32 for images, the source's dimension for gaussian:).")
+    var latentDim: Int?
+
+    @Option(help: "Hidden widths (mlp, e.g. 512,256) or channels (conv, e.g. 32,64).")
+    var widths: String?
+
+    @Option(help: "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions.")
+    var distortion: DistortionKind = .l2
+
+    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 16 for images, 1 for gaussian:).")
+    var lambda: Double?
+
+    @Option(help: "Prior p_hat(z): standard N(0, I) or learned N(mu_z, sigma_z^2).")
+    var prior: Prior.Kind = .standard
+
+    @Option(help: "Passes over the training set (default: 10 for images, 20 for gaussian:).")
+    var epochs: Int?
+
+    @Option(help: "Examples per step.")
+    var batchSize: Int = 128
+
+    @Option(help: "Adam learning rate (default: 1e-3 for images, 1e-2 for gaussian:).")
+    var learningRate: Double?
+
+    @Option(help: "Learning-rate schedule: cosine (anneal to 0) or constant.")
+    var schedule: LearningRateSchedule = .cosine
+
+    @Option(help: "Rate estimator for training: closed-form (KL) or monte-carlo (one sample).")
+    var rate: RateEstimator = .closedForm
+
+    @Option(help: "Rescale gradients whose global norm exceeds this.")
+    var clipNorm: Double?
+
+    @Option(help: "Seed of initialization, shuffling and channel noise.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output folder.")
+    var out: String = "runs/latest"
+
+    func request() throws -> TrainRequest {
+        var r = TrainRequest()
+        r.data = dataOptions.data; r.dataDir = dataOptions.dataDir
+        r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
+        r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda; r.prior = prior
+        r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
+        r.rate = rate; r.clipNorm = clipNorm; r.seed = seed
+        if let widths {
+            let parts = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
+                throw RDAError("--widths \(widths): write positive integers separated by commas, e.g. 512,256")
+            }
+            r.widths = parts.map { $0! }
+        }
+        try r.validate()
+        return r
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let req = try request()
+            let dir = URL(fileURLWithPath: out)
+            let progress = ProgressReporter()
+            let report = try TrainingRun.run(req, in: dir, events: progress.handle)
+            progress.finish()
+            Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json\(report.psnrDb != nil ? ", samples.png, reconstructions.png" : "")}")
+            print(try EvalFormatting.summary(report))
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+/// The `rda` command: train, evaluate and study noisy-channel rate-distortion autoencoders.
+@main
+struct RDACommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "rda",
+        abstract: "Noisy-channel rate-distortion autoencoders: train, evaluate, sample, measure.",
+        discussion: """
+        An RDA encodes y to p(z|y) = N(mu, sigma^2), sends z = mu + sigma * eps through a noisy \
+        channel and decodes y_hat(z); training minimises rate + lambda * distortion (nats per example).
+        Start with: rda train --data mnist --out runs/mnist
+        """,
+        version: version,
+        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Standardize.self, Bench.self]
+    )
+}
+
+/// `rda bench ...`: speed measurements that print JSON lines.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure speed (JSON lines on standard output).",
+        subcommands: [BenchGEMM.self]
+    )
+}

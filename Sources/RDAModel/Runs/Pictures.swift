@@ -1,0 +1,63 @@
+import Foundation
+import RDACore
+import RDAIO
+
+/// Images a model makes: samples (decompressed noise) and reconstructions.
+public enum Pictures {
+    /// Decodes `count` draws from the prior: z' ~ N(0, I), z = mu_z + sigma_z z' (z = z' for the
+    /// standard prior). Returns [count, D] values.
+    public static func samples(_ model: RateDistortionAutoencoder, count: Int, seed: UInt64) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        let noise = Tensor.randomNormal([count, model.config.latentDim], using: &rng)
+        return withoutGradients { model.decode(priorDraw(model, noise)) }
+    }
+
+    /// Maps standard noise to the prior: z = mu_z + sigma_z * z'. Shapes: [N, K] -> [N, K].
+    public static func priorDraw(_ model: RateDistortionAutoencoder, _ noise: Tensor) -> Tensor {
+        model.config.prior == .standard ? noise : model.prior.mu + model.prior.logSigma.exp() * noise
+    }
+
+    /// An 8-per-row sheet of image rows [N, D] as a PNG (the model must be an image model).
+    public static func writeSheet(_ images: Tensor, shape: [Int], columns: Int, to url: URL) throws {
+        guard shape.count == 3, shape[0] == 1 else {
+            throw RDAError("\(url.lastPathComponent): PNG sheets need greyscale images; this model's examples have shape \(shape) (write .json instead)")
+        }
+        let rows = (0..<images.shape[0]).map { i in Array(UnsafeBufferPointer(start: images.data + i * images.shape[1], count: images.shape[1])) }
+        let sheet = ImageGrid.tile(images: rows, imageWidth: shape[2], imageHeight: shape[1], columns: columns)
+        try PNG.writeGray(width: sheet.width, height: sheet.height, pixels: sheet.pixels, to: url)
+    }
+
+    /// Rows of three: the example, its reconstruction through the noisy channel, and the
+    /// mean-latent reconstruction (z = mu). `count` examples chosen by `seed` from `data`.
+    public static func reconstructions(_ model: RateDistortionAutoencoder, data: Dataset, count: Int, seed: UInt64) -> (originals: Tensor, noisy: Tensor, mean: Tensor) {
+        var rng = SeededGenerator(seed: seed)
+        let pick = Array(rng.permutation(data.count).prefix(count))
+        let y = data.examples.gatherRows(pick[...])
+        let eps = Tensor.randomNormal([y.shape[0], model.config.latentDim], using: &rng)
+        return withoutGradients {
+            let f = model.forward(y, eps: eps)
+            return (y, f.yHat, model.decode(f.mu))
+        }
+    }
+
+    /// Writes a reconstruction sheet: each row holds triples (original, noisy, mean-latent).
+    public static func writeReconstructionSheet(_ r: (originals: Tensor, noisy: Tensor, mean: Tensor), shape: [Int], triplesPerRow: Int = 4, to url: URL) throws {
+        let n = r.originals.shape[0], d = r.originals.shape[1]
+        var interleaved = Tensor(zeros: [3 * n, d])
+        for i in 0..<n {
+            for (j, t) in [r.originals, r.noisy, r.mean].enumerated() {
+                (interleaved.data + (3 * i + j) * d).update(from: t.data + i * d, count: d)
+            }
+        }
+        interleaved = interleaved.detached()
+        try writeSheet(interleaved, shape: shape, columns: 3 * triplesPerRow, to: url)
+    }
+
+    /// Rows [N, D] as JSON (an array of arrays), for models of non-image data.
+    public static func writeJSON(_ t: Tensor, to url: URL) throws {
+        let d = t.shape[1]
+        let rows = (0..<t.shape[0]).map { i in (0..<d).map { Double(t.data[i * d + $0]) } }
+        let data = try JSONSerialization.data(withJSONObject: rows, options: [])
+        try AtomicFile.write(data, to: url)
+    }
+}

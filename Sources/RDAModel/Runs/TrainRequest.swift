@@ -1,0 +1,69 @@
+import Foundation
+
+/// Everything `rda train` accepts; nil means "the default for this data" (see `resolved`).
+public struct TrainRequest: Codable, Equatable, Sendable {
+    public var data: String = "mnist"
+    public var dataDir: String? = nil
+    public var arch: Architecture? = nil
+    public var latentDim: Int? = nil
+    public var widths: [Int]? = nil
+    public var distortion: DistortionKind = .l2
+    public var lambda: Double? = nil
+    public var prior: Prior.Kind = .standard
+    public var epochs: Int? = nil
+    public var batchSize: Int = 128
+    public var learningRate: Double? = nil
+    public var schedule: LearningRateSchedule = .cosine
+    public var rate: RateEstimator = .closedForm
+    public var seed: UInt64 = 0
+    /// Training examples drawn from a `gaussian:` source.
+    public var examples: Int = 50_000
+    /// Test examples drawn from a `gaussian:` source.
+    public var testExamples: Int = 100_000
+    public var dataSeed: UInt64 = 0
+    public var clipNorm: Double? = nil
+
+    public init() {}
+
+    /// Checks values a user can get wrong; each failure is one line naming the option and the fix.
+    public func validate() throws {
+        if let l = lambda, !(l > 0 && l.isFinite) { throw RDAError("--lambda \(l) must be a positive finite number, e.g. --lambda 16") }
+        if let k = latentDim, k < 1 { throw RDAError("--latent-dim \(k) must be at least 1") }
+        if let e = epochs, e < 1 { throw RDAError("--epochs \(e) must be at least 1") }
+        if batchSize < 1 { throw RDAError("--batch-size \(batchSize) must be at least 1") }
+        if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw RDAError("--learning-rate \(lr) must be a positive finite number, e.g. 1e-3") }
+        if examples < 1 { throw RDAError("--examples \(examples) must be at least 1") }
+        if testExamples < 1 { throw RDAError("--test-examples \(testExamples) must be at least 1") }
+        if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("--widths \(w) must be positive sizes, e.g. 512,256") }
+        if let c = clipNorm, !(c > 0) { throw RDAError("--clip-norm \(c) must be positive") }
+        _ = try DataSource.parse(data)
+    }
+
+    /// The model configuration and training options with every default filled in for `dataset`.
+    public func resolved(for dataset: Dataset, source: DataSource) throws -> (ModelConfig, TrainingOptions) {
+        try validate()
+        let isGaussian = source.gaussianBound != nil
+        let arch = arch ?? (isGaussian ? .linear : .conv)
+        let widths = widths ?? arch.defaultWidths
+        if arch == .conv {
+            guard dataset.exampleShape.count == 3, dataset.exampleShape[1] % 4 == 0, dataset.exampleShape[2] % 4 == 0 else {
+                throw RDAError("--arch conv needs images whose height and width are multiples of 4; \(source) has examples of shape \(dataset.exampleShape); use --arch mlp or linear")
+            }
+            guard widths.count == 2 else { throw RDAError("--arch conv takes two channel widths (e.g. --widths 32,64), got \(widths)") }
+        }
+        let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
+                              latentDim: latentDim ?? (isGaussian ? dataset.dimensions : 32),
+                              widths: widths, prior: prior, distortion: distortion,
+                              lambda: lambda ?? (isGaussian ? 1 : 16),
+                              sigmoidOutput: dataset.isImage && arch != .linear, data: source.description)
+        var opts = TrainingOptions()
+        opts.epochs = epochs ?? (isGaussian ? 20 : 10)
+        opts.batchSize = batchSize
+        opts.learningRate = learningRate ?? (isGaussian ? 1e-2 : 1e-3)
+        opts.schedule = schedule
+        opts.seed = seed
+        opts.rate = rate
+        opts.clipNorm = clipNorm
+        return (cfg, opts)
+    }
+}
