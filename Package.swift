@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "RDACoreTests", dependencies: ["RDACore"], swiftSettings: settings),
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO"], swiftSettings: settings),
         .testTarget(name: "RDAModelTests", dependencies: ["RDAModel"], swiftSettings: settings),
-        .testTarget(name: "RDACLITests", dependencies: ["RDACLI"], swiftSettings: settings),
+        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel"], swiftSettings: settings),
     ]
 )

@@ -1,13 +1,11 @@
 import Testing
 import Foundation
 
-/// Runs the built `rda` executable (next to the test bundle) and returns its exit code and output.
-func runRDA(_ args: [String], cwd: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let bin = productsDirectory.appendingPathComponent("rda")
+/// Runs the built `rda` executable (beside the test bundle) and returns its exit status and output.
+func runRDA(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
-    p.executableURL = bin
+    p.executableURL = productsDirectory.appendingPathComponent("rda")
     p.arguments = args
-    if let cwd { p.currentDirectoryURL = cwd }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     try p.run()
@@ -16,13 +14,40 @@ func runRDA(_ args: [String], cwd: URL? = nil) throws -> (status: Int32, stdout:
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
-/// The folder holding the built products (the test bundle's folder on Linux).
+/// The folder holding the built products.
 var productsDirectory: URL {
     for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
         return bundle.bundleURL.deletingLastPathComponent()
     }
-    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
 }
+
+/// A fresh temporary folder.
+func temporaryFolder(_ name: String = "rda-cli") -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Expects a clean failure: non-zero status, a single `rda: error:` line (or ArgumentParser's
+/// error), no stack trace, and the given words in the message.
+func expectCleanFailure(_ r: (status: Int32, stdout: String, stderr: String), mentions words: [String],
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(r.status != 0, "expected failure, got success: \(r.stdout)", sourceLocation: sourceLocation)
+    #expect(r.status < 128, "crashed with status \(r.status): \(r.stderr)", sourceLocation: sourceLocation)
+    #expect(!r.stderr.contains("Backtrac") && !r.stderr.contains("Fatal error"), "stack trace: \(r.stderr)", sourceLocation: sourceLocation)
+    let text = r.stderr.lowercased()
+    for w in words {
+        #expect(text.contains(w.lowercased()), "error does not mention '\(w)': \(r.stderr)", sourceLocation: sourceLocation)
+    }
+    if r.stderr.hasPrefix("rda: error:") {
+        #expect(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1,
+                "more than one line: \(r.stderr)", sourceLocation: sourceLocation)
+    }
+}
+
+/// A tiny Gaussian run: seconds, not minutes.
+let tinyGaussian = ["--data", "gaussian:2,1", "--examples", "512", "--test-examples", "512", "--epochs", "2", "--batch-size", "64"]
 
 @Suite("rda command line")
 struct CLITests {
@@ -30,6 +55,53 @@ struct CLITests {
         let v = try runRDA(["--version"])
         #expect(v.status == 0 && v.stdout.contains("0.1"))
         let h = try runRDA(["--help"])
-        #expect(h.status == 0 && h.stdout.contains("bench"))
+        #expect(h.status == 0)
+        for sub in ["train", "eval", "sample", "reconstruct", "standardize", "bench"] { #expect(h.stdout.contains(sub)) }
+    }
+
+    @Test func trainEvalStandardizeOnAGaussianSource() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run").path
+        let t = try runRDA(["train"] + tinyGaussian + ["--prior", "learned", "--out", run])
+        #expect(t.status == 0, "\(t.stderr)")
+        for f in ["model.safetensors", "metrics.jsonl", "run.json", "eval.json"] {
+            #expect(FileManager.default.fileExists(atPath: run + "/" + f), "missing \(f)")
+        }
+        let lines = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        let e = try runRDA(["eval", "--model", run, "--data", "gaussian:2,1", "--test-examples", "2000", "--json"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        for key in ["rate_nats", "rate_bits", "rate_mc_nats", "rate_mc_stderr", "distortion", "distortion_kind", "lambda",
+                    "objective", "mse_per_dim", "mi_estimate_nats", "prior_gap_nats", "nelbo_nats", "bits_per_dim",
+                    "examples", "objective_stderr", "bound"] {
+            #expect(json[key] != nil, "eval --json lacks \(key)")
+        }
+        #expect((json["examples"] as? Int) == 2000)
+        let bound = json["bound"] as! [String: Any]
+        #expect(bound["objective"] != nil && bound["rate_nats"] != nil && bound["distortion"] != nil)
+        // standardize keeps rate and distortion for the same eval seed
+        let std = dir.appendingPathComponent("std").path
+        let s = try runRDA(["standardize", "--model", run, "--out", std])
+        #expect(s.status == 0, "\(s.stderr)")
+        let e2 = try runRDA(["eval", "--model", std, "--data", "gaussian:2,1", "--test-examples", "2000", "--json"])
+        let json2 = try JSONSerialization.jsonObject(with: Data(e2.stdout.utf8)) as! [String: Any]
+        for key in ["rate_nats", "distortion"] {
+            let a = json[key] as! Double, b = json2[key] as! Double
+            #expect(Swift.abs(a - b) <= 1e-4 * Swift.max(1, Swift.abs(a)), "\(key): \(a) vs \(b)")
+        }
+    }
+
+    @Test func sameSeedSameModel() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["a", "b"] {
+            let r = try runRDA(["train"] + tinyGaussian + ["--seed", "7", "--out", dir.appendingPathComponent(name).path])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let a = try Data(contentsOf: dir.appendingPathComponent("a/model.safetensors"))
+        let b = try Data(contentsOf: dir.appendingPathComponent("b/model.safetensors"))
+        #expect(a == b)
     }
 }

@@ -73,6 +73,9 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of initialization, shuffling and channel noise.")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("inject-nan-at-step"), help: .hidden)
+    var injectNaNAtStep: Int?
+
     @Option(help: "Output folder.")
     var out: String = "runs/latest"
 
@@ -82,7 +85,7 @@ struct Train: ParsableCommand {
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
         r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda; r.prior = prior
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
-        r.rate = rate; r.clipNorm = clipNorm; r.seed = seed
+        r.rate = rate; r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep
         if let widths {
             let parts = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {

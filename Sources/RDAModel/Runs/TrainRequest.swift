@@ -22,6 +22,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var testExamples: Int = 100_000
     public var dataSeed: UInt64 = 0
     public var clipNorm: Double? = nil
+    /// Fault injection (tests): a NaN objective at this step.
+    public var injectNaNAtStep: Int? = nil
 
     public init() {}
 
@@ -64,6 +66,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         opts.seed = seed
         opts.rate = rate
         opts.clipNorm = clipNorm
+        opts.injectNaNAtStep = injectNaNAtStep
         return (cfg, opts)
     }
 }

@@ -46,6 +46,25 @@ public final class Trainer {
         rng = SeededGenerator(seed: options.seed ^ 0x7F4A_7C15_9E37_79B9)
     }
 
+    /// One optimisation step on the batch `y` [B, D], as `train` takes it: draws the channel
+    /// noise eps [B, K] from the trainer's generator, runs the forward pass and, when the batch
+    /// means of rate and distortion are both finite, backpropagates the objective and updates
+    /// the weights at the optimizer's current learning rate. Returns those batch means (when one
+    /// is not finite the weights are left untouched). Used by `TrainingBenchmark`.
+    @discardableResult
+    public func step(_ y: Tensor) -> (rate: Double, distortion: Double) {
+        let eps = Tensor.randomNormal([y.shape[0], model.config.latentDim], using: &rng)
+        let f = model.forward(y, eps: eps, rate: options.rate)
+        let rate = Double(meanOf(f.rate)), dist = Double(meanOf(f.distortion))
+        guard rate.isFinite, dist.isFinite else { return (rate, dist) }
+        let loss = f.objective(lambda: model.config.lambda)
+        optimizer.zeroGrad()
+        loss.backward()
+        if let c = options.clipNorm { clipGradientNorm(model.parameters, maxNorm: Float(c)) }
+        optimizer.step()
+        return (rate, dist)
+    }
+
     /// Trains for `options.epochs` epochs. `onEpoch` runs after each epoch (save a checkpoint
     /// there); it may throw to stop. A non-finite rate or distortion stops training with an
     /// `RDAError` naming the step and the term, before that step's update touches the weights.
@@ -76,7 +95,11 @@ public final class Trainer {
                     let term = rate.isFinite ? "distortion" : "rate"
                     throw RDAError("training stopped at step \(globalStep + 1) (epoch \(epoch)): the \(term) term is \(rate.isFinite ? dist : rate); the last good checkpoint is kept; lower --learning-rate or --lambda")
                 }
-                let loss = f.objective(lambda: lambda)
+                var loss = f.objective(lambda: lambda)
+                if let bad = options.injectNaNAtStep, bad == globalStep + 1 { loss = loss * Float.nan }
+                guard loss.scalar.isFinite else {
+                    throw RDAError("training stopped at step \(globalStep + 1) (epoch \(epoch)): the objective is \(loss.scalar) (rate \(rate), distortion \(dist)); the last good checkpoint is kept; lower --learning-rate or --lambda")
+                }
                 optimizer.zeroGrad()
                 loss.backward()
                 if let c = options.clipNorm { clipGradientNorm(model.parameters, maxNorm: Float(c)) }

@@ -12,6 +12,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var clipNorm: Double? = nil
     /// Examples of the test split scored after every epoch (0: none).
     public var testExamplesPerEpoch: Int = 10_000
+    /// Fault injection for tests of the failure path: make the objective NaN at this step (1-based).
+    public var injectNaNAtStep: Int? = nil
 
     public init() {}
 }

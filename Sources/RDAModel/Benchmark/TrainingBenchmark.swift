@@ -1,0 +1,279 @@
+import Foundation
+import RDACore
+import RDAIO
+import RDAKernels
+
+/// Throughput of the real model: full training steps (`rda bench train`) or forward passes
+/// without gradients (`rda bench eval`), on MNIST-shaped data.
+///
+/// A training step is what `Trainer` does: gather a minibatch from a shuffled permutation, draw
+/// the channel noise, forward (encoder, channel, decoder, rate, distortion), backward, Adam. The
+/// model is the `mlp` or `conv` preset at latent 32, L2 distortion, standard prior, Adam 1e-3,
+/// the same as the PyTorch reference (`ref_rda_torch.py`), whose FLOP count is used as well
+/// (`flopsPerImage`), so that GFLOP/s figures of both are comparable.
+///
+/// Timing: `warmupSteps` untimed steps, then `windows` windows of `steps` steps each; the summary
+/// gives the median window and its min and max (the machines are shared and noisy).
+public enum TrainingBenchmark {
+    public enum Mode: String, Codable, CaseIterable, Sendable { case train, eval }
+
+    public struct Options: Sendable {
+        public var arch: Architecture = .mlp
+        public var mode: Mode = .train
+        /// Threads of the worker pool and of OpenBLAS (nil: leave as they are).
+        public var threads: Int?
+        public var batchSize = 128
+        public var windows = 9
+        public var steps = 50
+        public var warmupSteps = 10
+        /// Folder searched first for MNIST (see `DatasetLocator`); synthetic images when not found.
+        public var dataDir: String?
+        /// Use synthetic images even when MNIST is found.
+        public var synthetic = false
+        public var seed: UInt64 = 0
+        public var lambda = 1.0
+        public var distortion: DistortionKind = .l2
+        /// Also time a training-shaped GEMM with the active backend (for `fraction_of_gemm_ceiling`).
+        public var measureGEMM = true
+
+        public init() {}
+    }
+
+    /// One timed window.
+    public struct Window: Codable, Sendable {
+        public var kind = "window"
+        public var arch: String, mode: String, threads: Int, batch: Int
+        public var window: Int, steps: Int, seconds: Double
+        public var imagesPerSec: Double, msPerStep: Double
+        /// Batch means of the last step.
+        public var rateNats: Double, distortion: Double
+
+        enum CodingKeys: String, CodingKey {
+            case kind, arch, mode, threads, batch, window, steps, seconds, distortion
+            case imagesPerSec = "images_per_sec", msPerStep = "ms_per_step", rateNats = "rate_nats"
+        }
+    }
+
+    /// The run's summary line.
+    public struct Summary: Codable, Sendable {
+        public var kind = "summary"
+        public var arch: String, mode: String, threads: Int, batch: Int
+        public var windows: Int, steps: Int, warmupSteps: Int
+        public var data: String, gemmBackend: String, parameters: Int
+        /// Median, min and max over the windows.
+        public var imagesPerSec: Double, imagesPerSecMin: Double, imagesPerSecMax: Double
+        public var msPerStep: Double
+        /// FLOPs per image (the reference's analytic count) and the GFLOP/s they imply at the median.
+        public var flopsPerImage: Double, gflopsPerSec: Double
+        /// GFLOP/s of `gemmShape` with the active backend and thread count, measured in this run.
+        public var gemmGflopsPerSec: Double?, gemmShape: String?
+        public var fractionOfGemmCeiling: Double?
+        /// Buffers the pool had to get from the system per timed step (0: no steady-state allocation).
+        public var bufferAllocationsPerStep: Double
+        /// Peak resident memory of the process (VmHWM), data included.
+        public var peakRssMB: Double?
+        public var finalRateNats: Double, finalDistortion: Double
+
+        enum CodingKeys: String, CodingKey {
+            case kind, arch, mode, threads, batch, windows, steps, data, parameters
+            case warmupSteps = "warmup_steps", gemmBackend = "gemm_backend"
+            case imagesPerSec = "images_per_sec", imagesPerSecMin = "images_per_sec_min", imagesPerSecMax = "images_per_sec_max"
+            case msPerStep = "ms_per_step"
+            case flopsPerImage = "flops_per_image", gflopsPerSec = "gflops_per_sec"
+            case gemmGflopsPerSec = "gemm_gflops_per_sec", gemmShape = "gemm_shape"
+            case fractionOfGemmCeiling = "fraction_of_gemm_ceiling"
+            case bufferAllocationsPerStep = "buffer_allocations_per_step"
+            case peakRssMB = "peak_rss_mb"
+            case finalRateNats = "final_rate_nats", finalDistortion = "final_distortion"
+        }
+    }
+
+    /// The benchmark model's configuration: the reference's `mlp` or `conv` on 28x28 images.
+    public static func config(_ arch: Architecture, distortion: DistortionKind = .l2, lambda: Double = 1) -> ModelConfig {
+        ModelConfig(arch: arch, exampleShape: [1, 28, 28], latentDim: 32, widths: arch.defaultWidths, prior: .standard,
+                    distortion: distortion, lambda: lambda, sigmoidOutput: true, data: "mnist")
+    }
+
+    /// Multiply-adds of one forward pass of one example through the encoder and decoder (biases
+    /// and elementwise ops not counted), and those of the first layer (whose input needs no gradient).
+    public static func forwardMACs(_ config: ModelConfig) -> (total: Double, firstLayer: Double) {
+        let d = config.dimensions, k = config.latentDim
+        var layers: [Int] = []
+        switch config.arch {
+        case .linear:
+            layers = [d * 2 * k, k * d]
+        case .mlp:
+            var width = d
+            for h in config.widths { layers.append(width * h); width = h }
+            layers.append(width * 2 * k)
+            width = k
+            for h in config.widths.reversed() { layers.append(width * h); width = h }
+            layers.append(width * d)
+        case .conv:
+            let (c, h, w) = (config.exampleShape[0], config.exampleShape[1], config.exampleShape[2])
+            let (c1, c2) = (config.widths[0], config.widths[1])
+            let conv1 = (h / 2) * (w / 2) * c1 * (c * 16), conv2 = (h / 4) * (w / 4) * c2 * (c1 * 16)
+            let flat = c2 * (h / 4) * (w / 4)
+            layers = [conv1, conv2, flat * 2 * k, k * flat, conv2, conv1]
+        }
+        return (Double(layers.reduce(0, +)), Double(layers[0]))
+    }
+
+    /// FLOPs per image as the reference counts them: training 3 x forward (forward, input
+    /// gradient, weight gradient) less the first layer's input gradient; evaluation 1 x forward.
+    /// mlp: 5.73 M (training), conv: 22.1 M.
+    public static func flopsPerImage(_ config: ModelConfig, mode: Mode) -> Double {
+        let (macs, first) = forwardMACs(config)
+        switch mode {
+        case .train: return 6 * macs - 2 * first
+        case .eval: return 2 * macs
+        }
+    }
+
+    /// The product whose GEMM speed is the ceiling: the model's largest training product.
+    public static func ceilingShape(_ config: ModelConfig, batch: Int) -> GEMMShape {
+        switch config.arch {
+        case .conv:
+            // the second convolution as one product over the batch: [c2, c1*16] x [c1*16, N*P]
+            let p = (config.exampleShape[1] / 4) * (config.exampleShape[2] / 4)
+            return GEMMShape(m: config.widths[1], n: batch * p, k: config.widths[0] * 16, isTraining: true)
+        case .mlp:
+            // the decoder's output layer, forward: [N, h1] x [h1, D]
+            return GEMMShape(m: batch, n: config.dimensions, k: config.widths[0], transB: true, isTraining: true)
+        case .linear:
+            return GEMMShape(m: batch, n: config.dimensions, k: config.latentDim, transB: true, isTraining: true)
+        }
+    }
+
+    /// MNIST training images when found (`dataDir`, then the `DatasetLocator` places), else
+    /// `syntheticImages`. Returns the images [N, 784] and a description.
+    public static func loadImages(dataDir: String?, synthetic: Bool, seed: UInt64) -> (Tensor, String) {
+        if !synthetic, let files = try? DatasetLocator.locate("mnist", dataDir: dataDir),
+           let images = try? IDX.readImages(at: files.trainImages), images.rows == 28, images.cols == 28 {
+            let t = images.pixels.withUnsafeBufferPointer { src in
+                Tensor(shape: [images.count, 784]) { dst in
+                    for i in 0..<dst.count { dst[i] = Float(src[i]) / 255 }
+                }
+            }
+            return (t, files.trainImages.lastPathComponent)
+        }
+        return (syntheticImages(8192, seed: seed), "synthetic(n=8192,seed=\(seed))")
+    }
+
+    /// `n` MNIST-shaped images [n, 784] in [0, 1]: one to four soft elliptical strokes each plus
+    /// a little pixel noise, clipped; deterministic given `seed`.
+    public static func syntheticImages(_ n: Int, seed: UInt64) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        return Tensor(shape: [n, 784]) { out in
+            for i in 0..<n {
+                let img = out.baseAddress! + i * 784
+                img.update(repeating: 0, count: 784)
+                let strokes = 1 + Int(rng.next() % 4)
+                for _ in 0..<strokes {
+                    let cy = 6 + 16 * rng.nextFloat(), cx = 6 + 16 * rng.nextFloat()
+                    let sy = 1.2 + 3.3 * rng.nextFloat(), sx = 1.2 + 3.3 * rng.nextFloat()
+                    let angle = Float.pi * rng.nextFloat(), amp = 0.6 + 0.4 * rng.nextFloat()
+                    let c = Foundation.cos(angle), s = Foundation.sin(angle)
+                    for y in 0..<28 { for x in 0..<28 {
+                        let dy = Float(y) - cy, dx = Float(x) - cx
+                        let u = (c * dx + s * dy) / sx, v = (c * dy - s * dx) / sy
+                        img[y * 28 + x] += amp * Foundation.exp(-0.5 * (u * u + v * v))
+                    } }
+                }
+                for p in 0..<784 { img[p] = Swift.min(1, Swift.max(0, img[p] + 0.05 * rng.nextNormal())) }
+            }
+        }
+    }
+
+    /// Peak resident memory of this process in MB (VmHWM of /proc/self/status), nil off Linux.
+    public static func peakResidentMB() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first
+            return kb.map { $0 / 1024 }
+        }
+        return nil
+    }
+
+    /// Runs the benchmark, calling `window` after each timed window; returns the summary.
+    public static func run(_ options: Options, window report: (Window) -> Void = { _ in }) -> Summary {
+        if let t = options.threads { Threads.set(t) }
+        let threads = Threads.count
+        let config = config(options.arch, distortion: options.distortion, lambda: options.lambda)
+        let (images, dataName) = loadImages(dataDir: options.dataDir, synthetic: options.synthetic, seed: options.seed)
+        let n = images.shape[0], b = options.batchSize
+        precondition(b >= 1 && b <= n, "batch size \(b) must be in 1...\(n)")
+        var rng = SeededGenerator(seed: options.seed)
+        let model = RateDistortionAutoencoder(config: config, rng: &rng)
+        var trainingOptions = TrainingOptions()
+        trainingOptions.batchSize = b
+        trainingOptions.learningRate = 1e-3
+        trainingOptions.schedule = .constant
+        trainingOptions.seed = options.seed
+        let trainer = Trainer(model: model, options: trainingOptions)
+        var noise = SeededGenerator(seed: options.seed ^ 0x5EED)
+
+        // Minibatches as the trainer draws them: consecutive slices of a shuffled permutation.
+        var order = rng.permutation(n), position = 0
+        var last = (rate: 0.0, distortion: 0.0)
+        func step() {
+            if position + b > n { order = rng.permutation(n); position = 0 }
+            let y = images.gatherRows(order[position..<(position + b)])
+            position += b
+            switch options.mode {
+            case .train:
+                last = trainer.step(y)
+            case .eval:
+                withoutGradients {
+                    let eps = Tensor.randomNormal([b, config.latentDim], using: &noise)
+                    let f = model.forward(y, eps: eps)
+                    last = (Double(meanOf(f.rate)), Double(meanOf(f.distortion)))
+                }
+            }
+        }
+
+        for _ in 0..<options.warmupSteps { step() }
+        var rates: [Double] = []
+        let allocationsBefore = BufferPool.shared.systemAllocations
+        for w in 0..<max(1, options.windows) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<options.steps { step() }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let ips = Double(options.steps * b) / seconds
+            rates.append(ips)
+            report(Window(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
+                          window: w, steps: options.steps, seconds: round(seconds, 4),
+                          imagesPerSec: round(ips, 1), msPerStep: round(1000 * seconds / Double(options.steps), 3),
+                          rateNats: round(last.rate, 4), distortion: round(last.distortion, 4)))
+        }
+        let timedSteps = max(1, options.windows) * options.steps
+        let allocations = Double(BufferPool.shared.systemAllocations - allocationsBefore) / Double(max(1, timedSteps))
+
+        let sorted = rates.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let flops = flopsPerImage(config, mode: options.mode)
+        let gflops = median * flops / 1e9
+        var gemm: Double?, shapeText: String?
+        if options.measureGEMM {
+            let shape = ceilingShape(config, batch: b)
+            gemm = GEMMBenchmark.gflops(backend: GEMM.backend, threads: threads, shape: shape, repetitions: 7, windowSeconds: 0.03)
+            shapeText = shape.description
+        }
+        return Summary(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
+                       windows: rates.count, steps: options.steps, warmupSteps: options.warmupSteps,
+                       data: dataName, gemmBackend: GEMM.backend.rawValue, parameters: model.parameters.reduce(0) { $0 + $1.count },
+                       imagesPerSec: round(median, 1), imagesPerSecMin: round(sorted.first!, 1), imagesPerSecMax: round(sorted.last!, 1),
+                       msPerStep: round(1000 * Double(b) / median, 3),
+                       flopsPerImage: flops, gflopsPerSec: round(gflops, 2),
+                       gemmGflopsPerSec: gemm.map { round($0, 2) }, gemmShape: shapeText,
+                       fractionOfGemmCeiling: gemm.map { round(gflops / $0, 3) },
+                       bufferAllocationsPerStep: round(allocations, 3),
+                       peakRssMB: peakResidentMB().map { round($0, 1) },
+                       finalRateNats: round(last.rate, 4), finalDistortion: round(last.distortion, 4))
+    }
+
+    static func round(_ x: Double, _ digits: Int) -> Double {
+        let p = Foundation.pow(10, Double(digits))
+        return (x * p).rounded() / p
+    }
+}
