@@ -17,8 +17,8 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>).")
     var dataDir: String?
 
-    @Option(help: "Training examples drawn from a gaussian: source.")
-    var examples: Int = 50_000
+    @Option(help: "Training examples: drawn from a gaussian: source (default 50000), or the first N of an image set (default all).")
+    var examples: Int?
 
     @Option(help: "Test examples drawn from a gaussian: source.")
     var testExamples: Int = 100_000
@@ -27,11 +27,8 @@ struct DataOptions: ParsableArguments {
     var dataSeed: UInt64 = 0
 }
 
-struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Train an RDA and write its model, metrics, evaluation and pictures to a folder.",
-        discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json and, for images, samples.png and reconstructions.png.")
-
+/// The options of `rda train` (also taken by `rda sweep`).
+struct ModelTrainOptions: ParsableArguments {
     @OptionGroup var dataOptions: DataOptions
 
     @Option(help: "Encoder/decoder family: linear, mlp or conv (default: conv for images, linear for gaussian:).")
@@ -76,9 +73,6 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("inject-nan-at-step"), help: .hidden)
     var injectNaNAtStep: Int?
 
-    @Option(help: "Output folder.")
-    var out: String = "runs/latest"
-
     func request() throws -> TrainRequest {
         var r = TrainRequest()
         r.data = dataOptions.data; r.dataDir = dataOptions.dataDir
@@ -97,9 +91,21 @@ struct Train: ParsableCommand {
         return r
     }
 
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an RDA and write its model, metrics, evaluation and pictures to a folder.",
+        discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json and, for images, samples.png and reconstructions.png.")
+
+    @OptionGroup var options: ModelTrainOptions
+
+    @Option(help: "Output folder.")
+    var out: String = "runs/latest"
+
     func run() throws {
         try reportingErrors {
-            let req = try request()
+            let req = try options.request()
             let dir = URL(fileURLWithPath: out)
             let progress = ProgressReporter()
             let report = try TrainingRun.run(req, in: dir, events: progress.handle)

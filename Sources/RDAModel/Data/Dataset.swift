@@ -65,21 +65,23 @@ public enum DataSource: Equatable, CustomStringConvertible {
         }
     }
 
-    /// Loads a split. `examples` is the number of *training* examples drawn for a Gaussian
-    /// source (its test split has `testExamples`); `dataSeed` seeds those draws.
-    public func load(split: Split, dataDir: String?, examples: Int = 50_000, testExamples: Int = 100_000, dataSeed: UInt64 = 0) throws -> Dataset {
+    /// Loads a split. `examples` is the number of *training* examples: drawn for a Gaussian
+    /// source (default 50,000; its test split has `testExamples`, seeded by `dataSeed`), or the
+    /// first `examples` of an image set's training split (default all).
+    public func load(split: Split, dataDir: String?, examples: Int? = nil, testExamples: Int = 100_000, dataSeed: UInt64 = 0) throws -> Dataset {
         switch self {
         case .idx(let name):
             let files = try DatasetLocator.locate(name, dataDir: dataDir)
             let images = try IDX.readImages(at: split == .train ? files.trainImages : files.testImages)
-            let t = Tensor(shape: [images.count, images.rows * images.cols], values: images.floats())
+            let n = split == .train ? Swift.min(examples ?? images.count, images.count) : images.count
+            let t = Tensor(shape: [n, images.rows * images.cols], values: images.floats(images: 0..<n))
             return Dataset(examples: t, exampleShape: [1, images.rows, images.cols], isImage: true)
         case .gaussian(let variances):
             // One stream per split, derived from the data seed, independent of the training seed.
             var root = SeededGenerator(seed: dataSeed ^ 0x6A09_E667_F3BC_C908)
             let trainRNG = root.split()
             var rng = split == .train ? trainRNG : root.split()
-            let n = split == .train ? examples : testExamples
+            let n = split == .train ? (examples ?? 50_000) : testExamples
             let d = variances.count
             let t = Tensor.randomNormal([n, d], using: &rng)
             let scale = variances.map { Float($0.squareRoot()) }

@@ -16,8 +16,9 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var schedule: LearningRateSchedule = .cosine
     public var rate: RateEstimator = .closedForm
     public var seed: UInt64 = 0
-    /// Training examples drawn from a `gaussian:` source.
-    public var examples: Int = 50_000
+    /// Training examples: drawn from a `gaussian:` source (default 50,000), or the first N of an
+    /// image set (default all).
+    public var examples: Int? = nil
     /// Test examples drawn from a `gaussian:` source.
     public var testExamples: Int = 100_000
     public var dataSeed: UInt64 = 0
@@ -34,7 +35,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if let e = epochs, e < 1 { throw RDAError("--epochs \(e) must be at least 1") }
         if batchSize < 1 { throw RDAError("--batch-size \(batchSize) must be at least 1") }
         if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw RDAError("--learning-rate \(lr) must be a positive finite number, e.g. 1e-3") }
-        if examples < 1 { throw RDAError("--examples \(examples) must be at least 1") }
+        if let n = examples, n < 1 { throw RDAError("--examples \(n) must be at least 1") }
         if testExamples < 1 { throw RDAError("--test-examples \(testExamples) must be at least 1") }
         if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("--widths \(w) must be positive sizes, e.g. 512,256") }
         if let c = clipNorm, !(c > 0) { throw RDAError("--clip-norm \(c) must be positive") }

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import RDAIO
+import RDAModel
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Train one model per lambda and draw the rate-distortion curve beside its bound.",
+        discussion: """
+        Each lambda trains in DIR/lambda-<value>/ (a finished run is reused, so an interrupted sweep \
+        resumes). When every lambda has finished, DIR/curve.json, curve.csv and curve.svg are written.
+        Spread a sweep over machines with --shard I/N (I = 1..N), then join with --merge DIR...
+        """)
+
+    @Option(help: "Comma-separated lambdas, e.g. 0.25,0.5,1,2,4,10.")
+    var lambdas: String?
+
+    @OptionGroup var options: ModelTrainOptions
+
+    @Option(help: "Train only slice I of N of the lambdas (I from 1 to N), e.g. --shard 2/4.")
+    var shard: String?
+
+    @Option(parsing: .upToNextOption, help: "Join the finished runs of these sweep folders into one curve (no training).")
+    var merge: [String] = []
+
+    @Option(help: "Name of the curve (legend and title); default: the output folder's name.")
+    var name: String?
+
+    @Option(help: "Output folder (with --merge: default the first merged folder).")
+    var out: String?
+
+    func run() throws {
+        try reportingErrors {
+            if !merge.isEmpty {
+                guard lambdas == nil, shard == nil else { throw RDAError("--merge joins finished runs; it takes no --lambdas or --shard") }
+                let dirs = merge.map { URL(fileURLWithPath: $0) }
+                try writeCurve(from: dirs, into: URL(fileURLWithPath: out ?? merge[0]), dataDir: options.dataOptions.dataDir)
+                return
+            }
+            guard let lambdas else { throw RDAError("give --lambdas (e.g. --lambdas 0.5,1,2,4), or --merge DIR... to join finished sweeps") }
+            guard options.lambda == nil else { throw RDAError("a sweep takes --lambdas, not --lambda") }
+            let list = try LambdaList.parse(lambdas)
+            let shardSpec = try shard.map(Shard.parse)
+            let request = try options.request()
+            let dir = URL(fileURLWithPath: out ?? "runs/sweep")
+            let progress = ProgressReporter()
+            try Sweep.train(request, lambdas: list, shard: shardSpec, in: dir) { event in
+                switch event {
+                case let .starting(lambda, i, n): Console.info("== lambda \(formatNumber(lambda)) (\(i)/\(n)) -> \(dir.appendingPathComponent(LambdaList.folderName(lambda)).path)")
+                case let .reused(lambda): Console.info("== lambda \(formatNumber(lambda)): finished run reused")
+                case let .run(e): progress.handle(e)
+                case let .finished(lambda, r): Console.info(String(format: "   lambda %@: rate %.4f nats, distortion %.4f, objective %.4f", formatNumber(lambda), r.rateNats, r.distortion, r.objective))
+                }
+            }
+            let missing = list.filter { (try? Sweep.finished(dir.appendingPathComponent(LambdaList.folderName($0)))) ?? nil == nil }
+            if missing.isEmpty {
+                try writeCurve(from: [dir], into: dir, dataDir: request.dataDir)
+            } else {
+                Console.info("shard done; \(missing.count) lambda(s) still to train (\(missing.map(formatNumber).joined(separator: ","))): run the other shards, then rda sweep --merge \(dir.path)")
+            }
+        }
+    }
+
+    func writeCurve(from dirs: [URL], into dir: URL, dataDir: String?) throws {
+        let entries = try Sweep.collect(dirs)
+        let cfg = entries[0].record.config
+        let source = try DataSource.parse(cfg.data)
+        let bound = try BoundReport.forSource(source, distortion: cfg.distortion, dataDir: dataDir ?? entries[0].record.request.dataDir)
+        let curve = Sweep.curve(entries, name: name ?? dir.lastPathComponent, bound: bound)
+        try TrainingRun.prepare(dir)
+        try Sweep.write(curve, to: dir)
+        Console.info("wrote \(dir.path)/curve.{json,csv,svg} (\(entries.count) lambdas)")
+        print(CurveTable.render(curve))
+    }
+}
+
+/// A plain-text table of a curve (lambda, rate, distortion, objective, bound).
+enum CurveTable {
+    static func render(_ c: CurveData) -> String {
+        var lines = ["lambda      rate(nats)  rate(bits)  distortion  objective   bound_obj   vs bound"]
+        let r = c.results
+        for i in r.lambda.indices {
+            let obj = r.objective?[i] ?? (r.rateNats[i] + r.lambda[i] * r.distortion[i])
+            let label = formatNumber(r.lambda[i]).padding(toLength: 10, withPad: " ", startingAt: 0)
+            var line = label + String(format: "  %10.4f  %10.4f  %10.4f  %10.4f", r.rateNats[i], r.rateNats[i] / M_LN2, r.distortion[i], obj)
+            if let b = c.bound?.atLambdas, let bo = b.objective, i < bo.count {
+                line += String(format: "  %10.4f  %+7.2f%%", bo[i], 100 * (obj / bo[i] - 1))
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct BoundCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bound",
+        abstract: "Print the rate-distortion bound of a data source as JSON (Gaussian R(D), or the Gaussian-covariance bound of image data).")
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Comma-separated lambdas at which to give the bound's optimum.")
+    var lambdas: String
+
+    @Option(help: "Distortion (the bounds are for l2).")
+    var distortion: DistortionKind = .l2
+
+    func run() throws {
+        try reportingErrors {
+            let list = try LambdaList.parse(lambdas)
+            let source = try DataSource.parse(dataOptions.data)
+            guard let bound = try BoundReport.forSource(source, distortion: distortion, dataDir: dataOptions.dataDir) else {
+                throw RDAError("no bound for \(distortion.rawValue) distortion: the Gaussian R(D) bounds are for squared error (l2)")
+            }
+            let json = try JSONEncoder.sorted.encode(bound.curveBound(lambdas: list))
+            print(String(decoding: json, as: UTF8.self))
+        }
+    }
+}
+
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Overlay rate-distortion curves (curve.json files) in one SVG.")
+
+    @Argument(help: "curve.json files (or sweep folders holding one).")
+    var curves: [String]
+
+    @Option(help: "Chart title.")
+    var title: String = "Rate-distortion curves"
+
+    @Option(help: "Output SVG file.")
+    var out: String = "curves.svg"
+
+    func run() throws {
+        try reportingErrors {
+            guard !curves.isEmpty else { throw RDAError("give at least one curve.json") }
+            let data = try curves.map { path -> CurveData in
+                var isDir: ObjCBool = false
+                let url = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+                    ? URL(fileURLWithPath: path).appendingPathComponent("curve.json") : URL(fileURLWithPath: path)
+                return try CurveData.read(from: url)
+            }
+            try RateDistortionChart.make(curves: data, title: title).write(to: URL(fileURLWithPath: out))
+            Console.info("wrote \(out) (\(data.count) curve\(data.count == 1 ? "" : "s"))")
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import RDACore
+import RDAIO
+
+/// Lambda sweeps: one training run per lambda in `DIR/lambda-<value>/`, joined into a
+/// rate-distortion curve (`curve.json`, `curve.csv`, `curve.svg`) beside its bound.
+///
+/// Runs are independent, so a sweep can be split over machines (`Shard`) and joined afterwards
+/// by `merge` from the run folders alone; a finished run is never trained again.
+public enum Sweep {
+    public enum Event {
+        case starting(lambda: Double, index: Int, of: Int)
+        case reused(lambda: Double)
+        case run(TrainingRun.Event)
+        case finished(lambda: Double, report: EvaluationReport)
+    }
+
+    /// A finished run found on disk.
+    public struct Entry {
+        public let folder: URL
+        public let record: TrainingRun.Record
+        public let report: EvaluationReport
+    }
+
+    /// Trains every lambda of `lambdas` (the shard's slice of it) that has no finished run in `dir`.
+    /// Returns the finished entries of this call's lambdas.
+    @discardableResult
+    public static func train(_ request: TrainRequest, lambdas: [Double], shard: Shard? = nil, in dir: URL,
+                             events: (Event) -> Void = { _ in }) throws -> [Entry] {
+        let mine = shard?.select(lambdas) ?? lambdas
+        try TrainingRun.prepare(dir)
+        var entries: [Entry] = []
+        for (i, lambda) in mine.enumerated() {
+            var r = request
+            r.lambda = lambda
+            let folder = dir.appendingPathComponent(LambdaList.folderName(lambda))
+            if let done = try finished(folder) {
+                guard done.record.request == r else {
+                    throw RDAError("\(folder.path) holds a finished run with other options than this sweep's; use another --out or remove that folder")
+                }
+                events(.reused(lambda: lambda))
+                entries.append(done)
+                continue
+            }
+            events(.starting(lambda: lambda, index: i + 1, of: mine.count))
+            let report = try TrainingRun.run(r, in: folder) { events(.run($0)) }
+            events(.finished(lambda: lambda, report: report))
+            entries.append(try finished(folder)!)
+        }
+        return entries
+    }
+
+    /// The finished run in `folder` (its run.json and eval.json), or nil when it has not finished.
+    public static func finished(_ folder: URL) throws -> Entry? {
+        let evalURL = folder.appendingPathComponent(TrainingRun.evalFile), runURL = folder.appendingPathComponent(TrainingRun.runFile)
+        guard FileManager.default.fileExists(atPath: evalURL.path), FileManager.default.fileExists(atPath: runURL.path) else { return nil }
+        do {
+            let record = try JSONDecoder().decode(TrainingRun.Record.self, from: Data(contentsOf: runURL))
+            let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: evalURL))
+            return Entry(folder: folder, record: record, report: report)
+        } catch {
+            throw RDAError("\(folder.path): run.json or eval.json is unreadable (\(error)); remove the folder to train it again")
+        }
+    }
+
+    /// Every finished `lambda-*` run under the sweep folders `dirs`, checked to form one curve
+    /// (same data and distortion, and the same model family), one entry per lambda, sorted by lambda.
+    public static func collect(_ dirs: [URL]) throws -> [Entry] {
+        var entries: [Entry] = []
+        for dir in dirs {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+                throw RDAError("\(dir.path): no such sweep folder")
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("lambda-") }.sorted()
+            for name in names {
+                if let e = try finished(dir.appendingPathComponent(name)) { entries.append(e) }
+            }
+        }
+        guard let first = entries.first else {
+            throw RDAError("no finished runs (lambda-*/eval.json) in \(dirs.map(\.path).joined(separator: ", ")); run the sweep's shards first")
+        }
+        for e in entries {
+            let a = first.record.config, b = e.record.config
+            if a.data != b.data {
+                throw RDAError("cannot merge runs of different data: \(first.folder.path) is \(a.data), \(e.folder.path) is \(b.data)")
+            }
+            if a.distortion != b.distortion {
+                throw RDAError("cannot merge runs of different distortion: \(first.folder.path) is \(a.distortion.rawValue), \(e.folder.path) is \(b.distortion.rawValue)")
+            }
+            if a.arch != b.arch || a.latentDim != b.latentDim || a.prior != b.prior || a.widths != b.widths {
+                throw RDAError("cannot merge runs of different models: \(first.folder.path) is \(describe(a)), \(e.folder.path) is \(describe(b))")
+            }
+        }
+        var byLambda: [Double: Entry] = [:]
+        for e in entries {
+            let l = e.record.config.lambda
+            if let other = byLambda[l] {
+                guard other.record.request == e.record.request else {
+                    throw RDAError("lambda \(formatNumber(l)) was trained twice with different options (\(other.folder.path), \(e.folder.path)); keep one")
+                }
+                continue
+            }
+            byLambda[l] = e
+        }
+        return byLambda.keys.sorted().map { byLambda[$0]! }
+    }
+
+    /// The curve of `entries` (sorted by lambda), with `bound` when given.
+    public static func curve(_ entries: [Entry], name: String, bound: BoundReport?) -> CurveData {
+        let reports = entries.map(\.report)
+        let cfg = entries[0].record.config
+        let results = CurveData.Results(
+            lambda: reports.map(\.lambda), rateNats: reports.map(\.rateNats), rateBits: reports.map(\.rateBits),
+            distortion: reports.map(\.distortion), msePerDim: reports.map(\.msePerDim), psnrDb: reports.map(\.psnrDb),
+            miEstimateNats: reports.map(\.miEstimateNats), objective: reports.map(\.objective))
+        return CurveData(name: name, description: "\(describe(cfg)), \(cfg.distortion.rawValue) distortion, on \(cfg.data) (test split)",
+                         data: cfg.data, distortionKind: cfg.distortion.rawValue, results: results,
+                         bound: bound?.curveBound(lambdas: reports.map(\.lambda)))
+    }
+
+    /// Writes `curve.json`, `curve.csv` and `curve.svg` into `dir`.
+    public static func write(_ curve: CurveData, to dir: URL) throws {
+        try curve.write(to: dir.appendingPathComponent("curve.json"))
+        try AtomicFile.write(Data(curve.csv().utf8), to: dir.appendingPathComponent("curve.csv"))
+        let chart = RateDistortionChart.make(curves: [curve], title: "Rate-distortion: \(curve.name)")
+        try chart.write(to: dir.appendingPathComponent("curve.svg"))
+    }
+
+    static func describe(_ c: ModelConfig) -> String {
+        "\(c.arch.rawValue) RDA, latent \(c.latentDim)\(c.widths.isEmpty ? "" : ", widths \(c.widths.map(String.init).joined(separator: ","))"), \(c.prior.rawValue) prior"
+    }
+}
