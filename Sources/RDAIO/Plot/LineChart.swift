@@ -187,6 +187,33 @@ struct ChartRenderer {
         return Swift.max(9, (size * available / width).rounded(.down))
     }
 
+    /// `text` broken at spaces into at most `maxLines` lines of at most `width` pixels; the last
+    /// line ends with "…" when text had to be left out.
+    static func wrap(_ text: String, size: Double, width: Double, maxLines: Int) -> [String] {
+        let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var lines: [String] = []
+        var current = ""
+        var rest = words[...]
+        while let word = rest.first {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if textWidth(candidate, size: size) <= width || current.isEmpty {
+                current = candidate
+                rest = rest.dropFirst()
+            } else {
+                lines.append(current)
+                current = ""
+                if lines.count == maxLines { break }
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        if !rest.isEmpty || lines.contains(where: { textWidth($0, size: size) > width }) {
+            var last = lines.removeLast()
+            while !last.isEmpty && textWidth(last + " …", size: size) > width { last.removeLast() }
+            lines.append(last.trimmingCharacters(in: .whitespaces) + " …")
+        }
+        return lines
+    }
+
     /// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
     static func escape(_ text: String) -> String {
         var out = ""
@@ -256,14 +283,15 @@ struct ChartRenderer {
         let yRange = Self.sanitize(chart.yRange ?? automaticRange({ $0.y }, includeZero: chart.yIncludesZero))
 
         // Vertical layout: title (+ subtitle) on top, tick labels and the x label below.
-        let hasSubtitle = !(chart.subtitle ?? "").isEmpty
-        let top = 16 + Self.titleSize + (hasSubtitle ? 8 + Self.subtitleSize : 0) + 18
+        let subtitleLines = Self.wrap(chart.subtitle ?? "", size: Self.subtitleSize, width: width - 30, maxLines: 2)
+        let subtitleLineHeight = Self.subtitleSize + 4
+        let top = 16 + Self.titleSize + (subtitleLines.isEmpty ? 0 : 4 + Double(subtitleLines.count) * subtitleLineHeight) + 18
         let bottomMargin = 8 + Self.tickSize + 14 + Self.axisLabelSize + 14
         let plotHeight = Swift.max(40, height - top - bottomMargin)
 
         // y ticks and their labels decide the left margin.
         let yCount = Swift.min(10, Swift.max(3, Int(plotHeight / 55)))
-        let yStep = NiceTicks.step(forSpan: yRange.upperBound - yRange.lowerBound, maxCount: yCount)
+        let yStep = NiceTicks.atLeastTwoTicksStep(from: yRange.lowerBound, to: yRange.upperBound, maxCount: yCount)
         let yTicks = NiceTicks.ticks(from: yRange.lowerBound, to: yRange.upperBound, step: yStep)
         let yTickLabels = yTicks.map { NiceTicks.format($0, step: yStep) }
         let yTickWidth = yTickLabels.map { Self.textWidth($0, size: Self.tickSize) }.max() ?? 0
@@ -276,7 +304,7 @@ struct ChartRenderer {
         let hasSecondary = chart.secondaryYLabel != nil && scale.isFinite && scale > 0
         if hasSecondary {
             let lo = yRange.lowerBound * scale, hi = yRange.upperBound * scale
-            let step = NiceTicks.step(forSpan: hi - lo, maxCount: yCount)
+            let step = NiceTicks.atLeastTwoTicksStep(from: lo, to: hi, maxCount: yCount)
             secondaryTicks = NiceTicks.ticks(from: lo, to: hi, step: step)
             secondaryLabels = secondaryTicks.map { NiceTicks.format($0, step: step) }
             let w = secondaryLabels.map { Self.textWidth($0, size: Self.tickSize) }.max() ?? 0
@@ -291,7 +319,7 @@ struct ChartRenderer {
         var xTicks: [Double] = []
         var xTickLabels: [String] = []
         while true {
-            xStep = NiceTicks.step(forSpan: xRange.upperBound - xRange.lowerBound, maxCount: xCount)
+            xStep = NiceTicks.atLeastTwoTicksStep(from: xRange.lowerBound, to: xRange.upperBound, maxCount: xCount)
             xTicks = NiceTicks.ticks(from: xRange.lowerBound, to: xRange.upperBound, step: xStep)
             xTickLabels = xTicks.map { NiceTicks.format($0, step: xStep) }
             let widest = xTickLabels.map { Self.textWidth($0, size: Self.tickSize) }.max() ?? 0
@@ -341,9 +369,9 @@ struct ChartRenderer {
         // Titles and axis labels.
         let titleSize = Self.fittedSize(chart.title, size: Self.titleSize, available: width - 20)
         svg.line("<text class=\"title\" x=\"\(Self.f(width / 2))\" y=\"\(Self.f(16 + Self.titleSize))\" text-anchor=\"middle\" font-size=\"\(Self.f(titleSize))\" font-weight=\"bold\" fill=\"#111111\">\(Self.escape(chart.title))</text>")
-        if hasSubtitle, let subtitle = chart.subtitle {
-            let size = Self.fittedSize(subtitle, size: Self.subtitleSize, available: width - 20)
-            svg.line("<text class=\"subtitle\" x=\"\(Self.f(width / 2))\" y=\"\(Self.f(16 + Self.titleSize + 8 + Self.subtitleSize))\" text-anchor=\"middle\" font-size=\"\(Self.f(size))\" fill=\"#555555\">\(Self.escape(subtitle))</text>")
+        for (i, line) in subtitleLines.enumerated() {
+            let y = 16 + Self.titleSize + 4 + Double(i + 1) * subtitleLineHeight
+            svg.line("<text class=\"subtitle\" x=\"\(Self.f(width / 2))\" y=\"\(Self.f(y))\" text-anchor=\"middle\" font-size=\"\(Self.f(Self.subtitleSize))\" fill=\"#555555\">\(Self.escape(line))</text>")
         }
         let xLabelSize = Self.fittedSize(chart.xLabel, size: Self.axisLabelSize, available: plot.width)
         svg.line("<text class=\"axis-label x\" x=\"\(Self.f(plot.x + plot.width / 2))\" y=\"\(Self.f(plot.maxY + 8 + Self.tickSize + 14 + Self.axisLabelSize))\" text-anchor=\"middle\" font-size=\"\(Self.f(xLabelSize))\" fill=\"#111111\">\(Self.escape(chart.xLabel))</text>")
@@ -409,7 +437,7 @@ struct ChartRenderer {
     static func placeLabel(at p: (x: Double, y: Double), width w: Double, height h: Double, plot: PixelRect,
                            occupied: [PixelRect], obstacles: [(Double, Double)]) -> PixelRect? {
         var best: (score: Double, rect: PixelRect)?
-        for gap in [6.0, 12.0, 20.0] {
+        for gap in [6.0, 11.0] {   // farther away a label no longer reads as this point's
             let candidates = [
                 PixelRect(x: p.x + gap, y: p.y - gap - h, width: w, height: h),         // upper right
                 PixelRect(x: p.x - gap - w, y: p.y + gap * 0.5, width: w, height: h),   // lower left
@@ -422,7 +450,7 @@ struct ChartRenderer {
             ]
             for (order, rect) in candidates.enumerated() {
                 if !plot.insetBy(2).contains(rect) { continue }
-                if occupied.contains(where: { $0.intersects(rect.insetBy(-1)) }) { continue }
+                if occupied.contains(where: { $0.intersects(rect.insetBy(-3)) }) { continue }
                 let padded = rect.insetBy(-2)
                 var hits = 0.0
                 for o in obstacles where padded.contains(o.0, o.1) { hits += 1 }

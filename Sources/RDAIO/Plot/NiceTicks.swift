@@ -15,13 +15,36 @@ public enum NiceTicks {
         return 10 * magnitude
     }
 
-    /// The multiples of `step(forSpan: upper - lower, maxCount:)` inside [lower, upper], ascending
-    /// (at most `maxCount` of them; a single value for an empty interval).
+    /// The multiples of `step(forSpan: upper - lower, maxCount:)` inside [lower, upper], ascending:
+    /// at most `maxCount` of them, unless that step leaves fewer than two inside the interval; the
+    /// step then shrinks along 5, 2, 1 x 10^k until there are two. A single value for an empty
+    /// interval.
     public static func ticks(from lower: Double, to upper: Double, maxCount: Int = 8) -> [Double] {
         guard lower.isFinite, upper.isFinite else { return [] }
         if upper <= lower { return [lower] }
-        let step = step(forSpan: upper - lower, maxCount: maxCount)
-        return ticks(from: lower, to: upper, step: step)
+        return ticks(from: lower, to: upper, step: atLeastTwoTicksStep(from: lower, to: upper, maxCount: maxCount))
+    }
+
+    /// `step(forSpan:maxCount:)`, made smaller (5 -> 2 -> 1 -> 0.5 ...) while fewer than two of
+    /// its multiples fall inside [lower, upper].
+    public static func atLeastTwoTicksStep(from lower: Double, to upper: Double, maxCount: Int) -> Double {
+        var step = step(forSpan: upper - lower, maxCount: maxCount)
+        guard upper > lower, lower.isFinite, upper.isFinite else { return step }
+        for _ in 0..<6 where ticks(from: lower, to: upper, step: step).count < 2 {
+            step = smaller(step)
+        }
+        return step
+    }
+
+    /// The next smaller value of the 1-2-5 sequence.
+    static func smaller(_ step: Double) -> Double {
+        let magnitude = Foundation.pow(10, Foundation.floor(Foundation.log10(step) + 1e-9))
+        let mantissa = (step / magnitude).rounded()
+        switch mantissa {
+        case 5: return 2 * magnitude
+        case 2: return magnitude
+        default: return 0.5 * magnitude
+        }
     }
 
     /// The multiples of `step` inside [lower, upper] (with a little tolerance for rounding).

@@ -90,7 +90,7 @@ public enum RateDistortionChart {
         var parts: [String] = []
         if let d = curve.data, !d.isEmpty { parts.append("data: \(d)") }
         if let text = curve.description, !text.isEmpty { parts.append(text) }
-        if let b = curve.bound?.description, !b.isEmpty { parts.append("bound: \(b)") }
+        if let b = curve.bound?.description, !b.isEmpty { parts.append("bound: \(b)") }   // wrapped or shortened to fit
         return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }
 }
