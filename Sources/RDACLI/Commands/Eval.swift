@@ -27,9 +27,7 @@ struct Eval: ParsableCommand {
         try reportingErrors {
             guard miExamples >= 1 else { throw RDAError("--mi-examples \(miExamples) must be at least 1") }
             let m = try Checkpoint.load(model)
-            let source = try DataSource.parse(dataOptions.data)
-            let data = try source.load(split: split, dataDir: dataOptions.dataDir, examples: dataOptions.examples,
-                                       testExamples: dataOptions.testExamples, dataSeed: dataOptions.dataSeed)
+            let (source, data) = try dataOptions.load(split, default: m.config.data)
             let report = try Evaluator.evaluate(model: m, data: data, split: split, dataName: source.description, seed: seed,
                                                 miExamples: miExamples, bound: source.gaussianBound)
             print(json ? String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self) : try EvalFormatting.summary(report))

@@ -46,12 +46,8 @@ struct Reconstruct: ParsableCommand {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
             let m = try Checkpoint.load(model)
-            let source = try DataSource.parse(dataOptions.data)
-            let data = try source.load(split: split, dataDir: dataOptions.dataDir, examples: dataOptions.examples,
-                                       testExamples: dataOptions.testExamples, dataSeed: dataOptions.dataSeed)
-            guard data.dimensions == m.config.dimensions else {
-                throw RDAError("the model expects examples of \(m.config.dimensions) values (\(m.config.exampleShape)), but \(source) has \(data.dimensions) (\(data.exampleShape))")
-            }
+            let (source, data) = try dataOptions.load(split, default: m.config.data)
+            try m.checkFits(data, name: source.description)
             let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
             if out.lowercased().hasSuffix(".json") {
                 try Pictures.writeJSON(Tensor.concat([r.originals, r.noisy, r.mean], axis: 1), to: URL(fileURLWithPath: out))

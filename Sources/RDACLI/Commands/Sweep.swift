@@ -109,7 +109,7 @@ struct BoundCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let list = try LambdaList.parse(lambdas)
-            let source = try DataSource.parse(dataOptions.data)
+            let source = try dataOptions.source(default: "mnist")
             guard let bound = try BoundReport.forSource(source, distortion: distortion, dataDir: dataOptions.dataDir) else {
                 throw RDAError("no bound for \(distortion.rawValue) distortion: the Gaussian R(D) bounds are for squared error (l2)")
             }

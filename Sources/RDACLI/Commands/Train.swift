@@ -11,8 +11,8 @@ extension Split: ExpressibleByArgument {}
 
 /// Where examples come from, shared by every command that reads data.
 struct DataOptions: ParsableArguments {
-    @Option(help: "mnist, fashion-mnist, a folder of IDX files, or gaussian:V1,V2,... (independent Gaussian source with those variances).")
-    var data: String = "mnist"
+    @Option(help: "mnist, fashion-mnist, a folder of IDX files, or gaussian:V1,V2,... (independent Gaussian source with those variances). Default: mnist for train and sweep, the model's own data otherwise.")
+    var data: String?
 
     @Option(help: "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>).")
     var dataDir: String?
@@ -25,6 +25,16 @@ struct DataOptions: ParsableArguments {
 
     @Option(help: "Seed of the gaussian: source's draws (independent of --seed).")
     var dataSeed: UInt64 = 0
+
+    /// The source named by --data, or `fallback` when it was not given.
+    func source(default fallback: String) throws -> DataSource { try DataSource.parse(data ?? fallback) }
+
+    /// Loads one split of the source (`fallback` when --data was not given).
+    func load(_ split: Split, default fallback: String) throws -> (source: DataSource, data: Dataset) {
+        let source = try source(default: fallback)
+        let data = try source.load(split: split, dataDir: dataDir, examples: examples, testExamples: testExamples, dataSeed: dataSeed)
+        return (source, data)
+    }
 }
 
 /// The options of `rda train` (also taken by `rda sweep`).
@@ -75,7 +85,7 @@ struct ModelTrainOptions: ParsableArguments {
 
     func request() throws -> TrainRequest {
         var r = TrainRequest()
-        r.data = dataOptions.data; r.dataDir = dataOptions.dataDir
+        r.data = dataOptions.data ?? "mnist"; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
         r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda; r.prior = prior
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule

@@ -65,9 +65,7 @@ public enum Evaluator {
     public static func evaluate(model: RateDistortionAutoencoder, data: Dataset, split: Split, dataName: String,
                                 seed: UInt64, batchSize: Int = 1000, miExamples: Int = 10_000,
                                 bound: GaussianRateDistortion? = nil) throws -> EvaluationReport {
-        guard data.dimensions == model.config.dimensions else {
-            throw RDAError("the model expects examples of \(model.config.dimensions) values (\(model.config.exampleShape)), but \(dataName) has \(data.dimensions) (\(data.exampleShape)); evaluate it on the data it was trained on")
-        }
+        try model.checkFits(data, name: dataName)
         let k = model.config.latentDim, lambda = model.config.lambda, n = data.count
         guard n > 0 else { throw RDAError("\(dataName) \(split.rawValue) split has no examples") }
         var rng = SeededGenerator(seed: seed)

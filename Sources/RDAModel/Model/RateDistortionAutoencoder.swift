@@ -32,6 +32,13 @@ public final class RateDistortionAutoencoder {
 
     public var parameters: [Tensor] { namedParameters.map(\.tensor) }
 
+    /// Throws a one-line error when `data`'s examples are not the shape this model takes.
+    public func checkFits(_ data: Dataset, name: String) throws {
+        guard data.dimensions == config.dimensions else {
+            throw RDAError("the model expects examples of \(config.dimensions) values (\(config.exampleShape)), but \(name) has \(data.dimensions) (\(data.exampleShape)); use the data it was trained on (\(config.data))")
+        }
+    }
+
     /// The encoder's Gaussian p(z|y). Shapes: y [N, D] -> mu, logvar [N, K].
     public func encode(_ y: Tensor) -> (mu: Tensor, logvar: Tensor) {
         let k = config.latentDim
