@@ -93,6 +93,21 @@ struct CLITests {
         }
     }
 
+    @Test func monteCarloRateAndL1DistortionTrain() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t = try runRDA(["train"] + tinyGaussian + ["--rate", "monte-carlo", "--distortion", "l1", "--lambda", "2", "--out", dir.path])
+        #expect(t.status == 0, "\(t.stderr)")
+        let e = try runRDA(["eval", "--model", dir.path, "--test-examples", "1000", "--json"])
+        let r = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        #expect(r["distortion_kind"] as? String == "l1")
+        #expect(r["data"] as? String == "gaussian:2,1")   // eval defaults to the model's own data
+        // NELBO = rate + lambda d + D ln(2 / lambda) for the Laplace reading of L1
+        let nelbo = r["nelbo_nats"] as! Double, rate = r["rate_nats"] as! Double, d = r["distortion"] as! Double
+        #expect(Swift.abs(nelbo - (rate + 2 * d + 2 * Foundation.log(1.0))) < 1e-6 * Swift.max(1, Swift.abs(nelbo)))
+        #expect(r["bound"] == nil, "the Gaussian R(D) is for squared error; an L1 model gets no bound")
+    }
+
     @Test func sameSeedSameModel() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -115,7 +115,7 @@ public enum Evaluator {
             msePerDim: mse, psnrDb: data.isImage ? 10 * log10(1 / mse) : nil,
             miEstimateNats: mi, miExamples: mCount, priorGapNats: rateMean - mi,
             nelboNats: nelbo, bitsPerDim: nelbo / (Double(d) * M_LN2), bound: nil)
-        if let bound {
+        if let bound, model.config.distortion == .l2 {   // the Gaussian R(D) is for squared error
             let p = bound.optimum(lambda: lambda)
             report.bound = EvaluationReport.Bound(rateNats: p.rateNats, distortion: p.distortion, objective: p.objective)
         }

@@ -1,0 +1,43 @@
+import Testing
+import Foundation
+import RDAIO
+
+/// The offline MNIST copy beside the checkout (`../shared/data`), as CI and developers have it.
+let sharedData: URL? = {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let dir = repo.deletingLastPathComponent().appendingPathComponent("shared/data")
+    return FileManager.default.fileExists(atPath: dir.appendingPathComponent("mnist").path) ? dir : nil
+}()
+
+@Suite("MNIST end to end (small budgets)", .enabled(if: sharedData != nil, "needs ../shared/data/mnist"))
+struct MNISTTests {
+    @Test func convRunWritesPicturesAndConsistentRates() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run").path
+        let t = try runRDA(["train", "--data", "mnist", "--data-dir", sharedData!.path, "--examples", "2048", "--epochs", "1",
+                            "--widths", "8,16", "--latent-dim", "8", "--lambda", "4", "--out", run])
+        #expect(t.status == 0, "\(t.stderr)")
+        for (file, cells) in [("samples.png", 8), ("reconstructions.png", 12)] {
+            let png = try PNG.read(from: URL(fileURLWithPath: run + "/" + file))
+            #expect(png.width == cells * 28 + (cells + 1) * 2, "\(file) is \(png.width) wide")
+        }
+        let e = try runRDA(["eval", "--model", run, "--data-dir", sharedData!.path, "--json"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let r = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        let closed = r["rate_nats"] as! Double, mc = r["rate_mc_nats"] as! Double, se = r["rate_mc_stderr"] as! Double
+        #expect(Swift.abs(closed - mc) < 3 * se, "closed form \(closed) vs Monte Carlo \(mc) ± \(se)")
+        #expect((r["examples"] as! Int) == 10_000)
+        let psnr = r["psnr_db"] as! Double
+        #expect(psnr > 10 && psnr < 40)
+        // a sample sheet of another size and a reconstruction sheet from the train split
+        let s = try runRDA(["sample", "--model", run, "--count", "9", "--seed", "3", "--out", dir.appendingPathComponent("s.png").path])
+        #expect(s.status == 0, "\(s.stderr)")
+        #expect(try PNG.read(from: dir.appendingPathComponent("s.png")).width == 3 * 28 + 4 * 2)
+        let rc = try runRDA(["reconstruct", "--model", run, "--data-dir", sharedData!.path, "--split", "train", "--count", "4",
+                             "--out", dir.appendingPathComponent("r.png").path])
+        #expect(rc.status == 0, "\(rc.stderr)")
+        // a model of MNIST evaluated on a Gaussian source of another shape
+        expectCleanFailure(try runRDA(["eval", "--model", run, "--data", "gaussian:1,2"]), mentions: ["784"])
+    }
+}
