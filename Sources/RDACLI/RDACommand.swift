@@ -15,7 +15,8 @@ struct RDACommand: ParsableCommand {
         Start with: rda train --data mnist --out runs/mnist
         """,
         version: version,
-        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Standardize.self, Bench.self]
+        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Standardize.self,
+                      SweepCommand.self, BoundCommand.self, PlotCommand.self, Bench.self]
     )
 }
 
@@ -23,6 +24,6 @@ struct RDACommand: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (JSON lines on standard output).",
-        subcommands: [BenchGEMM.self]
+        subcommands: [BenchGEMM.self, BenchTrain.self, BenchEval.self]
     )
 }

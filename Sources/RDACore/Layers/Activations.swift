@@ -1,6 +1,7 @@
 /// max(x, 0) elementwise. Shapes: S -> S.
-public final class ReLU: Layer {
+public final class ReLU: FusibleActivation {
     public init() {}
+    public var activation: Activation { .relu }
     public func callAsFunction(_ x: Tensor) -> Tensor { x.relu() }
 }
 
@@ -12,8 +13,9 @@ public final class LeakyReLU: Layer {
 }
 
 /// 1 / (1 + e^-x) elementwise. Shapes: S -> S.
-public final class Sigmoid: Layer {
+public final class Sigmoid: FusibleActivation {
     public init() {}
+    public var activation: Activation { .sigmoid }
     public func callAsFunction(_ x: Tensor) -> Tensor { x.sigmoid() }
 }
 

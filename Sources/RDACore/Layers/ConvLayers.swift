@@ -4,7 +4,7 @@
 /// weight [out, in, k, k], bias [out].
 /// Initialization (PyTorch's default): W and b uniform on [-1/sqrt(fanIn), 1/sqrt(fanIn)],
 /// fanIn = in * k * k.
-public final class Conv2d: Layer {
+public final class Conv2d: ActivationFusing {
     public let weight: Tensor
     public let bias: Tensor?
     public let stride: Int, padding: Int
@@ -21,6 +21,11 @@ public final class Conv2d: Layer {
         Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
+    /// act(conv2d(x)) as one op.
+    public func callAsFunction(_ x: Tensor, activation: Activation) -> Tensor {
+        Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, activation: activation)
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor)] {
         [(name: "weight", tensor: weight)] + (bias.map { [(name: "bias", tensor: $0)] } ?? [])
     }
@@ -32,7 +37,7 @@ public final class Conv2d: Layer {
 /// weight [in, out, k, k] (PyTorch's layout), bias [out].
 /// Initialization (PyTorch's default): uniform on [-1/sqrt(fanIn), 1/sqrt(fanIn)] where PyTorch
 /// computes fanIn from the weight's second axis: fanIn = out * k * k.
-public final class ConvTranspose2d: Layer {
+public final class ConvTranspose2d: ActivationFusing {
     public let weight: Tensor
     public let bias: Tensor?
     public let stride: Int, padding: Int, outputPadding: Int
@@ -47,6 +52,12 @@ public final class ConvTranspose2d: Layer {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         Tensor.convTranspose2d(x, weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding)
+    }
+
+    /// act(convTranspose2d(x)) as one op.
+    public func callAsFunction(_ x: Tensor, activation: Activation) -> Tensor {
+        Tensor.convTranspose2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
+                               outputPadding: outputPadding, activation: activation)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

@@ -23,14 +23,54 @@ public func prefixed(_ prefix: String, _ list: [(name: String, tensor: Tensor)])
     list.map { (name: "\(prefix).\($0.name)", tensor: $0.tensor) }
 }
 
+/// A layer that can apply the activation that follows it in the same op (`Sequential` fuses
+/// such pairs; see `Fusion`).
+public protocol ActivationFusing: Layer {
+    /// The layer followed by `activation`, as one op. Same shapes as `callAsFunction(_:)`.
+    func callAsFunction(_ x: Tensor, activation: Activation) -> Tensor
+}
+
+/// An activation layer that an `ActivationFusing` layer before it can absorb.
+public protocol FusibleActivation: Layer {
+    var activation: Activation { get }
+}
+
 /// Applies layers in order; child `i`'s parameters are named `"i.<name>"`.
+///
+/// A layer that can fuse its activation (`Linear`, `Conv2d`, `ConvTranspose2d`) followed by
+/// `ReLU` or `Sigmoid` runs as one op while `Fusion.isEnabled`; the names and parameters are
+/// those of the separate layers either way.
 public final class Sequential: Layer {
     public let layers: [Layer]
-    public init(_ layers: [Layer]) { self.layers = layers }
+    /// For each layer index: the activation of the next layer when the pair can fuse.
+    private let fusedActivations: [Activation?]
+
+    public init(_ layers: [Layer]) {
+        self.layers = layers
+        fusedActivations = layers.indices.map { i in
+            guard layers[i] is ActivationFusing, i + 1 < layers.count,
+                  let a = layers[i + 1] as? FusibleActivation else { return nil }
+            return a.activation
+        }
+    }
     public convenience init(_ layers: Layer...) { self.init(layers) }
 
     /// Shapes: those of the first layer's input to the last layer's output.
-    public func callAsFunction(_ x: Tensor) -> Tensor { layers.reduce(x) { $1($0) } }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        guard Fusion.isEnabled else { return layers.reduce(x) { $1($0) } }
+        var y = x
+        var i = 0
+        while i < layers.count {
+            if let activation = fusedActivations[i], let layer = layers[i] as? ActivationFusing {
+                y = layer(y, activation: activation)
+                i += 2
+            } else {
+                y = layers[i](y)
+                i += 1
+            }
+        }
+        return y
+    }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         layers.enumerated().flatMap { prefixed(String($0.offset), $0.element.namedParameters) }

@@ -5,7 +5,7 @@ import Foundation
 /// Shapes: x [N, in] -> [N, out]; weight [out, in], bias [out].
 /// Initialization (PyTorch's default, `kaiming_uniform_(a: sqrt 5)`): W and b uniform on
 /// [-1/sqrt(in), 1/sqrt(in)].
-public final class Linear: Layer {
+public final class Linear: ActivationFusing {
     public let weight: Tensor
     public let bias: Tensor?
 
@@ -17,6 +17,11 @@ public final class Linear: Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.linear(x, weight: weight, bias: bias) }
+
+    /// act(x W^T + b) as one op.
+    public func callAsFunction(_ x: Tensor, activation: Activation) -> Tensor {
+        Tensor.linear(x, weight: weight, bias: bias, activation: activation)
+    }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         [(name: "weight", tensor: weight)] + (bias.map { [(name: "bias", tensor: $0)] } ?? [])

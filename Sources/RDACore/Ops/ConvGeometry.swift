@@ -1,16 +1,21 @@
-/// The index map of a 2-D convolution over NCHW images: output pixel (oh, ow) of a kernel tap
-/// (i, j) reads input pixel (oh * stride - padding + i, ow * stride - padding + j), zero outside.
+/// The index map of a 2-D convolution: output pixel (oh, ow) of a kernel tap (i, j) reads input
+/// pixel (oh * stride - padding + i, ow * stride - padding + j), zero outside.
 ///
-/// `im2col` lays those reads out as a matrix `cols [C * kh * kw, N * OH * OW]` (row = channel and
-/// tap, column = image and output pixel), so that a convolution is one GEMM; `col2im` is its
-/// adjoint (it adds every column entry back onto the pixel it was read from).
+/// The convolutions lay those reads out for a block of images as the matrix
+///
+///     colsT [images * OH * OW, kh * kw * C]    row = image and output pixel, column = tap (i, j) and channel c
+///
+/// so that a convolution is one GEMM against the weight reordered to [O, kh, kw, C]. `colsT` is
+/// filled from a zero-padded channels-last (NHWC) copy of the block, where the kw taps of one
+/// kernel row and all C channels are kw * C consecutive floats: `im2colT` is a series of long
+/// copies and `col2imT`, its adjoint, a series of long additions (no per-pixel bounds checks).
 struct ConvGeometry {
-    let batch: Int, channels: Int, height: Int, width: Int
+    let channels: Int, height: Int, width: Int
     let kernelH: Int, kernelW: Int, stride: Int, padding: Int
     let outH: Int, outW: Int
 
-    init(batch: Int, channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int) {
-        self.batch = batch; self.channels = channels; self.height = height; self.width = width
+    init(channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int) {
+        self.channels = channels; self.height = height; self.width = width
         self.kernelH = kernelH; self.kernelW = kernelW; self.stride = stride; self.padding = padding
         outH = (height + 2 * padding - kernelH) / stride + 1
         outW = (width + 2 * padding - kernelW) / stride + 1
@@ -18,74 +23,337 @@ struct ConvGeometry {
                      "convolution: kernel \(kernelH)x\(kernelW), stride \(stride), padding \(padding) do not fit a \(height)x\(width) image")
     }
 
+    /// Columns of `colsT`: kh * kw * C.
     var rows: Int { channels * kernelH * kernelW }
-    var columns: Int { batch * outH * outW }
+    /// Output pixels per image: OH * OW.
+    var outPlane: Int { outH * outW }
+    /// Input pixels per image and channel: H * W.
+    var plane: Int { height * width }
+    /// Extent of the zero-padded input.
+    var paddedH: Int { height + 2 * padding }
+    var paddedW: Int { width + 2 * padding }
+    /// Floats of one padded NHWC image.
+    var paddedImage: Int { paddedH * paddedW * channels }
 
-    /// cols[(c, i, j), (n, oh, ow)] = image[n, c, oh*s - p + i, ow*s - p + j] (0 outside).
-    func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
-        let kk = kernelH * kernelW, plane = height * width, outPlane = outH * outW
-        let rowLength = batch * outPlane
-        parallelRanges(rows, grain: 1) { lo, hi in
-            for r in lo..<hi {
-                let c = r / kk, i = (r % kk) / kernelW, j = r % kernelW
-                for n in 0..<batch {
-                    let src = image + (n * channels + c) * plane
-                    var dst = cols + r * rowLength + n * outPlane
-                    for oh in 0..<outH {
-                        let ih = oh * stride - padding + i
-                        if ih < 0 || ih >= height {
-                            dst.update(repeating: 0, count: outW)
-                        } else {
-                            let line = src + ih * width
-                            for ow in 0..<outW {
-                                let iw = ow * stride - padding + j
-                                dst[ow] = (iw >= 0 && iw < width) ? line[iw] : 0
-                            }
-                        }
-                        dst += outW
+    /// padded[b, h + p, w + p, c] = image[b, c, h, w] for `images` NCHW images, zeros in the border.
+    func toPaddedNHWC(_ image: UnsafePointer<Float>, images: Int, _ padded: UnsafeMutablePointer<Float>) {
+        let c = channels, pw = paddedW, rowFloats = pw * c
+        for b in 0..<images {
+            let src = image + b * c * plane, dst = padded + b * paddedImage
+            if padding > 0 {
+                dst.update(repeating: 0, count: padding * rowFloats)
+                (dst + (padding + height) * rowFloats).update(repeating: 0, count: padding * rowFloats)
+            }
+            for h in 0..<height {
+                let row = dst + (h + padding) * rowFloats
+                if padding > 0 {
+                    row.update(repeating: 0, count: padding * c)
+                    (row + (padding + width) * c).update(repeating: 0, count: padding * c)
+                }
+                transposeInto(src + h * width, srcStride: plane, rows: c, cols: width, row + padding * c)
+            }
+        }
+    }
+
+    /// image[b, c, h, w] = act(padded[b, h + p, w + p, c] + bias[c]): `fromPaddedNHWC` with a
+    /// per-channel bias and activation (the epilogue of a transposed convolution).
+    func fromPaddedNHWC(_ padded: UnsafePointer<Float>, images: Int, _ image: UnsafeMutablePointer<Float>,
+                        bias: UnsafePointer<Float>?, activation: Activation) {
+        let c = channels, rowFloats = paddedW * c
+        for b in 0..<images {
+            let src = padded + b * paddedImage, dst = image + b * c * plane
+            for h in 0..<height {
+                let row = src + (h + padding) * rowFloats + padding * c
+                transposeInto(row, srcStride: c, rows: width, cols: c, dst + h * width, dstStride: plane,
+                              bias: bias, activation: activation)
+            }
+        }
+    }
+
+    /// image[b, c, h, w] (+)= padded[b, h + p, w + p, c]: the adjoint of `toPaddedNHWC` (the
+    /// border is dropped). Overwrites `image` unless `accumulate`.
+    func fromPaddedNHWC(_ padded: UnsafePointer<Float>, images: Int, _ image: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let c = channels, rowFloats = paddedW * c
+        for b in 0..<images {
+            let src = padded + b * paddedImage, dst = image + b * c * plane
+            for h in 0..<height {
+                let row = src + (h + padding) * rowFloats + padding * c
+                // row holds [width, c]; dst[ch, h, w] = row[w * c + ch]
+                transposeInto(row, srcStride: c, rows: width, cols: c, dst + h * width, dstStride: plane, accumulate: accumulate)
+            }
+        }
+    }
+
+    /// colsT[(b, oh, ow), (i, j, c)] = padded[b, oh*s + i, ow*s + j, c] for `images` padded NHWC images.
+    func im2colT(_ padded: UnsafePointer<Float>, images: Int, _ colsT: UnsafeMutablePointer<Float>) {
+        let run = kernelW * channels, rowFloats = paddedW * channels, k = rows
+        var out = colsT
+        for b in 0..<images {
+            let src = padded + b * paddedImage
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let base = src + (oh * stride) * rowFloats + (ow * stride) * channels
+                    if run >= 32 {
+                        for i in 0..<kernelH { (out + i * run).update(from: base + i * rowFloats, count: run) }
+                    } else {
+                        for i in 0..<kernelH { let s = base + i * rowFloats, d = out + i * run; for q in 0..<run { d[q] = s[q] } }
                     }
+                    out += k
                 }
             }
         }
     }
 
-    /// image[n, c, oh*s - p + i, ow*s - p + j] += cols[(c, i, j), (n, oh, ow)] (the adjoint of im2col).
-    func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
-        let kk = kernelH * kernelW, plane = height * width, outPlane = outH * outW
-        let rowLength = batch * outPlane
-        parallelRanges(channels, grain: 1) { lo, hi in
-            for c in lo..<hi {
-                for t in 0..<kk {
-                    let r = c * kk + t, i = t / kernelW, j = t % kernelW
-                    for n in 0..<batch {
-                        let dstPlane = image + (n * channels + c) * plane
-                        var src = cols + r * rowLength + n * outPlane
-                        for oh in 0..<outH {
-                            let ih = oh * stride - padding + i
-                            if ih >= 0 && ih < height {
-                                let line = dstPlane + ih * width
-                                for ow in 0..<outW {
-                                    let iw = ow * stride - padding + j
-                                    if iw >= 0 && iw < width { line[iw] += src[ow] }
-                                }
-                            }
-                            src += outW
-                        }
-                    }
+    /// padded[b, oh*s + i, ow*s + j, c] += colsT[(b, oh, ow), (i, j, c)]: the adjoint of `im2colT`.
+    func col2imT(_ colsT: UnsafePointer<Float>, images: Int, _ padded: UnsafeMutablePointer<Float>) {
+        let run = kernelW * channels, rowFloats = paddedW * channels, k = rows
+        var src = colsT
+        for b in 0..<images {
+            let dst = padded + b * paddedImage
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let base = dst + (oh * stride) * rowFloats + (ow * stride) * channels
+                    for i in 0..<kernelH { addInto(base + i * rowFloats, src + i * run, count: run) }
+                    src += k
                 }
             }
         }
     }
 }
 
-/// dst[b, a, p] = src[a, b, p] (or += with `accumulate`): swaps the two outer axes of [A, B, P].
-func swapOuterAxes(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, a: Int, b: Int, p: Int, accumulate: Bool = false) {
-    parallelRanges(a, grain: 1) { lo, hi in
-        for ia in lo..<hi {
-            for ib in 0..<b {
-                let s = src + (ia * b + ib) * p, d = dst + (ib * a + ia) * p
-                if accumulate { for q in 0..<p { d[q] += s[q] } } else { d.update(from: s, count: p) }
+/// dst[j * dstStride + i] (+)= src[i * srcStride + j] for i < rows, j < cols (dstStride defaults
+/// to rows: a dense [cols, rows] result). 8 x 8 tiles go through SIMD registers; when
+/// overwriting, the ragged edges of a matrix at least 8 wide (tall) are covered by one more tile
+/// that overlaps the previous one (its values are written twice, identically); the rest is
+/// scalar. Runs on the calling thread.
+@inline(__always)
+func transposeInto(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, cols: Int,
+                   _ dst: UnsafeMutablePointer<Float>, dstStride: Int? = nil, accumulate: Bool = false) {
+    let ds = dstStride ?? rows
+    if (rows == 1 && ds == 1) || (cols == 1 && srcStride == 1) {   // a contiguous vector either way
+        let n = rows * cols
+        if accumulate { addInto(dst, src, count: n) } else { dst.update(from: src, count: n) }
+        return
+    }
+    @inline(__always) func tile(_ i: Int, _ j: Int) {
+        Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, accumulate: accumulate)
+    }
+    @inline(__always) func scalar(_ i0: Int, _ i1: Int, _ j0: Int, _ j1: Int) {
+        for ii in i0..<i1 {
+            let s = src + ii * srcStride
+            if accumulate { for jj in j0..<j1 { dst[jj * ds + ii] += s[jj] } } else { for jj in j0..<j1 { dst[jj * ds + ii] = s[jj] } }
+        }
+    }
+    let overlap = !accumulate
+    let fullRows = rows / 8 * 8, fullCols = cols / 8 * 8
+    // column edge: one overlapping tile when possible
+    let colEdge = overlap && cols >= 8 && fullCols < cols
+    var i = 0
+    while i < fullRows {
+        var j = 0
+        while j < fullCols { tile(i, j); j += 8 }
+        if colEdge { tile(i, cols - 8) } else { scalar(i, i + 8, fullCols, cols) }
+        i += 8
+    }
+    if fullRows < rows {
+        if overlap && rows >= 8 {
+            var j = 0
+            while j < fullCols { tile(rows - 8, j); j += 8 }
+            if colEdge { tile(rows - 8, cols - 8) } else { scalar(fullRows, rows, fullCols, cols) }
+        } else {
+            scalar(fullRows, rows, 0, cols)
+        }
+    }
+}
+
+/// dst[j * dstStride + i] = act(src[i * srcStride + j] + bias[j]) for i < rows, j < cols: a
+/// transpose with a per-destination-row bias and activation (the epilogue of a convolution whose
+/// product came out channels-last). Tiles as `transposeInto`. Runs on the calling thread.
+func transposeInto(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, cols: Int,
+                   _ dst: UnsafeMutablePointer<Float>, dstStride: Int, bias: UnsafePointer<Float>?, activation: Activation) {
+    if activation == .identity && bias == nil {
+        transposeInto(src, srcStride: srcStride, rows: rows, cols: cols, dst, dstStride: dstStride)
+        return
+    }
+    let ds = dstStride
+    if cols == 1 && srcStride == 1 {   // one destination row, read contiguously
+        dst.update(from: src, count: rows)
+        activation.apply(dst, count: rows, bias: bias, stride: 0)
+        return
+    }
+    @inline(__always) func tile(_ i: Int, _ j: Int) {
+        switch activation {
+        case .identity: Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, bias: bias.map { $0 + j }, Elementwise.IdentityV())
+        case .relu: Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, bias: bias.map { $0 + j }, Elementwise.ReLUV())
+        case .sigmoid: Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, bias: bias.map { $0 + j }, Elementwise.SigmoidV())
+        }
+    }
+    @inline(__always) func scalar(_ i0: Int, _ i1: Int, _ j0: Int, _ j1: Int) {
+        for jj in j0..<j1 {
+            let d = dst + jj * ds
+            for ii in i0..<i1 { d[ii] = src[ii * srcStride + jj] }
+            activation.apply(d + i0, count: i1 - i0, bias: bias.map { $0 + jj }, stride: 0)
+        }
+    }
+    let fullRows = rows / 8 * 8, fullCols = cols / 8 * 8
+    let colEdge = cols >= 8 && fullCols < cols
+    var i = 0
+    while i < fullRows {
+        var j = 0
+        while j < fullCols { tile(i, j); j += 8 }
+        if colEdge { tile(i, cols - 8) } else { scalar(i, i + 8, fullCols, cols) }
+        i += 8
+    }
+    if fullRows < rows {
+        if rows >= 8 {
+            var j = 0
+            while j < fullCols { tile(rows - 8, j); j += 8 }
+            if colEdge { tile(rows - 8, cols - 8) } else { scalar(fullRows, rows, fullCols, cols) }
+        } else {
+            scalar(fullRows, rows, 0, cols)
+        }
+    }
+}
+
+/// In-register 8 x 8 transposes (LLVM turns the element-wise vector constructions into shuffles).
+enum Tile8 {
+    typealias V = SIMD8<Float>
+
+    /// d[q * dstStride + r] = f(s[r * srcStride + q] + bias[q]) for r, q in 0..<8 (bias nil: none).
+    @inline(__always)
+    static func transpose<F: VectorFunction>(_ s: UnsafePointer<Float>, _ srcStride: Int, _ d: UnsafeMutablePointer<Float>,
+                                             _ dstStride: Int, bias: UnsafePointer<Float>?, _ f: F) {
+        let t = transposed(s, srcStride)
+        let dst = UnsafeMutableRawPointer(d), ld = dstStride &* 4
+        if let bias {
+            dst.storeBytes(of: f(t.0 + V(repeating: bias[0])), as: V.self)
+            dst.storeBytes(of: f(t.1 + V(repeating: bias[1])), toByteOffset: ld, as: V.self)
+            dst.storeBytes(of: f(t.2 + V(repeating: bias[2])), toByteOffset: 2 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.3 + V(repeating: bias[3])), toByteOffset: 3 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.4 + V(repeating: bias[4])), toByteOffset: 4 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.5 + V(repeating: bias[5])), toByteOffset: 5 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.6 + V(repeating: bias[6])), toByteOffset: 6 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.7 + V(repeating: bias[7])), toByteOffset: 7 &* ld, as: V.self)
+        } else {
+            dst.storeBytes(of: f(t.0), as: V.self)
+            dst.storeBytes(of: f(t.1), toByteOffset: ld, as: V.self)
+            dst.storeBytes(of: f(t.2), toByteOffset: 2 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.3), toByteOffset: 3 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.4), toByteOffset: 4 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.5), toByteOffset: 5 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.6), toByteOffset: 6 &* ld, as: V.self)
+            dst.storeBytes(of: f(t.7), toByteOffset: 7 &* ld, as: V.self)
+        }
+    }
+
+    /// The columns of the 8 x 8 block at `s` (row stride `srcStride`) as eight vectors.
+    @inline(__always)
+    static func transposed(_ s: UnsafePointer<Float>, _ srcStride: Int) -> (V, V, V, V, V, V, V, V) {
+        let src = UnsafeRawPointer(s), ls = srcStride &* 4
+        let r0 = src.loadUnaligned(as: V.self)
+        let r1 = src.loadUnaligned(fromByteOffset: ls, as: V.self)
+        let r2 = src.loadUnaligned(fromByteOffset: 2 &* ls, as: V.self)
+        let r3 = src.loadUnaligned(fromByteOffset: 3 &* ls, as: V.self)
+        let r4 = src.loadUnaligned(fromByteOffset: 4 &* ls, as: V.self)
+        let r5 = src.loadUnaligned(fromByteOffset: 5 &* ls, as: V.self)
+        let r6 = src.loadUnaligned(fromByteOffset: 6 &* ls, as: V.self)
+        let r7 = src.loadUnaligned(fromByteOffset: 7 &* ls, as: V.self)
+        let t0 = V(r0[0], r1[0], r0[1], r1[1], r0[4], r1[4], r0[5], r1[5])
+        let t1 = V(r0[2], r1[2], r0[3], r1[3], r0[6], r1[6], r0[7], r1[7])
+        let t2 = V(r2[0], r3[0], r2[1], r3[1], r2[4], r3[4], r2[5], r3[5])
+        let t3 = V(r2[2], r3[2], r2[3], r3[3], r2[6], r3[6], r2[7], r3[7])
+        let t4 = V(r4[0], r5[0], r4[1], r5[1], r4[4], r5[4], r4[5], r5[5])
+        let t5 = V(r4[2], r5[2], r4[3], r5[3], r4[6], r5[6], r4[7], r5[7])
+        let t6 = V(r6[0], r7[0], r6[1], r7[1], r6[4], r7[4], r6[5], r7[5])
+        let t7 = V(r6[2], r7[2], r6[3], r7[3], r6[6], r7[6], r6[7], r7[7])
+        let u0 = V(t0[0], t0[1], t2[0], t2[1], t0[4], t0[5], t2[4], t2[5])
+        let u1 = V(t0[2], t0[3], t2[2], t2[3], t0[6], t0[7], t2[6], t2[7])
+        let u2 = V(t1[0], t1[1], t3[0], t3[1], t1[4], t1[5], t3[4], t3[5])
+        let u3 = V(t1[2], t1[3], t3[2], t3[3], t1[6], t1[7], t3[6], t3[7])
+        let u4 = V(t4[0], t4[1], t6[0], t6[1], t4[4], t4[5], t6[4], t6[5])
+        let u5 = V(t4[2], t4[3], t6[2], t6[3], t4[6], t4[7], t6[6], t6[7])
+        let u6 = V(t5[0], t5[1], t7[0], t7[1], t5[4], t5[5], t7[4], t7[5])
+        let u7 = V(t5[2], t5[3], t7[2], t7[3], t5[6], t5[7], t7[6], t7[7])
+        return (V(lowHalf: u0.lowHalf, highHalf: u4.lowHalf), V(lowHalf: u1.lowHalf, highHalf: u5.lowHalf),
+                V(lowHalf: u2.lowHalf, highHalf: u6.lowHalf), V(lowHalf: u3.lowHalf, highHalf: u7.lowHalf),
+                V(lowHalf: u0.highHalf, highHalf: u4.highHalf), V(lowHalf: u1.highHalf, highHalf: u5.highHalf),
+                V(lowHalf: u2.highHalf, highHalf: u6.highHalf), V(lowHalf: u3.highHalf, highHalf: u7.highHalf))
+    }
+
+    /// d[q * dstStride + r] (+)= s[r * srcStride + q] for r, q in 0..<8.
+    @inline(__always)
+    static func transpose(_ s: UnsafePointer<Float>, _ srcStride: Int, _ d: UnsafeMutablePointer<Float>, _ dstStride: Int, accumulate: Bool) {
+        let src = UnsafeRawPointer(s), ls = srcStride &* 4
+        let r0 = src.loadUnaligned(as: V.self)
+        let r1 = src.loadUnaligned(fromByteOffset: ls, as: V.self)
+        let r2 = src.loadUnaligned(fromByteOffset: 2 &* ls, as: V.self)
+        let r3 = src.loadUnaligned(fromByteOffset: 3 &* ls, as: V.self)
+        let r4 = src.loadUnaligned(fromByteOffset: 4 &* ls, as: V.self)
+        let r5 = src.loadUnaligned(fromByteOffset: 5 &* ls, as: V.self)
+        let r6 = src.loadUnaligned(fromByteOffset: 6 &* ls, as: V.self)
+        let r7 = src.loadUnaligned(fromByteOffset: 7 &* ls, as: V.self)
+        // interleave pairs of rows, then pairs of pairs, then the 128-bit halves
+        let t0 = V(r0[0], r1[0], r0[1], r1[1], r0[4], r1[4], r0[5], r1[5])
+        let t1 = V(r0[2], r1[2], r0[3], r1[3], r0[6], r1[6], r0[7], r1[7])
+        let t2 = V(r2[0], r3[0], r2[1], r3[1], r2[4], r3[4], r2[5], r3[5])
+        let t3 = V(r2[2], r3[2], r2[3], r3[3], r2[6], r3[6], r2[7], r3[7])
+        let t4 = V(r4[0], r5[0], r4[1], r5[1], r4[4], r5[4], r4[5], r5[5])
+        let t5 = V(r4[2], r5[2], r4[3], r5[3], r4[6], r5[6], r4[7], r5[7])
+        let t6 = V(r6[0], r7[0], r6[1], r7[1], r6[4], r7[4], r6[5], r7[5])
+        let t7 = V(r6[2], r7[2], r6[3], r7[3], r6[6], r7[6], r6[7], r7[7])
+        let u0 = V(t0[0], t0[1], t2[0], t2[1], t0[4], t0[5], t2[4], t2[5])
+        let u1 = V(t0[2], t0[3], t2[2], t2[3], t0[6], t0[7], t2[6], t2[7])
+        let u2 = V(t1[0], t1[1], t3[0], t3[1], t1[4], t1[5], t3[4], t3[5])
+        let u3 = V(t1[2], t1[3], t3[2], t3[3], t1[6], t1[7], t3[6], t3[7])
+        let u4 = V(t4[0], t4[1], t6[0], t6[1], t4[4], t4[5], t6[4], t6[5])
+        let u5 = V(t4[2], t4[3], t6[2], t6[3], t4[6], t4[7], t6[6], t6[7])
+        let u6 = V(t5[0], t5[1], t7[0], t7[1], t5[4], t5[5], t7[4], t7[5])
+        let u7 = V(t5[2], t5[3], t7[2], t7[3], t5[6], t5[7], t7[6], t7[7])
+        let dst = UnsafeMutableRawPointer(d), ld = dstStride &* 4
+        @inline(__always) func put(_ q: Int, _ v: V) {
+            if accumulate {
+                dst.storeBytes(of: dst.loadUnaligned(fromByteOffset: q &* ld, as: V.self) + v, toByteOffset: q &* ld, as: V.self)
+            } else {
+                dst.storeBytes(of: v, toByteOffset: q &* ld, as: V.self)
             }
         }
+        put(0, V(lowHalf: u0.lowHalf, highHalf: u4.lowHalf))
+        put(1, V(lowHalf: u1.lowHalf, highHalf: u5.lowHalf))
+        put(2, V(lowHalf: u2.lowHalf, highHalf: u6.lowHalf))
+        put(3, V(lowHalf: u3.lowHalf, highHalf: u7.lowHalf))
+        put(4, V(lowHalf: u0.highHalf, highHalf: u4.highHalf))
+        put(5, V(lowHalf: u1.highHalf, highHalf: u5.highHalf))
+        put(6, V(lowHalf: u2.highHalf, highHalf: u6.highHalf))
+        put(7, V(lowHalf: u3.highHalf, highHalf: u7.highHalf))
+    }
+}
+
+/// dst[i] += src[i] for i < count.
+@inline(__always)
+func addInto(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { dst[i] += src[i] }
+}
+
+/// dst[b, a, p] = src[a, b, p]: swaps the two outer axes of [A, B, P]. Runs on the calling thread.
+@inline(__always)
+func swapOuterAxes(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, a: Int, b: Int, p: Int) {
+    for ia in 0..<a {
+        for ib in 0..<b {
+            (dst + (ib * a + ia) * p).update(from: src + (ia * b + ib) * p, count: p)
+        }
+    }
+}
+
+/// Reorders a weight [A, B, kh, kw] to [A, kh, kw, B] (the column order of `colsT`).
+func weightToTapsLast(_ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, a: Int, b: Int, taps: Int) {
+    for ia in 0..<a {
+        transposeInto(w + ia * b * taps, srcStride: taps, rows: b, cols: taps, out + ia * b * taps)
+    }
+}
+
+/// w[A, B, kh, kw] (+)= t[A, kh, kw, B]: the inverse of `weightToTapsLast`.
+func weightFromTapsLast(_ t: UnsafePointer<Float>, _ w: UnsafeMutablePointer<Float>, a: Int, b: Int, taps: Int, accumulate: Bool) {
+    for ia in 0..<a {
+        transposeInto(t + ia * b * taps, srcStride: b, rows: taps, cols: b, w + ia * b * taps, accumulate: accumulate)
     }
 }

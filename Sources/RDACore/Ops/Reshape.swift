@@ -15,8 +15,15 @@ extension Tensor {
         let y = Tensor(sharing: buffer, shape: s)
         let x = self
         return y.recording([x]) { out in
-            let g = out.grad!.data, gx = x.gradData
-            for i in 0..<x.count { gx[i] += g[i] }
+            let og = out.grad!
+            if x.storedGrad == nil {
+                // First contribution: x's gradient *is* out's, seen with x's shape (no copy; out's
+                // gradient is not read again once its backward has run).
+                x.storedGrad = Tensor(sharing: og.buffer, shape: x.shape)
+                return
+            }
+            let sink = x.gradientSink(), g = og.data, gx = sink.pointer
+            if sink.accumulate { for i in 0..<x.count { gx[i] += g[i] } } else { gx.update(from: g, count: x.count) }
         }
     }
 

@@ -36,7 +36,26 @@ public struct SeededGenerator: RandomNumberGenerator {
 
     /// Fills `count` values with i.i.d. N(0, 1) draws (Box-Muller: r = sqrt(-2 ln u1),
     /// pair (r cos 2 pi u2, r sin 2 pi u2), with u1 in (0, 1]).
+    ///
+    /// SplitMix64 is a counter (the n-th draw depends only on state + n * 0x9E37...), so large
+    /// fills are cut into chunks of pairs that start from the state their first draw would see
+    /// and run on the worker pool: the same values, bit for bit, as one draw after another.
     public mutating func fillNormal(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        let pairs = (count + 1) / 2
+        let start = state
+        if pairs >= 2048 {
+            parallelRanges(pairs, grain: 1024) { lo, hi in
+                var g = SeededGenerator(seed: start &+ UInt64(truncatingIfNeeded: 2 * lo) &* 0x9E37_79B9_7F4A_7C15)
+                g.fillNormalSerial(p + 2 * lo, count: Swift.min(count, 2 * hi) - 2 * lo)
+            }
+            state = start &+ UInt64(truncatingIfNeeded: 2 * pairs) &* 0x9E37_79B9_7F4A_7C15
+            return
+        }
+        fillNormalSerial(p, count: count)
+    }
+
+    /// `fillNormal` on the calling thread.
+    mutating func fillNormalSerial(_ p: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i < count {
             let u1 = 1.0 - nextDouble()          // (0, 1]

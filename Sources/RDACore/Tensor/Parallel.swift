@@ -1,3 +1,4 @@
+import Foundation
 import RDAKernels
 
 /// Splits 0..<count into contiguous chunks of at least `grain` elements and runs `body(lo, hi)`
@@ -16,4 +17,112 @@ func parallelRanges(_ count: Int, grain: Int = 1 << 15, _ body: (Int, Int) -> Vo
         let hi = min(count, lo + per)
         if lo < hi { body(lo, hi) }
     }
+}
+
+/// Processes `count` items in blocks of `blockSize` on the worker pool. The blocks are dealt
+/// into *lanes* of consecutive blocks (one lane per thread, or up to 4 per thread so that a slow
+/// thread does fewer); each lane runs on one thread, block after block, calling
+/// `body(lane, start, size, firstOfLane)`. The deal depends only on the counts and the thread
+/// count, never on timing, so per-lane partial sums reduced in lane order give the same bits
+/// every run. GEMMs inside `body` must use `laneGEMM` (the pool is busy). Returns the lane count.
+@discardableResult
+func forEachBlock(count: Int, blockSize: Int, _ body: (_ lane: Int, _ start: Int, _ size: Int, _ first: Bool) -> Void) -> Int {
+    let blocks = (count + blockSize - 1) / blockSize
+    let lanes = lanesFor(count: count, blockSize: blockSize)
+    WorkerPool.shared.parallelFor(lanes) { lane in
+        let b0 = lane * blocks / lanes, b1 = (lane + 1) * blocks / lanes
+        for b in b0..<b1 {
+            let start = b * blockSize
+            body(lane, start, Swift.min(blockSize, count - start), b == b0)
+        }
+    }
+    return lanes
+}
+
+/// The number of lanes `forEachBlock` deals `count` items in blocks of `blockSize` into.
+func lanesFor(count: Int, blockSize: Int) -> Int {
+    let blocks = (count + blockSize - 1) / blockSize
+    let threads = WorkerPool.shared.threadCount
+    return Swift.max(1, Swift.min(blocks, threads == 1 ? 1 : 4 * threads))
+}
+
+/// sink (+)= sum over lanes of parts[lane, 0..<length], lanes added in order.
+func reduceLanes(_ parts: UnsafePointer<Float>, lanes: Int, length: Int, into sink: GradientSink) {
+    let out = sink.pointer
+    parallelRanges(length, grain: 1 << 14) { lo, hi in
+        for i in lo..<hi {
+            var acc = parts[i]
+            for l in 1..<Swift.max(lanes, 1) { acc += parts[l * length + i] }
+            if sink.accumulate { out[i] += acc } else { out[i] = acc }
+        }
+    }
+}
+
+/// Which backend the ops' products use. With one thread: `GEMM.backend` (OpenBLAS when it
+/// loads). With more: the Swift kernel, which splits products over the same worker pool that
+/// runs the elementwise ops; OpenBLAS's own threads would spin (sched_yield) against the pool's
+/// on the same cores. `RDA_GEMM=openblas` set explicitly keeps OpenBLAS for whole products.
+public enum ProductBackend {
+    static let explicitOpenBLAS = ProcessInfo.processInfo.environment["RDA_GEMM"]?.lowercased() == "openblas"
+
+    /// For a product that may use the whole pool.
+    @inline(__always) public static var pool: GEMMBackend {
+        WorkerPool.shared.threadCount == 1 || explicitOpenBLAS ? GEMM.backend : .swift
+    }
+
+    /// For a product inside a `forEachBlock` lane (one thread; the pool is busy).
+    @inline(__always) static var lane: GEMMBackend {
+        WorkerPool.shared.threadCount == 1 ? GEMM.backend : .swift
+    }
+}
+
+/// A product on the whole pool (see `ProductBackend`).
+///
+/// A product with a long reduction and a small result (k >= 4 max(m, n): the 3136-wide linear
+/// layers of the conv model) is split along k: thread t computes its slice of the sum into its
+/// own m x n partial, and the partials are added in thread order (deterministic). Splitting C
+/// instead would make every thread pack the whole of the other, large, operand.
+func poolGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let backend = ProductBackend.pool, threads = WorkerPool.shared.threadCount
+    guard backend == .swift, threads > 1, k >= 4 * Swift.max(m, n), m * n * k >= 1 << 20 else {
+        GEMM.sgemm(backend: backend, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    let parts = threads
+    let partials = Tensor(uninitialized: [parts - 1, m * n])
+    let pd = partials.data
+    WorkerPool.shared.parallelFor(parts) { t in
+        let k0 = k * t / parts, k1 = k * (t + 1) / parts
+        let ap = transA ? a + k0 * lda : a + k0      // op(A)[:, k0..<k1]
+        let bp = transB ? b + k0 : b + k0 * ldb      // op(B)[k0..<k1, :]
+        if t == 0 {
+            GEMM.sgemm(backend: .swift, threads: 1, transA: transA, transB: transB, m: m, n: n, k: k1 - k0, alpha: 1,
+                       a: ap, lda: lda, b: bp, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            GEMM.sgemm(backend: .swift, threads: 1, transA: transA, transB: transB, m: m, n: n, k: k1 - k0, alpha: 1,
+                       a: ap, lda: lda, b: bp, ldb: ldb, beta: 0, c: pd + (t - 1) * m * n, ldc: n)
+        }
+    }
+    for t in 1..<parts {
+        let part = pd + (t - 1) * m * n
+        for i in 0..<m { addInto(c + i * ldc, part + i * n, count: n) }
+    }
+}
+
+/// A single-threaded product for use inside `forEachBlock` lanes (see `ProductBackend`).
+@inline(__always)
+func laneGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    GEMM.sgemm(backend: ProductBackend.lane, threads: 1, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// Runs `body(r)` for every r in 0..<count on the worker pool, in contiguous chunks of at least
+/// `grain` rows (inline when that is one chunk). For fused kernels outside RDACore.
+public func parallelRows(_ count: Int, grain: Int, _ body: (Int) -> Void) {
+    parallelRanges(count, grain: grain) { lo, hi in for r in lo..<hi { body(r) } }
 }

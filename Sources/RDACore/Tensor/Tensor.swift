@@ -16,8 +16,23 @@ public final class Tensor {
     public let buffer: Buffer
     /// Whether gradients flow to (and are stored for) this tensor.
     public internal(set) var requiresGrad: Bool
-    /// d(loss)/d(self), same shape as `self`; allocated (as zeros) on first accumulation.
-    public internal(set) var grad: Tensor?
+    /// d(loss)/d(self), same shape as `self`; allocated on first accumulation. After
+    /// `zeroGrad()` it reads as zeros (the zeros are written lazily: the next backward pass
+    /// overwrites the gradient instead of adding to a cleared buffer).
+    public internal(set) var grad: Tensor? {
+        get {
+            if gradIsStale, let g = storedGrad {
+                g.data.update(repeating: 0, count: g.count)
+                gradIsStale = false
+            }
+            return storedGrad
+        }
+        set { storedGrad = newValue; gradIsStale = false }
+    }
+    /// The gradient's storage; its contents are meaningless while `gradIsStale`.
+    var storedGrad: Tensor?
+    /// Set by `zeroGrad()`: `storedGrad` is logically zero (see `gradientSink()`).
+    var gradIsStale = false
 
     /// Inputs this tensor was computed from (empty for leaves and when no gradient is recorded).
     var parents: [Tensor] = []
@@ -58,6 +73,14 @@ public final class Tensor {
         self.init(uninitialized: shape)
         require(values.count == count, "\(values.count) values do not fill shape \(shape) (\(count) elements)")
         values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// A tensor of shape `shape` whose values `fill` writes (all of them: the buffer starts
+    /// with unspecified contents). Saves the intermediate `[Float]` of `init(shape:values:)`
+    /// for large data sets.
+    public convenience init(shape: [Int], filling fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        self.init(uninitialized: shape)
+        try fill(UnsafeMutableBufferPointer(start: buffer.pointer, count: count))
     }
 
     /// A tensor of shape `shape` filled with `value`.

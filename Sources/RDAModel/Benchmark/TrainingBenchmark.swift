@@ -22,7 +22,9 @@ public enum TrainingBenchmark {
         public var mode: Mode = .train
         /// Threads of the worker pool and of OpenBLAS (nil: leave as they are).
         public var threads: Int?
-        public var batchSize = 128
+        /// Images per step: the training batch (128), or for `.eval` the evaluator's batch
+        /// (`Evaluator.defaultBatchSize`, 1000) when nil.
+        public var batchSize: Int?
         public var windows = 9
         public var steps = 50
         public var warmupSteps = 10
@@ -45,12 +47,18 @@ public enum TrainingBenchmark {
         public var arch: String, mode: String, threads: Int, batch: Int
         public var window: Int, steps: Int, seconds: Double
         public var imagesPerSec: Double, msPerStep: Double
+        /// CPU time of this process per step (all its threads, spinning included): less
+        /// sensitive than wall time to other processes taking the cores.
+        public var cpuMsPerStep: Double
+        /// Cores' worth of CPU time other processes used during the window (0: a quiet machine).
+        public var foreignCores: Double?
         /// Batch means of the last step.
         public var rateNats: Double, distortion: Double
 
         enum CodingKeys: String, CodingKey {
             case kind, arch, mode, threads, batch, window, steps, seconds, distortion
             case imagesPerSec = "images_per_sec", msPerStep = "ms_per_step", rateNats = "rate_nats"
+            case cpuMsPerStep = "cpu_ms_per_step", foreignCores = "foreign_cores"
         }
     }
 
@@ -201,7 +209,7 @@ public enum TrainingBenchmark {
         let threads = Threads.count
         let config = config(options.arch, distortion: options.distortion, lambda: options.lambda)
         let (images, dataName) = loadImages(dataDir: options.dataDir, synthetic: options.synthetic, seed: options.seed)
-        let n = images.shape[0], b = options.batchSize
+        let n = images.shape[0], b = options.batchSize ?? (options.mode == .eval ? Evaluator.defaultBatchSize : 128)
         precondition(b >= 1 && b <= n, "batch size \(b) must be in 1...\(n)")
         var rng = SeededGenerator(seed: options.seed)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)
@@ -236,14 +244,17 @@ public enum TrainingBenchmark {
         var rates: [Double] = []
         let allocationsBefore = BufferPool.shared.systemAllocations
         for w in 0..<max(1, options.windows) {
+            let load = CPULoad()
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<options.steps { step() }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let (ownSeconds, foreign) = load.finish(wallSeconds: seconds)
             let ips = Double(options.steps * b) / seconds
             rates.append(ips)
             report(Window(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
                           window: w, steps: options.steps, seconds: round(seconds, 4),
                           imagesPerSec: round(ips, 1), msPerStep: round(1000 * seconds / Double(options.steps), 3),
+                          cpuMsPerStep: round(1000 * ownSeconds / Double(options.steps), 3), foreignCores: foreign.map { round($0, 2) },
                           rateNats: round(last.rate, 4), distortion: round(last.distortion, 4)))
         }
         let timedSteps = max(1, options.windows) * options.steps
@@ -256,12 +267,12 @@ public enum TrainingBenchmark {
         var gemm: Double?, shapeText: String?
         if options.measureGEMM {
             let shape = ceilingShape(config, batch: b)
-            gemm = GEMMBenchmark.gflops(backend: GEMM.backend, threads: threads, shape: shape, repetitions: 7, windowSeconds: 0.03)
+            gemm = GEMMBenchmark.gflops(backend: ProductBackend.pool, threads: threads, shape: shape, repetitions: 7, windowSeconds: 0.03)
             shapeText = shape.description
         }
         return Summary(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
                        windows: rates.count, steps: options.steps, warmupSteps: options.warmupSteps,
-                       data: dataName, gemmBackend: GEMM.backend.rawValue, parameters: model.parameters.reduce(0) { $0 + $1.count },
+                       data: dataName, gemmBackend: ProductBackend.pool.rawValue, parameters: model.parameters.reduce(0) { $0 + $1.count },
                        imagesPerSec: round(median, 1), imagesPerSecMin: round(sorted.first!, 1), imagesPerSecMax: round(sorted.last!, 1),
                        msPerStep: round(1000 * Double(b) / median, 3),
                        flopsPerImage: flops, gflopsPerSec: round(gflops, 2),
@@ -270,6 +281,40 @@ public enum TrainingBenchmark {
                        bufferAllocationsPerStep: round(allocations, 3),
                        peakRssMB: peakResidentMB().map { round($0, 1) },
                        finalRateNats: round(last.rate, 4), finalDistortion: round(last.distortion, 4))
+    }
+
+    /// CPU time used by this process and by all others between `init` and `finish`.
+    struct CPULoad {
+        let ownStart: Double, busyStart: Double?
+
+        init() {
+            ownStart = CPULoad.ownSeconds()
+            busyStart = CPULoad.busySeconds()
+        }
+
+        /// (this process's CPU seconds, other processes' average cores over `wallSeconds`).
+        func finish(wallSeconds: Double) -> (Double, Double?) {
+            let own = CPULoad.ownSeconds() - ownStart
+            guard let b0 = busyStart, let b1 = CPULoad.busySeconds(), wallSeconds > 0 else { return (own, nil) }
+            return (own, Swift.max(0, (b1 - b0 - own) / wallSeconds))
+        }
+
+        static func ownSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+        }
+
+        /// Busy CPU seconds of the whole machine since boot (/proc/stat), nil off Linux.
+        static func busySeconds() -> Double? {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                  let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+            let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard v.count >= 8 else { return nil }
+            let busy = v[0..<8].reduce(0, +) - v[3] - v[4]   // all but idle and iowait
+            return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
     }
 
     static func round(_ x: Double, _ digits: Int) -> Double {

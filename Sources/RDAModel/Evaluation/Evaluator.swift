@@ -45,8 +45,11 @@ public struct EvaluationReport: Codable, Sendable {
 
 /// Scores a trained model without recording gradients.
 public enum Evaluator {
+    /// Examples per forward pass when scoring (larger batches make better use of the products).
+    public static let defaultBatchSize = 1000
+
     /// Mean closed-form rate and noisy distortion (the per-epoch test figures).
-    public static func quick(model: RateDistortionAutoencoder, data: Dataset, seed: UInt64, batchSize: Int = 1000) -> (rate: Double, distortion: Double) {
+    public static func quick(model: RateDistortionAutoencoder, data: Dataset, seed: UInt64, batchSize: Int = defaultBatchSize) -> (rate: Double, distortion: Double) {
         var rng = SeededGenerator(seed: seed)
         var sumR = 0.0, sumD = 0.0
         withoutGradients {
@@ -63,7 +66,7 @@ public enum Evaluator {
 
     /// The full report. `seed` drives the channel noise: same seed, same figures.
     public static func evaluate(model: RateDistortionAutoencoder, data: Dataset, split: Split, dataName: String,
-                                seed: UInt64, batchSize: Int = 1000, miExamples: Int = 10_000,
+                                seed: UInt64, batchSize: Int = defaultBatchSize, miExamples: Int = 10_000,
                                 bound: GaussianRateDistortion? = nil) throws -> EvaluationReport {
         try model.checkFits(data, name: dataName)
         let k = model.config.latentDim, lambda = model.config.lambda, n = data.count

@@ -1,3 +1,4 @@
+import Foundation
 import RDACore
 
 /// The noisy channel between encoder and decoder.
@@ -22,7 +23,38 @@ public enum Channel {
     }
 
     /// z = mu + exp(logvar / 2) * eps. Shapes: mu, logvar, eps [N, K] -> [N, K].
+    ///
+    /// While `Fusion.isEnabled` this runs as the fused kernel `fusedTransmit`; the composition of
+    /// primitives here is the reference.
     public static func transmit(mu: Tensor, logvar: Tensor, eps: Tensor) -> Tensor {
-        mu + logvar.scaled(by: 0.5).exp() * eps
+        if Fusion.isEnabled { return fusedTransmit(mu: mu, logvar: logvar, eps: eps) }
+        return mu + logvar.scaled(by: 0.5).exp() * eps
+    }
+
+    /// The reparameterization z = mu + sigma * eps, sigma = exp(logvar / 2), as one op, with
+    ///
+    ///     dz/dmu = 1,   dz/dlogvar = sigma * eps / 2,   dz/deps = sigma.
+    ///
+    /// Shapes: mu, logvar, eps [N, K] -> [N, K].
+    public static func fusedTransmit(mu: Tensor, logvar: Tensor, eps: Tensor) -> Tensor {
+        require(mu.shape == logvar.shape && mu.shape == eps.shape,
+                "transmit: mu \(mu.shape), logvar \(logvar.shape) and eps \(eps.shape) must have one shape")
+        let count = mu.count, m = mu.data, lv = logvar.data, e = eps.data
+        return Tensor.custom(shape: mu.shape, inputs: [mu, logvar, eps], forward: { z in
+            for i in 0..<count { z[i] = m[i] + Foundation.exp(0.5 * lv[i]) * e[i] }
+        }, backward: { g in
+            if mu.requiresGrad {
+                let sink = mu.gradientSink()
+                for i in 0..<count { sink.put(i, g[i]) }
+            }
+            if logvar.requiresGrad {
+                let sink = logvar.gradientSink()
+                for i in 0..<count { sink.put(i, g[i] * e[i] * Foundation.exp(0.5 * lv[i]) * 0.5) }
+            }
+            if eps.requiresGrad {
+                let sink = eps.gradientSink()
+                for i in 0..<count { sink.put(i, g[i] * Foundation.exp(0.5 * lv[i])) }
+            }
+        })
     }
 }

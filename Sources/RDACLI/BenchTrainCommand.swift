@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import RDAModel
+
+/// Options shared by `rda bench train` and `rda bench eval`.
+struct ModelBenchOptions: ParsableArguments {
+    @Option(help: "Model preset: mlp or conv (latent 32, L2, standard prior, as the PyTorch reference).")
+    var arch: Architecture = .mlp
+
+    @Option(help: "Threads of the worker pool and OpenBLAS (default: RDA_THREADS or all cores).")
+    var threads: Int?
+
+    @Option(help: "Images per step (default: 128 for train, the evaluator's 1000 for eval).")
+    var batchSize: Int?
+
+    @Option(help: "Timed windows (the summary reports their median, min and max).")
+    var windows: Int = 9
+
+    @Option(help: "Steps per timed window.")
+    var steps: Int = 50
+
+    @Option(help: "Untimed steps before the first window.")
+    var warmup: Int = 10
+
+    @Option(help: "Folder searched first for MNIST (then $RDA_DATA_DIR/mnist, ...; ../shared/data when present). Synthetic images when not found.")
+    var dataDir: String?
+
+    @Flag(help: "Use synthetic MNIST-shaped images even when MNIST is found.")
+    var synthetic = false
+
+    @Option(help: "Seed of initialization, shuffling and channel noise.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Skip the GEMM ceiling measurement.")
+    var noGemm = false
+
+    func validate() throws {
+        if arch == .linear { throw ValidationError("--arch takes mlp or conv") }
+        if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be in 1...64") }
+        guard (batchSize ?? 1) >= 1, windows >= 1, steps >= 1, warmup >= 0 else {
+            throw ValidationError("--batch-size, --windows and --steps must be positive, --warmup non-negative")
+        }
+    }
+
+    func run(_ mode: TrainingBenchmark.Mode) throws {
+        var o = TrainingBenchmark.Options()
+        o.arch = arch; o.mode = mode; o.threads = threads; o.batchSize = batchSize
+        o.windows = windows; o.steps = steps; o.warmupSteps = warmup; o.seed = seed
+        o.synthetic = synthetic; o.measureGEMM = !noGemm
+        o.dataDir = dataDir ?? (FileManager.default.fileExists(atPath: "../shared/data/mnist") ? "../shared/data" : nil)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        func emit<T: Encodable>(_ value: T) {
+            guard let data = try? encoder.encode(value) else { return }
+            print(String(decoding: data, as: UTF8.self))
+            fflush(stdout)
+        }
+        let summary = TrainingBenchmark.run(o) { emit($0) }
+        emit(summary)
+    }
+}
+
+/// `rda bench train`: images per second of full training steps of the real model.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training throughput of the mlp or conv model (JSON lines: windows, then a summary).",
+        discussion: "A step gathers a minibatch, runs forward, rate and distortion, backward and Adam, as rda train does.")
+
+    @OptionGroup var options: ModelBenchOptions
+
+    func run() throws { try options.run(.train) }
+}
+
+/// `rda bench eval`: images per second of forward passes without gradients.
+struct BenchEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluation throughput (forward only, no gradients) of the mlp or conv model.")
+
+    @OptionGroup var options: ModelBenchOptions
+
+    func run() throws { try options.run(.eval) }
+}

@@ -1,0 +1,335 @@
+import Foundation
+// A convolution kernel that reads its input in place (no im2col, no packing of the input).
+//
+// The product out[p, o] = sum_k in(p, k) w[k, o] of a convolution has, for every output pixel
+// p, its row in(p, .) laid out in a zero-padded channels-last (NHWC) image as `segments` runs of
+// `segmentLength` consecutive floats (one run per kernel row: kw taps x C channels), each
+// `segmentStride` floats after the previous. The kernel below walks six such rows at once
+// through six pointers and broadcasts their values against a 16-wide panel of packed weights,
+// keeping a 6 x 16 block of `out` in twelve SIMD8 accumulators: the register blocking of the
+// GEMM micro-kernel, but with the A operand read straight from the image. The weights are
+// packed once per call (they are small); the image is not copied at all.
+//
+// Used where a GEMM would have to pack a large transposed operand: the forward pass of a
+// convolution and the input gradient of a transposed convolution.
+
+/// Weights packed for `DirectConv`: for each group of 16 output columns, [K][16] floats (zero
+/// past the last column).
+struct PackedConvWeights {
+    let data: Tensor
+    let k: Int, columns: Int
+    var groups: Int { (columns + 15) / 16 }
+
+    /// Packs w[(i, j, c), o] = weight[o * strideOut + c * strideIn + i * kw + j] for i < kh,
+    /// j < kw, c < channels, o < columns (k ordered (i, j, c), c fastest: the order of a padded
+    /// NHWC image's runs).
+    init(_ weight: UnsafePointer<Float>, columns: Int, channels: Int, kh: Int, kw: Int, strideOut: Int, strideIn: Int) {
+        self.columns = columns
+        k = kh * kw * channels
+        let groups = (columns + 15) / 16
+        data = Tensor(uninitialized: [groups * k * 16])
+        let d = data.data
+        for g in 0..<groups {
+            let panel = d + g * k * 16
+            for i in 0..<kh { for j in 0..<kw { for c in 0..<channels {
+                let row = panel + ((i * kw + j) * channels + c) * 16
+                for q in 0..<16 {
+                    let o = g * 16 + q
+                    row[q] = o < columns ? weight[o * strideOut + c * strideIn + i * kw + j] : 0
+                }
+            } } }
+        }
+    }
+}
+
+extension PackedConvWeights {
+    /// Packs the other direction: w[r, (i, j, c)] = weight[r * strideReduction + c * strideInner
+    /// + i * kw + j] for r < reduction, as [groups of 16 columns (i, j, c)][reduction][16], for
+    /// `DirectConv.scatter`.
+    init(scatter weight: UnsafePointer<Float>, reduction: Int, strideReduction: Int, channels: Int, strideInner: Int, kh: Int, kw: Int) {
+        columns = kh * kw * channels
+        k = reduction
+        let groups = (columns + 15) / 16
+        data = Tensor(uninitialized: [groups * reduction * 16])
+        let d = data.data
+        for g in 0..<groups {
+            for r in 0..<reduction {
+                let row = d + (g * reduction + r) * 16
+                for q in 0..<16 {
+                    let col = g * 16 + q
+                    if col >= columns { row[q] = 0; continue }
+                    let c = col % channels, tap = col / channels
+                    row[q] = weight[r * strideReduction + c * strideInner + tap]
+                }
+            }
+        }
+    }
+}
+
+enum DirectConv {
+    typealias V = SIMD8<Float>
+
+    /// out[p * ldOut + o] = sum over s < segments, q < segmentLength of
+    /// rows[p][s * segmentStride + q] * w[(s * segmentLength + q), o], for p < pixels and every
+    /// o of the packed groups (out must have room for groups * 16 columns). Runs on the calling thread.
+    static func run(rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, segments: Int, segmentLength: Int,
+                    segmentStride: Int, weights: PackedConvWeights, out: UnsafeMutablePointer<Float>, ldOut: Int) {
+        let k = segments * segmentLength
+        precondition(k == weights.k, "DirectConv: \(segments) x \(segmentLength) taps for weights of \(weights.k)")
+        let w = weights.data.data
+        // Kernel rows in chunks of about `chunkFloats` values of k, so that the chunk's weight
+        // panel (16 floats per k) stays in L1 while all pixels run over it.
+        let chunk = Swift.max(1, Swift.min(segments, DirectConv.chunkFloats / Swift.max(segmentLength, 1)))
+        for g in 0..<weights.groups {
+            var s0 = 0
+            while s0 < segments {
+                let n0 = Swift.min(chunk, segments - s0)
+                let panel = UnsafePointer(w + g * k * 16 + s0 * segmentLength * 16)
+                var p = 0
+                while p < pixels {
+                    let n = Swift.min(6, pixels - p)
+                    tile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
+                         segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
+                         accumulate: s0 > 0)
+                    p += 6
+                }
+                s0 += n0
+            }
+        }
+    }
+
+    /// Values of k per chunk of `run` (RDA_DIRECT_CHUNK overrides).
+    static let chunkFloats = Int(ProcessInfo.processInfo.environment["RDA_DIRECT_CHUNK"] ?? "") ?? 256
+
+    /// One 6 x 16 block (the first `count` of the six rows are real).
+    @inline(never)
+    static func tile(_ rows: UnsafePointer<UnsafePointer<Float>>, count: Int, offset: Int, segments: Int, segmentLength: Int,
+                     segmentStride: Int, panel: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ldOut: Int,
+                     accumulate: Bool) {
+        let r0 = rows[0] + offset
+        let r1 = count > 1 ? rows[1] + offset : r0, r2 = count > 2 ? rows[2] + offset : r0
+        let r3 = count > 3 ? rows[3] + offset : r0, r4 = count > 4 ? rows[4] + offset : r0
+        let r5 = count > 5 ? rows[5] + offset : r0
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var pb = UnsafeRawPointer(panel)
+        for s in 0..<segments {
+            let off = s &* segmentStride
+            let a0 = r0 + off, a1 = r1 + off, a2 = r2 + off, a3 = r3 + off, a4 = r4 + off, a5 = r5 + off
+            var q = 0
+            while q < segmentLength {
+                let b0 = pb.loadUnaligned(as: V.self)
+                let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+                var x = V(repeating: a0[q])
+                c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+                x = V(repeating: a1[q])
+                c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+                x = V(repeating: a2[q])
+                c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+                x = V(repeating: a3[q])
+                c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+                x = V(repeating: a4[q])
+                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                x = V(repeating: a5[q])
+                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+                pb += 64
+                q &+= 1
+            }
+        }
+        let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
+        @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {
+            if accumulate {
+                let p0 = o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
+                let p1 = o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
+                o.storeBytes(of: p0 + v0, toByteOffset: r &* stride, as: V.self)
+                o.storeBytes(of: p1 + v1, toByteOffset: r &* stride &+ 32, as: V.self)
+            } else {
+                o.storeBytes(of: v0, toByteOffset: r &* stride, as: V.self)
+                o.storeBytes(of: v1, toByteOffset: r &* stride &+ 32, as: V.self)
+            }
+        }
+        put(0, c00, c01)
+        if count > 1 { put(1, c10, c11) }
+        if count > 2 { put(2, c20, c21) }
+        if count > 3 { put(3, c30, c31) }
+        if count > 4 { put(4, c40, c41) }
+        if count > 5 { put(5, c50, c51) }
+    }
+
+    /// The scatter direction (col2im fused into the product):
+    ///
+    ///     image[dst[p] + offset(col)] += sum over r < reduction of src[p][r] * w[r, col]
+    ///
+    /// for every pixel p and column col = (i, j, c) of the packed weights, offset(col) =
+    /// (col / segmentLength) * segmentStride + col % segmentLength: each 16 consecutive columns
+    /// lie in one kernel row, 16 consecutive floats of the padded image. `src` rows are the
+    /// pixels' channel vectors (reduction consecutive floats). Runs on the calling thread; the
+    /// additions of one pixel's taps land on distinct floats, those of different pixels may
+    /// overlap (so pixels go one tile after another).
+    static func scatter(src: UnsafePointer<UnsafePointer<Float>>, dst: UnsafePointer<UnsafeMutablePointer<Float>>, pixels: Int,
+                        segmentLength: Int, segmentStride: Int, weights: PackedConvWeights) {
+        precondition(segmentLength % 16 == 0 && weights.columns % 16 == 0, "DirectConv.scatter: kernel rows of \(segmentLength) floats")
+        let w = weights.data.data, r = weights.k
+        var p = 0
+        while p < pixels {
+            let n = Swift.min(6, pixels - p)
+            for g in 0..<weights.groups {
+                let col = g * 16
+                let offset = (col / segmentLength) * segmentStride + col % segmentLength
+                scatterTile(src + p, dst + p, count: n, reduction: r, panel: w + g * r * 16, offset: offset)
+            }
+            p += 6
+        }
+    }
+
+    /// One 6 x 16 block of `scatter`.
+    @inline(never)
+    static func scatterTile(_ src: UnsafePointer<UnsafePointer<Float>>, _ dst: UnsafePointer<UnsafeMutablePointer<Float>>,
+                            count: Int, reduction: Int, panel: UnsafePointer<Float>, offset: Int) {
+        let a0 = src[0]
+        let a1 = count > 1 ? src[1] : a0, a2 = count > 2 ? src[2] : a0
+        let a3 = count > 3 ? src[3] : a0, a4 = count > 4 ? src[4] : a0, a5 = count > 5 ? src[5] : a0
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var pb = UnsafeRawPointer(panel)
+        var q = 0
+        while q < reduction {
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var x = V(repeating: a0[q])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: a1[q])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: a2[q])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: a3[q])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = V(repeating: a4[q])
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = V(repeating: a5[q])
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            pb += 64
+            q &+= 1
+        }
+        @inline(__always) func add(_ r: Int, _ v0: V, _ v1: V) {
+            let o = UnsafeMutableRawPointer(dst[r] + offset)
+            o.storeBytes(of: o.loadUnaligned(as: V.self) + v0, as: V.self)
+            o.storeBytes(of: o.loadUnaligned(fromByteOffset: 32, as: V.self) + v1, toByteOffset: 32, as: V.self)
+        }
+        add(0, c00, c01)
+        if count > 1 { add(1, c10, c11) }
+        if count > 2 { add(2, c20, c21) }
+        if count > 3 { add(3, c30, c31) }
+        if count > 4 { add(4, c40, c41) }
+        if count > 5 { add(5, c50, c51) }
+    }
+
+    /// The weight-gradient product, reading the image rows in place:
+    ///
+    ///     out[k, o] (= or +=) sum over p < pixels of rows[p][offset(k)] * panels[o / 16][p][o % 16]
+    ///
+    /// for k < segments * segmentLength (offset(k) = (k / segmentLength) * segmentStride +
+    /// k % segmentLength) and o < groups * 16; `panels` holds the other operand (the output
+    /// gradient) as [groups][pixels][16]. Six values of k by 16 of o per register block, the
+    /// pixels as the reduction. `accumulate` false overwrites `out`. Runs on the calling thread.
+    static func weightGradient(rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, segments: Int, segmentLength: Int,
+                               segmentStride: Int, panels: UnsafePointer<Float>, groups: Int,
+                               out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool) {
+        let k = segments * segmentLength
+        var offsets = (0, 0, 0, 0, 0, 0)
+        for g in 0..<groups {
+            let panel = panels + g * pixels * 16
+            var k0 = 0
+            while k0 < k {
+                let n = Swift.min(6, k - k0)
+                @inline(__always) func offset(_ r: Int) -> Int {
+                    let kk = k0 + Swift.min(r, n - 1)
+                    return (kk / segmentLength) * segmentStride + kk % segmentLength
+                }
+                offsets = (offset(0), offset(1), offset(2), offset(3), offset(4), offset(5))
+                weightTile(rows, pixels: pixels, offsets: offsets, count: n, panel: panel,
+                           out: out + k0 * ldOut + g * 16, ldOut: ldOut, accumulate: accumulate)
+                k0 += 6
+            }
+        }
+    }
+
+    /// One 6 x 16 block of `weightGradient` (the first `count` rows are real).
+    @inline(never)
+    static func weightTile(_ rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, offsets: (Int, Int, Int, Int, Int, Int),
+                           count: Int, panel: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ldOut: Int,
+                           accumulate: Bool) {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        let (o0, o1, o2, o3, o4, o5) = offsets
+        var pb = UnsafeRawPointer(panel)
+        for p in 0..<pixels {
+            let a = rows[p]
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var x = V(repeating: a[o0])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: a[o1])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: a[o2])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: a[o3])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = V(repeating: a[o4])
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = V(repeating: a[o5])
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            pb += 64
+        }
+        let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
+        @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {
+            if accumulate {
+                let p0 = o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
+                let p1 = o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
+                o.storeBytes(of: p0 + v0, toByteOffset: r &* stride, as: V.self)
+                o.storeBytes(of: p1 + v1, toByteOffset: r &* stride &+ 32, as: V.self)
+            } else {
+                o.storeBytes(of: v0, toByteOffset: r &* stride, as: V.self)
+                o.storeBytes(of: v1, toByteOffset: r &* stride &+ 32, as: V.self)
+            }
+        }
+        put(0, c00, c01)
+        if count > 1 { put(1, c10, c11) }
+        if count > 2 { put(2, c20, c21) }
+        if count > 3 { put(3, c30, c31) }
+        if count > 4 { put(4, c40, c41) }
+        if count > 5 { put(5, c50, c51) }
+    }
+
+    /// panels[g][b * plane + q][j] = src[b, g * 16 + j, q] (0 for channels >= `channels`): a
+    /// block of `images` [channels, plane] images as [groups][images * plane][16] for `weightGradient`.
+    static func panels(_ src: UnsafePointer<Float>, images: Int, channels: Int, plane: Int, imageStride: Int,
+                       into out: UnsafeMutablePointer<Float>) {
+        let groups = (channels + 15) / 16, pixels = images * plane
+        for g in 0..<groups {
+            let rows = Swift.min(16, channels - g * 16)
+            for b in 0..<images {
+                let dst = out + (g * pixels + b * plane) * 16
+                if rows < 16 { dst.update(repeating: 0, count: plane * 16) }
+                transposeInto(src + b * imageStride + g * 16 * plane, srcStride: plane, rows: rows, cols: plane, dst, dstStride: 16)
+            }
+        }
+    }
+
+    /// The row pointers of a block of `images` padded NHWC images for a convolution of `geo`:
+    /// output pixel (b, oh, ow) reads from padded[b, oh * s, ow * s, 0].
+    static func rowPointers(_ padded: UnsafePointer<Float>, images: Int, geo: ConvGeometry,
+                            into rows: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let rowFloats = geo.paddedW * geo.channels
+        var i = 0
+        for b in 0..<images {
+            let image = padded + b * geo.paddedImage
+            for oh in 0..<geo.outH {
+                for ow in 0..<geo.outW {
+                    rows[i] = image + (oh * geo.stride) * rowFloats + (ow * geo.stride) * geo.channels
+                    i += 1
+                }
+            }
+        }
+    }
+}
