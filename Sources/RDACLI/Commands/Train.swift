@@ -53,7 +53,7 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions.")
     var distortion: DistortionKind = .l2
 
-    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 16 for images, 1 for gaussian:).")
+    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian:).")
     var lambda: Double?
 
     @Option(help: "Prior p_hat(z): standard N(0, I) or learned N(mu_z, sigma_z^2).")
@@ -68,8 +68,8 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: "Adam learning rate (default: 1e-3 for images, 1e-2 for gaussian:).")
     var learningRate: Double?
 
-    @Option(help: "Learning-rate schedule: cosine (anneal to 0) or constant.")
-    var schedule: LearningRateSchedule = .cosine
+    @Option(help: "Learning-rate schedule: cosine (anneal to 0) or constant (default: constant for images, cosine for gaussian:).")
+    var schedule: LearningRateSchedule?
 
     @Option(help: "Rate estimator for training: closed-form (KL) or monte-carlo (one sample).")
     var rate: RateEstimator = .closedForm

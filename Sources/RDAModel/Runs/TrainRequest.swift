@@ -13,7 +13,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var epochs: Int? = nil
     public var batchSize: Int = 128
     public var learningRate: Double? = nil
-    public var schedule: LearningRateSchedule = .cosine
+    public var schedule: LearningRateSchedule? = nil
     public var rate: RateEstimator = .closedForm
     public var seed: UInt64 = 0
     /// Training examples: drawn from a `gaussian:` source (default 50,000), or the first N of an
@@ -57,13 +57,16 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
                               latentDim: latentDim ?? (isGaussian ? dataset.dimensions : 32),
                               widths: widths, prior: prior, distortion: distortion,
-                              lambda: lambda ?? (isGaussian ? 1 : 16),
+                              lambda: lambda ?? (isGaussian ? 1 : 4),
                               sigmoidOutput: dataset.isImage && arch != .linear, data: source.description)
         var opts = TrainingOptions()
         opts.epochs = epochs ?? (isGaussian ? 20 : 10)
         opts.batchSize = batchSize
         opts.learningRate = learningRate ?? (isGaussian ? 1e-2 : 1e-3)
-        opts.schedule = schedule
+        // Annealing settles the tiny linear models on their optimum (within 0.2% of the bound);
+        // the image models are far from converged after a few epochs, where a constant rate
+        // gets further (MNIST conv, lambda 4, 5 epochs: 65.3 constant vs 68.4 cosine).
+        opts.schedule = schedule ?? (isGaussian ? .cosine : .constant)
         opts.seed = seed
         opts.rate = rate
         opts.clipNorm = clipNorm
