@@ -41,25 +41,16 @@ enum Packing {
             let src = a + (i0 &* lda &+ p0)
             if rows == mr {
                 // 8 x 8 transposes of rows 0...5 (rows 6 and 7 repeat row 5, so no read goes
-                // past the matrix): each transposed row holds one k step, of which the first 6
-                // values are kept. Stored as 8 floats at a 6-float stride, each store's last
-                // two values are overwritten by the next; the last spills 2 floats past the
-                // panel (the next panel overwrites them; buffers have `packSlack` spare floats).
+                // past the matrix): transposed row q holds k step p + q, of which the first 6
+                // values are kept. Stored as 8 floats at a 6-float stride in ascending order,
+                // each store's last two values are overwritten by the next; the last spills 2
+                // floats past the panel (overwritten by the next panel, or the k remainder below;
+                // buffers have `packSlack` spare floats).
                 var p = 0
-                if kb >= 8 {
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 64) { tile in
-                        let t = tile.baseAddress!
-                        let t8 = UnsafeRawPointer(t)
-                        while p &+ 8 <= kb {
-                            Transpose.block8x8(src + p, ld: lda, rowLimit: 5, t, ldd: 8)
-                            for q in 0..<8 {
-                                UnsafeMutableRawPointer(out).storeBytes(
-                                    of: t8.loadUnaligned(fromByteOffset: q &* 32, as: V.self), as: V.self)
-                                out += mr
-                            }
-                            p &+= 8
-                        }
-                    }
+                while p &+ 8 <= kb {
+                    Transpose.block8x8(src + p, ld: lda, rowLimit: 5, out, ldd: mr)
+                    out += 8 &* mr
+                    p &+= 8
                 }
                 let s0 = src, s1 = src + lda, s2 = src + 2 &* lda
                 let s3 = src + 3 &* lda, s4 = src + 4 &* lda, s5 = src + 5 &* lda

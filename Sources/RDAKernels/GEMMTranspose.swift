@@ -27,8 +27,10 @@ enum Transpose {
     }
 
     /// dst[q * ldd + j] = src[j * ld + q] for j, q in 0..<8 (strides in floats).
-    @inline(__always)
     /// Source rows past `rowLimit` repeat row `rowLimit` (for panels of fewer than 8 rows).
+    /// Destination rows are stored in ascending order, so with ldd < 8 each row overwrites the
+    /// tail of the one before (`Packing.packA` relies on this to pack 6-wide panels).
+    @inline(__always)
     static func block8x8(
         _ src: UnsafePointer<Float>, ld: Int, rowLimit: Int = 7, _ dst: UnsafeMutablePointer<Float>, ldd: Int
     ) {
