@@ -29,7 +29,7 @@ struct MNISTTests {
         #expect(Swift.abs(closed - mc) < 3 * se, "closed form \(closed) vs Monte Carlo \(mc) ± \(se)")
         #expect((r["examples"] as! Int) == 10_000)
         let psnr = r["psnr_db"] as! Double
-        #expect(psnr > 10 && psnr < 40)
+        #expect(psnr > 6 && psnr < 40, "PSNR \(psnr) dB after 16 steps")
         // a sample sheet of another size and a reconstruction sheet from the train split
         let s = try runRDA(["sample", "--model", run, "--count", "9", "--seed", "3", "--out", dir.appendingPathComponent("s.png").path])
         #expect(s.status == 0, "\(s.stderr)")
