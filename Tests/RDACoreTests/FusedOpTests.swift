@@ -72,6 +72,22 @@ struct FusedOpTests {
         checkGradients([x, w, b]) { Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1) }
         let u = random([3, 8, 3, 4], seed: 43), wt = random([8, 8, 4, 4], -0.3, 0.3, seed: 44)
         checkGradients([u, wt]) { Tensor.convTranspose2d($0[0], weight: $0[1], bias: nil, stride: 2, padding: 1) }
+        // channel counts that are multiples of 16: the gradient and the transposed convolution's
+        // input are used channels-last as they are (no separate panels)
+        let x16 = random([2, 16, 6, 6], seed: 46), w16 = random([16, 16, 4, 4], -0.2, 0.2, seed: 47)
+        checkGradients([x16, w16]) { Tensor.conv2d($0[0], weight: $0[1], bias: nil, stride: 2, padding: 1) }
+        let u16 = random([2, 16, 3, 3], seed: 48), wt16 = random([16, 16, 4, 4], -0.2, 0.2, seed: 49)
+        checkGradients([u16, wt16]) { Tensor.convTranspose2d($0[0], weight: $0[1], bias: nil, stride: 2, padding: 1) }
+        // one output channel: kernel rows of 4 floats, scattered in pieces
+        let u1 = random([2, 8, 3, 3], seed: 52), wt1 = random([8, 1, 4, 4], -0.3, 0.3, seed: 53), bt1 = random([1], seed: 54)
+        checkGradients([u1, wt1, bt1]) {
+            Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, activation: .sigmoid)
+        }
+        let v1 = withoutGradients { Tensor.convTranspose2d(u1, weight: wt1, bias: nil, stride: 2, padding: 1) }
+        let back1 = withoutGradients { Tensor.conv2d(v1, weight: wt1, bias: nil, stride: 2, padding: 1) }
+        let l1 = zip(v1.values, v1.values).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+        let r1 = zip(u1.values, back1.values).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+        #expect(Swift.abs(l1 - r1) <= 1e-4 * Swift.max(1, Swift.abs(l1)))
         // d/du <convT(u), r> = conv2d(r) with the same weights
         u.requiringGrad(); u.zeroGrad()
         let y = Tensor.convTranspose2d(u, weight: wt, bias: nil, stride: 2, padding: 1)
@@ -79,6 +95,51 @@ struct FusedOpTests {
         (y * r).sum().backward()
         let want = withoutGradients { Tensor.conv2d(r, weight: wt, bias: nil, stride: 2, padding: 1) }
         expectClose(u.grad!.values, want.values, rtol: 1e-4, atol: 1e-5)
+    }
+
+    /// A long reduction with a small result is split along k over the pool's threads: same
+    /// values as a plain sum, gradients included.
+    @Test func longReductionProducts() {
+        let (m, n, k) = (16, 24, 8192)
+        let x = random([m, k], -1, 1, seed: 50), w = random([n, k], -1, 1, seed: 51)
+        let y = Tensor.linear(x, weight: w, bias: nil)
+        var want = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var acc = 0.0
+            for p in 0..<k { acc += Double(x.data[i * k + p]) * Double(w.data[j * k + p]) }
+            want[i * n + j] = Float(acc)
+        } }
+        expectClose(y.values, want, rtol: 1e-4, atol: 1e-3)
+        // d/dw of sum(y * r) = r^T x (a product with k = m, not split) against the split forward's adjoint
+        let fused = run([x, w]) { Tensor.linear($0[0], weight: $0[1], bias: nil) }
+        let plain = run([x, w]) { Tensor.matmul($0[0], $0[1], transposeB: true) }
+        expectSame(fused, plain, rtol: 1e-4, atol: 1e-4)
+    }
+
+    /// Convolutions hand their output channels-last to the next one; without gradients the NCHW
+    /// values are made only when read. Either way every value must be the same.
+    @Test func channelsLastHandOffGivesTheSameValues() {
+        let x = random([3, 16, 8, 8], seed: 60)
+        let w1 = random([32, 16, 4, 4], -0.1, 0.1, seed: 61), b1 = random([32], seed: 62)
+        let w2 = random([16, 32, 4, 4], -0.1, 0.1, seed: 63)
+        let wt = random([16, 32, 4, 4], -0.1, 0.1, seed: 64), wt2 = random([32, 16, 4, 4], -0.1, 0.1, seed: 65)
+        func chain() -> [[Float]] {
+            let y1 = Tensor.conv2d(x, weight: w1, bias: b1, stride: 2, padding: 1, activation: .relu)   // [3, 32, 4, 4]
+            let y2 = Tensor.conv2d(y1, weight: w2, bias: nil, stride: 2, padding: 1)                       // [3, 16, 2, 2]
+            let t1 = Tensor.convTranspose2d(y2, weight: wt, bias: nil, stride: 2, padding: 1, activation: .relu)   // [3, 32, 4, 4]
+            let t2 = Tensor.convTranspose2d(t1, weight: wt2, bias: nil, stride: 2, padding: 1)             // [3, 16, 8, 8]
+            let flat = t1.reshaped([3, -1])   // a view of a (maybe pending) tensor
+            return [t2.values, y2.values, y1.values, t1.values, flat.values]
+        }
+        w1.requiringGrad()
+        let recorded = chain()
+        let evaluated = withoutGradients { chain() }
+        for (a, b) in zip(evaluated, recorded) { expectClose(a, b, rtol: 1e-6, atol: 1e-6) }
+        // against the plain path: every convolution from NCHW values (relu as a separate op)
+        let y1 = withoutGradients { Tensor.conv2d(x, weight: w1, bias: b1, stride: 2, padding: 1).relu() }
+        expectClose(y1.values, recorded[2], rtol: 1e-6, atol: 1e-6)
+        let y2 = withoutGradients { Tensor.conv2d(y1, weight: w2, bias: nil, stride: 2, padding: 1) }
+        expectClose(y2.values, recorded[1], rtol: 1e-5, atol: 1e-6)
     }
 
     @Test func sequentialFusesOnlyWhileFusionIsOn() {

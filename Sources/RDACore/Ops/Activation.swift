@@ -28,6 +28,28 @@ public enum Activation: String, Sendable, CaseIterable {
         }
     }
 
+    /// out[j] = act(v[j] + bias[j * stride]) for j < count (bias stride 0 or 1), eight at a time.
+    @inline(__always)
+    func apply(_ v: UnsafePointer<Float>, count: Int, bias: UnsafePointer<Float>?, stride: Int, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var j = 0
+        let rv = UnsafeRawPointer(v), ro = UnsafeMutableRawPointer(out)
+        while j + 8 <= count {
+            var x = rv.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+            if let bias {
+                x += stride == 0 ? V(repeating: bias[0]) : UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+            }
+            ro.storeBytes(of: apply(x), toByteOffset: j &* 4, as: V.self)
+            j &+= 8
+        }
+        if j < count {
+            var x = V()
+            for l in 0..<(count - j) { x[l] = v[j + l] + (bias.map { $0[(j + l) * stride] } ?? 0) }
+            let r = apply(x)
+            for l in 0..<(count - j) { out[j + l] = r[l] }
+        }
+    }
+
     /// act(v + bias[j * stride]) for v in v[0..<count], in place.
     @inline(__always)
     func apply(_ v: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, stride: Int) {

@@ -55,6 +55,45 @@ struct ConvGeometry {
         }
     }
 
+    /// padded[b, h + p, w + p, c] = nhwc[b, h, w, c] for `images` channels-last images (row
+    /// copies: the same result as `toPaddedNHWC` of the NCHW images, without the transpose).
+    func toPaddedNHWC(channelsLast nhwc: UnsafePointer<Float>, images: Int, _ padded: UnsafeMutablePointer<Float>) {
+        let c = channels, rowFloats = paddedW * c, run = width * c
+        for b in 0..<images {
+            let src = nhwc + b * height * run, dst = padded + b * paddedImage
+            if padding > 0 {
+                dst.update(repeating: 0, count: padding * rowFloats)
+                (dst + (padding + height) * rowFloats).update(repeating: 0, count: padding * rowFloats)
+            }
+            for h in 0..<height {
+                let row = dst + (h + padding) * rowFloats
+                if padding > 0 {
+                    row.update(repeating: 0, count: padding * c)
+                    (row + (padding + width) * c).update(repeating: 0, count: padding * c)
+                }
+                (row + padding * c).update(from: src + h * run, count: run)
+            }
+        }
+    }
+
+    /// image[b, c, h, w] = nhwc[b, h, w, c] = act(padded[b, h + p, w + p, c] + bias[c]): the
+    /// epilogue of a transposed convolution that also keeps the channels-last values (for the
+    /// next convolution; see `Tensor.channelsLast`). A nil `image` writes only those.
+    func fromPaddedNHWC(_ padded: UnsafePointer<Float>, images: Int, _ image: UnsafeMutablePointer<Float>?,
+                        channelsLast nhwc: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation) {
+        let c = channels, rowFloats = paddedW * c, run = width * c
+        for b in 0..<images {
+            let src = padded + b * paddedImage, cl = nhwc + b * height * run, dst = image.map { $0 + b * c * plane }
+            for h in 0..<height {
+                let row = src + (h + padding) * rowFloats + padding * c, out = cl + h * run
+                for w in 0..<width {
+                    activation.apply(row + w * c, count: c, bias: bias, stride: 1, into: out + w * c)
+                }
+                if let dst { transposeInto(out, srcStride: c, rows: width, cols: c, dst + h * width, dstStride: plane) }
+            }
+        }
+    }
+
     /// image[b, c, h, w] = act(padded[b, h + p, w + p, c] + bias[c]): `fromPaddedNHWC` with a
     /// per-channel bias and activation (the epilogue of a transposed convolution).
     func fromPaddedNHWC(_ padded: UnsafePointer<Float>, images: Int, _ image: UnsafeMutablePointer<Float>,
@@ -175,24 +214,37 @@ func transposeInto(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, cols:
         transposeInto(src, srcStride: srcStride, rows: rows, cols: cols, dst, dstStride: dstStride)
         return
     }
-    let ds = dstStride
     if cols == 1 && srcStride == 1 {   // one destination row, read contiguously
         dst.update(from: src, count: rows)
         activation.apply(dst, count: rows, bias: bias, stride: 0)
         return
     }
+    switch activation {
+    case .identity: transposeInto(src, srcStride, rows, cols, dst, dstStride, bias, Elementwise.IdentityV())
+    case .relu: transposeInto(src, srcStride, rows, cols, dst, dstStride, bias, Elementwise.ReLUV())
+    case .sigmoid: transposeInto(src, srcStride, rows, cols, dst, dstStride, bias, Elementwise.SigmoidV())
+    }
+}
+
+/// The body of `transposeInto(_:srcStride:rows:cols:_:dstStride:bias:activation:)`, specialized
+/// per activation.
+func transposeInto<F: VectorFunction>(_ src: UnsafePointer<Float>, _ srcStride: Int, _ rows: Int, _ cols: Int,
+                                      _ dst: UnsafeMutablePointer<Float>, _ ds: Int, _ bias: UnsafePointer<Float>?, _ f: F) {
     @inline(__always) func tile(_ i: Int, _ j: Int) {
-        switch activation {
-        case .identity: Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, bias: bias.map { $0 + j }, Elementwise.IdentityV())
-        case .relu: Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, bias: bias.map { $0 + j }, Elementwise.ReLUV())
-        case .sigmoid: Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, bias: bias.map { $0 + j }, Elementwise.SigmoidV())
-        }
+        Tile8.transpose(src + i * srcStride + j, srcStride, dst + j * ds + i, ds, bias: bias.map { $0 + j }, f)
     }
     @inline(__always) func scalar(_ i0: Int, _ i1: Int, _ j0: Int, _ j1: Int) {
         for jj in j0..<j1 {
-            let d = dst + jj * ds
-            for ii in i0..<i1 { d[ii] = src[ii * srcStride + jj] }
-            activation.apply(d + i0, count: i1 - i0, bias: bias.map { $0 + jj }, stride: 0)
+            let d = dst + jj * ds, b = bias?[jj] ?? 0
+            var ii = i0
+            while ii < i1 {   // eight at a time through f, the tail through a padded vector
+                var v = SIMD8<Float>()
+                let n = Swift.min(8, i1 - ii)
+                for l in 0..<n { v[l] = src[(ii + l) * srcStride + jj] + b }
+                let r = f(v)
+                for l in 0..<n { d[ii + l] = r[l] }
+                ii += 8
+            }
         }
     }
     let fullRows = rows / 8 * 8, fullCols = cols / 8 * 8

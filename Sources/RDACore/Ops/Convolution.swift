@@ -5,21 +5,26 @@ import RDAKernels
 //
 // The batch is cut into blocks of a few images, sized so that a block's working set stays in the
 // core's L2 cache; the blocks are dealt to the worker pool's threads (`forEachBlock`) and each
-// thread works on its block while the data is hot, with single-threaded products. A block's
+// thread works on its block while the data is hot, with single-threaded kernels. A block's
 // images are first copied to a zero-padded channels-last (NHWC) layout, in which one kernel row of
-// one output pixel (kw taps x C channels) is kw * C consecutive floats. Then:
+// one output pixel (kw taps x C channels) is kw * C consecutive floats. Then (`DirectConv`):
 //
-// - wide kernel rows (kw * C >= 16, the layers with many channels) go through `DirectConv`, which
-//   reads those rows in place: the forward product of `conv2d`, the input gradient of
-//   `convTranspose2d` and the weight gradients of both, with no im2col matrix and no packing of
-//   the image;
-// - narrow ones (one input channel) build `colsT` [pixels, kh * kw * C] with `im2colT` and use a
-//   GEMM;
-// - the scatter direction (the input gradient of `conv2d`, the forward of `convTranspose2d`) is
-//   a GEMM with cheap operands into `colsT` and `col2imT`, the adjoint of `im2colT`.
+// - the gather direction (the forward of `conv2d`, the input gradient of `convTranspose2d`) and
+//   the weight gradients read those rows in place, with no im2col matrix and no packing of the
+//   image (kernel rows of at least 4 floats);
+// - the scatter direction (the input gradient of `conv2d`, the forward of `convTranspose2d`)
+//   adds every pixel's products straight into the padded image (col2im fused into the product);
+// - what remains (narrow kernel rows elsewhere) builds `colsT` [pixels, kh * kw * C] with
+//   `im2colT` and uses a GEMM, and `col2imT`, its adjoint.
 //
-// Bias and activation are applied in the pass that moves a block's result into NCHW layout.
-// Weight and bias gradients are summed per lane and reduced in lane order (deterministic).
+// Bias and activation are applied in the pass that moves a block's result into NCHW layout. A
+// result that came out channels-last is kept as `Tensor.channelsLast` for the next convolution
+// (which then skips its transpose), and without gradients its NCHW copy is only made if read
+// (`Tensor.pendingValues`). Weight and bias gradients are summed per lane and reduced in lane
+// order, so results do not depend on timing.
+//
+// RDA_DIRECT_CONV=0 turns the in-place kernels off (everything through im2col + GEMM), for
+// comparisons; RDA_CONV_BLOCK_FLOATS sets the block size.
 
 /// Images per block, and which kernel.
 enum ConvBlocking {
@@ -36,9 +41,11 @@ enum ConvBlocking {
     /// Whether kernel rows of `run` floats (kw * C) are wide enough for `DirectConv`.
     static func useDirect(run: Int, minimum: Int = 16) -> Bool { direct && run >= minimum }
 
-    /// Whether the scatter direction (col2im) can use `DirectConv.scatter`: kernel rows of a
-    /// multiple of 16 floats.
-    static func useScatter(run: Int) -> Bool { useDirect(run: run) && run % 16 == 0 }
+    /// Whether the scatter direction (col2im) can use `DirectConv.scatter` for kernel rows of
+    /// `run` floats and `columns` = kh * kw * channels.
+    static func useScatter(run: Int, columns: Int) -> Bool {
+        useDirect(run: run, minimum: 4) && DirectConv.canScatter(segmentLength: run, columns: columns)
+    }
 
     /// Images per block for `perImage` cols floats per image.
     static func images(batch: Int, perImage: Int) -> Int {
@@ -66,31 +73,57 @@ extension Tensor {
         // Measured: the in-place kernel wins even for one input channel (kernel rows of 4 floats).
         let direct = ConvBlocking.useDirect(run: kw * c, minimum: 4)
         // The weight as [O, kh, kw, C] (the column order of colsT), and packed for DirectConv.
-        let w2 = Tensor(uninitialized: [o, k])
-        weightToTapsLast(weight.data, w2.data, a: o, b: c, taps: taps)
+        // (the reordered weight only for the GEMM paths: a forward with narrow kernel rows, an
+        // input gradient that cannot scatter)
+        let needsW2 = !direct || (x.requiresGrad && !ConvBlocking.useScatter(run: kw * c, columns: k))
+        let w2 = Tensor(uninitialized: [needsW2 ? o : 0, k])
+        if needsW2 { weightToTapsLast(weight.data, w2.data, a: o, b: c, taps: taps) }
         let packed = direct ? PackedConvWeights(weight.data, columns: o, channels: c, kh: kh, kw: kw,
                                                 strideOut: c * taps, strideIn: taps) : nil
         // The backward pass reads the padded input again (weight gradient): keep it.
         let training = GradMode.isEnabled && (weight.requiresGrad || x.requiresGrad || (bias?.requiresGrad ?? false))
         let saved: Tensor? = training && weight.requiresGrad ? Tensor(uninitialized: [batch * geo.paddedImage]) : nil
-        let xd = x.data, yd = y.data, bd = bias?.data
+        // The input channels-last, when the op that made it kept them (`channelsLast`); its NCHW
+        // values are then not read (they may not even be there yet: `pendingValues`).
+        let xcl = x.channelsLast.flatMap { $0.shape == [batch, geo.height, geo.width, c] ? $0.data : nil }
+        let xd = xcl != nil ? x.buffer.pointer : x.data, yd = y.buffer.pointer, bd = bias?.data
+        // With O a multiple of 16 the product comes out as the output channels-last: keep it.
+        // Without gradients the NCHW copy is made only when asked for (`pendingValues`).
+        let ycl: Tensor? = direct && o % 16 == 0 ? Tensor(uninitialized: [batch, geo.outH, geo.outW, o]) : nil
+        let deferNCHW = ycl != nil && !GradMode.isEnabled
 
         forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
             let ld = count * p
             let yb = yd + n0 * outImage
             let scratch: Tensor? = saved == nil ? Tensor(uninitialized: [count * geo.paddedImage]) : nil
             let padded = saved.map { $0.data + n0 * geo.paddedImage } ?? scratch!.data
-            geo.toPaddedNHWC(xd + n0 * inImage, images: count, padded)
+            if let xcl {
+                geo.toPaddedNHWC(channelsLast: xcl + n0 * geo.plane * c, images: count, padded)
+            } else {
+                geo.toPaddedNHWC(xd + n0 * inImage, images: count, padded)
+            }
             if let packed {   // y^T [count*P, O] read straight from the padded images
                 let width = packed.groups * 16
-                let outT = Tensor(uninitialized: [ld, width])
+                let scratchT: Tensor? = ycl == nil ? Tensor(uninitialized: [ld, width]) : nil
+                let outT = ycl.map { $0.data + n0 * p * o } ?? scratchT!.data
                 withRowPointers(padded, images: count, geo: geo) { rows in
                     DirectConv.run(rows: rows, pixels: ld, segments: kh, segmentLength: kw * c,
-                                   segmentStride: geo.paddedW * c, weights: packed, out: outT.data, ldOut: width)
+                                   segmentStride: geo.paddedW * c, weights: packed, out: outT, ldOut: width)
                 }
-                for b in 0..<count {   // [P, O] -> [O, P] with bias and activation
-                    transposeInto(outT.data + b * p * width, srcStride: width, rows: p, cols: o, yb + b * outImage, dstStride: p,
-                                  bias: bd, activation: activation)
+                if ycl != nil {   // bias and activation channels-last, then [P, O] -> [O, P] (maybe later)
+                    if activation != .identity || bd != nil {
+                        for q in 0..<ld { activation.apply(outT + q * o, count: o, bias: bd, stride: 1, into: outT + q * o) }
+                    }
+                    if !deferNCHW {
+                        for b in 0..<count {
+                            transposeInto(outT + b * p * o, srcStride: o, rows: p, cols: o, yb + b * outImage, dstStride: p)
+                        }
+                    }
+                } else {
+                    for b in 0..<count {   // [P, O] -> [O, P] with bias and activation
+                        transposeInto(outT + b * p * width, srcStride: width, rows: p, cols: o, yb + b * outImage, dstStride: p,
+                                      bias: bd, activation: activation)
+                    }
                 }
             } else {          // y [O, count*P] = W2 colsT^T, then into [count, O, P]
                 let colsT = Tensor(uninitialized: [ld, k])
@@ -107,6 +140,8 @@ extension Tensor {
                 }
             }
         }
+        y.channelsLast = ycl
+        if deferNCHW, let ycl { y.pendingValues = nchwFromChannelsLast(ycl, into: y.buffer, images: batch, plane: p, channels: o) }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return y.recording(inputs) { out in
             let g = out.grad!.data, yOut = out.data, wd = w2.data
@@ -116,7 +151,7 @@ extension Tensor {
             // per-lane weight gradients: [K, O16] (direct) or [O, K] (GEMM)
             let width = packed.map { $0.groups * 16 } ?? o
             let wParts = Tensor(uninitialized: [wantW ? lanes : 0, k * width])
-            let scatterWeights = wantX && ConvBlocking.useScatter(run: kw * c)
+            let scatterWeights = wantX && ConvBlocking.useScatter(run: kw * c, columns: k)
                 ? PackedConvWeights(scatter: weight.data, reduction: o, strideReduction: c * taps, channels: c,
                                     strideInner: taps, kh: kh, kw: kw) : nil
             let bParts = Tensor(uninitialized: [wantB ? lanes : 0, o])
@@ -125,14 +160,28 @@ extension Tensor {
                 activation.multiplyByDerivativeSerial(gb, output: yOut + n0 * outImage, count: count * outImage)
                 if wantB { channelSums(gb, images: count, channels: o, plane: p, into: bParts.data + lane * o, first: first) }
                 let ld = count * p
+                // The block's gradient channels-last, g^T [count*P, O]: the other operand of the
+                // weight gradient (when O is a multiple of 16) and the rows the input gradient scatters.
+                let channelsLast = (wantW && packed != nil && o % 16 == 0) || (xSink != nil && scatterWeights != nil)
+                let gT = Tensor(uninitialized: [channelsLast ? ld : 0, o])
+                if channelsLast {
+                    for b in 0..<count {
+                        transposeInto(gb + b * outImage, srcStride: p, rows: o, cols: p, gT.data + b * p * o, dstStride: o)
+                    }
+                }
                 if wantW, let saved {
                     let padded = saved.data + n0 * geo.paddedImage
                     if packed != nil {   // dW^T [K, O] = sum over pixels of rows (x) g
-                        let panels = Tensor(uninitialized: [width * ld])
-                        DirectConv.panels(gb, images: count, channels: o, plane: p, imageStride: outImage, into: panels.data)
+                        var panels = gT, pixelStride = o
+                        if o % 16 != 0 {
+                            panels = Tensor(uninitialized: [width * ld])
+                            DirectConv.panels(gb, images: count, channels: o, plane: p, imageStride: outImage, into: panels.data)
+                            pixelStride = 0
+                        }
                         withRowPointers(padded, images: count, geo: geo) { rows in
                             DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * c,
                                                       segmentStride: geo.paddedW * c, panels: panels.data, groups: width / 16,
+                                                      pixelStride: pixelStride,
                                                       out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
                         }
                     } else {             // dW2 [O, K] += g2 colsT
@@ -145,10 +194,6 @@ extension Tensor {
                     }
                 }
                 if let xSink, let scatterWeights {   // dx: every pixel's taps added into the padded images
-                    let gT = Tensor(uninitialized: [ld, o])   // [count*P, O]
-                    for b in 0..<count {
-                        transposeInto(gb + b * outImage, srcStride: p, rows: o, cols: p, gT.data + b * p * o, dstStride: o)
-                    }
                     let padded = Tensor(zeros: [count * geo.paddedImage])
                     withScatterRows(gT.data, stride: o, padded.data, images: count, geo: geo) { src, dst in
                         DirectConv.scatter(src: src, dst: dst, pixels: ld, segmentLength: kw * c,
@@ -202,9 +247,30 @@ extension Tensor {
         let y = Tensor(uninitialized: [batch, o, oh, ow])
         let nb = ConvBlocking.images(batch: batch, perImage: k * p)
         // The weight as [C, kh, kw, O], the column order of colsT.
-        let w2 = Tensor(uninitialized: [c, k])
-        weightToTapsLast(weight.data, w2.data, a: c, b: o, taps: taps)
-        let xd = x.data, yd = y.data, bd = bias?.data
+        // (only for the GEMM paths: narrow kernel rows)
+        let needsW2 = !ConvBlocking.useScatter(run: kw * o, columns: k) || !ConvBlocking.useDirect(run: kw * o, minimum: 4)
+        let w2 = Tensor(uninitialized: [needsW2 ? c : 0, k])
+        if needsW2 { weightToTapsLast(weight.data, w2.data, a: c, b: o, taps: taps) }
+        let yd = y.buffer.pointer, bd = bias?.data
+
+        // Every input pixel's taps added into the padded output (`DirectConv.scatter`) when the
+        // kernel rows are wide enough; else colsT = x2^T W2 and col2imT.
+        let scatterWeights = ConvBlocking.useScatter(run: kw * o, columns: k)
+            ? PackedConvWeights(scatter: weight.data, reduction: c, strideReduction: o * taps, channels: o,
+                                strideInner: taps, kh: kh, kw: kw) : nil
+        // The input channels-last, x^T [N*P, C], is also the other operand of the weight
+        // gradient (DirectConv.weightGradient, C a multiple of 16): keep it for the backward pass.
+        // (or the input's own channels-last copy, when the op that made it kept one)
+        let xcl = x.channelsLast.flatMap { $0.shape == [batch, h, w, c] ? $0 : nil }
+        let keepXT = scatterWeights != nil && GradMode.isEnabled && weight.requiresGrad && c % 16 == 0
+            && ConvBlocking.useDirect(run: kw * o, minimum: 4)
+        let savedXT: Tensor? = keepXT ? (xcl ?? Tensor(uninitialized: [batch * p, c])) : nil
+        // With O a multiple of 16, keep the output channels-last too (for the next convolution).
+        let ycl: Tensor? = scatterWeights != nil && o % 16 == 0 ? Tensor(uninitialized: [batch, oh, ow, o]) : nil
+        let deferNCHW = ycl != nil && !GradMode.isEnabled
+        // The NCHW input is read only where its channels-last copy does not serve (and is then
+        // made if pending).
+        let xd = xcl != nil && scatterWeights != nil && !GradMode.isEnabled ? x.buffer.pointer : x.data
 
         /// The block's input as [C, count*P] (a view when count == 1, else `scratch`).
         func inputBlock(_ n0: Int, _ count: Int, _ scratch: inout Tensor?) -> UnsafePointer<Float> {
@@ -215,20 +281,18 @@ extension Tensor {
             return UnsafePointer(t.data)
         }
 
-        // Every input pixel's taps added into the padded output (`DirectConv.scatter`) when the
-        // kernel rows are wide enough; else colsT = x2^T W2 and col2imT.
-        let scatterWeights = ConvBlocking.useScatter(run: kw * o)
-            ? PackedConvWeights(scatter: weight.data, reduction: c, strideReduction: o * taps, channels: o,
-                                strideInner: taps, kh: kh, kw: kw) : nil
         forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
             let ld = count * p
             let padded = Tensor(zeros: [count * geo.paddedImage])
             if let scatterWeights {
-                let xT = Tensor(uninitialized: [ld, c])   // [count*P, C]
-                for b in 0..<count {
-                    transposeInto(xd + (n0 + b) * inImage, srcStride: p, rows: c, cols: p, xT.data + b * p * c, dstStride: c)
+                let scratch: Tensor? = savedXT == nil && xcl == nil ? Tensor(uninitialized: [ld, c]) : nil
+                let xT = (xcl ?? savedXT).map { $0.data + n0 * p * c } ?? scratch!.data   // [count*P, C]
+                if xcl == nil {
+                    for b in 0..<count {
+                        transposeInto(xd + (n0 + b) * inImage, srcStride: p, rows: c, cols: p, xT + b * p * c, dstStride: c)
+                    }
                 }
-                withScatterRows(xT.data, stride: c, padded.data, images: count, geo: geo) { src, dst in
+                withScatterRows(xT, stride: c, padded.data, images: count, geo: geo) { src, dst in
                     DirectConv.scatter(src: src, dst: dst, pixels: ld, segmentLength: kw * o,
                                        segmentStride: geo.paddedW * o, weights: scatterWeights)
                 }
@@ -241,8 +305,15 @@ extension Tensor {
                 geo.col2imT(colsT.data, images: count, padded.data)
                 withExtendedLifetime(scratch) {}
             }
-            geo.fromPaddedNHWC(padded.data, images: count, yd + n0 * outImage, bias: bd, activation: activation)
+            if let ycl {
+                geo.fromPaddedNHWC(padded.data, images: count, deferNCHW ? nil : yd + n0 * outImage,
+                                   channelsLast: ycl.data + n0 * outImage, bias: bd, activation: activation)
+            } else {
+                geo.fromPaddedNHWC(padded.data, images: count, yd + n0 * outImage, bias: bd, activation: activation)
+            }
         }
+        y.channelsLast = ycl
+        if deferNCHW, let ycl { y.pendingValues = nchwFromChannelsLast(ycl, into: y.buffer, images: batch, plane: outPlane, channels: o) }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return y.recording(inputs) { out in
             let g = out.grad!.data, yOut = out.data, wd = w2.data
@@ -252,7 +323,7 @@ extension Tensor {
             // Wide kernel rows of the output gradient are read in place (see `DirectConv`): the
             // input gradient with weights packed as [kh, kw, O] x C, the weight gradient against
             // the input as panels.
-            let direct = ConvBlocking.useDirect(run: kw * o)
+            let direct = ConvBlocking.useDirect(run: kw * o, minimum: 4)
             let packed = wantX && direct
                 ? PackedConvWeights(weight.data, columns: c, channels: o, kh: kh, kw: kw, strideOut: o * taps, strideIn: taps) : nil
             let width = direct ? (c + 15) / 16 * 16 : c
@@ -278,12 +349,19 @@ extension Tensor {
                             }
                         }
                         if wantW {                   // dW^T [K, C] = sum over pixels of rows (x) x
-                            let panels = Tensor(uninitialized: [width * ld])
-                            DirectConv.panels(xd + n0 * inImage, images: count, channels: c, plane: p, imageStride: inImage,
-                                              into: panels.data)
-                            DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
-                                                      segmentStride: geo.paddedW * o, panels: panels.data, groups: width / 16,
-                                                      out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                            if let savedXT {
+                                DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
+                                                          segmentStride: geo.paddedW * o, panels: savedXT.data + n0 * p * c,
+                                                          groups: width / 16, pixelStride: c,
+                                                          out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                            } else {
+                                let panels = Tensor(uninitialized: [width * ld])
+                                DirectConv.panels(xd + n0 * inImage, images: count, channels: c, plane: p, imageStride: inImage,
+                                                  into: panels.data)
+                                DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
+                                                          segmentStride: geo.paddedW * o, panels: panels.data, groups: width / 16,
+                                                          out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                            }
                         }
                     }
                     return
@@ -330,6 +408,19 @@ extension Tensor {
     }
 }
 
+/// A filler for `Tensor.pendingValues`: buffer [N, C, P] from the channels-last [N, P, C].
+func nchwFromChannelsLast(_ nhwc: Tensor, into buffer: Buffer, images: Int, plane: Int, channels: Int) -> () -> Void {
+    { [nhwc, buffer] in
+        let src = nhwc.data, dst = buffer.pointer
+        parallelRanges(images, grain: 1) { lo, hi in
+            for b in lo..<hi {
+                transposeInto(src + b * plane * channels, srcStride: channels, rows: plane, cols: channels,
+                              dst + b * plane * channels, dstStride: plane)
+            }
+        }
+    }
+}
+
 /// Runs `body` with the row pointers of `DirectConv` for a block of padded NHWC images.
 @inline(__always)
 func withRowPointers(_ padded: UnsafePointer<Float>, images: Int, geo: ConvGeometry,
@@ -372,15 +463,17 @@ func withBlockGradient(_ gb: UnsafePointer<Float>, count: Int, channels: Int, pl
 /// a weight gradient from `DirectConv.weightGradient`'s [kh, kw, inner] x outer layout back to the weight's.
 func scatterWeightGradient(_ t: UnsafePointer<Float>, ld: Int, kh: Int, kw: Int, inner: Int, outer: Int,
                            _ weight: UnsafeMutablePointer<Float>, strideOuter: Int, strideInner: Int, accumulate: Bool) {
-    for i in 0..<kh {
-        for j in 0..<kw {
-            for a in 0..<inner {
-                let row = t + ((i * kw + j) * inner + a) * ld
-                let base = weight + a * strideInner + i * kw + j
-                if accumulate {
-                    for b in 0..<outer { base[b * strideOuter] += row[b] }
-                } else {
-                    for b in 0..<outer { base[b * strideOuter] = row[b] }
+    parallelRanges(inner, grain: Swift.max(1, (1 << 13) / Swift.max(kh * kw * outer, 1))) { lo, hi in
+        for i in 0..<kh {
+            for j in 0..<kw {
+                for a in lo..<hi {
+                    let row = t + ((i * kw + j) * inner + a) * ld
+                    let base = weight + a * strideInner + i * kw + j
+                    if accumulate {
+                        for b in 0..<outer { base[b * strideOuter] += row[b] }
+                    } else {
+                        for b in 0..<outer { base[b * strideOuter] = row[b] }
+                    }
                 }
             }
         }

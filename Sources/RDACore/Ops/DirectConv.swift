@@ -1,4 +1,3 @@
-import Foundation
 // A convolution kernel that reads its input in place (no im2col, no packing of the input).
 //
 // The product out[p, o] = sum_k in(p, k) w[k, o] of a convolution has, for every output pixel
@@ -28,8 +27,8 @@ struct PackedConvWeights {
         k = kh * kw * channels
         let groups = (columns + 15) / 16
         data = Tensor(uninitialized: [groups * k * 16])
-        let d = data.data
-        for g in 0..<groups {
+        let d = data.data, k = self.k
+        parallelRanges(groups, grain: 1) { lo, hi in for g in lo..<hi {
             let panel = d + g * k * 16
             for i in 0..<kh { for j in 0..<kw { for c in 0..<channels {
                 let row = panel + ((i * kw + j) * channels + c) * 16
@@ -38,7 +37,7 @@ struct PackedConvWeights {
                     row[q] = o < columns ? weight[o * strideOut + c * strideIn + i * kw + j] : 0
                 }
             } } }
-        }
+        } }
     }
 }
 
@@ -51,8 +50,8 @@ extension PackedConvWeights {
         k = reduction
         let groups = (columns + 15) / 16
         data = Tensor(uninitialized: [groups * reduction * 16])
-        let d = data.data
-        for g in 0..<groups {
+        let d = data.data, columns = self.columns
+        parallelRanges(groups, grain: 1) { lo, hi in for g in lo..<hi {
             for r in 0..<reduction {
                 let row = d + (g * reduction + r) * 16
                 for q in 0..<16 {
@@ -62,7 +61,7 @@ extension PackedConvWeights {
                     row[q] = weight[r * strideReduction + c * strideInner + tap]
                 }
             }
-        }
+        } }
     }
 }
 
@@ -98,8 +97,8 @@ enum DirectConv {
         }
     }
 
-    /// Values of k per chunk of `run` (RDA_DIRECT_CHUNK overrides).
-    static let chunkFloats = Int(ProcessInfo.processInfo.environment["RDA_DIRECT_CHUNK"] ?? "") ?? 256
+    /// Values of k per chunk of `run`: a 256 x 16 weight panel is 16 KiB, half the L1.
+    static let chunkFloats = 256
 
     /// One 6 x 16 block (the first `count` of the six rows are real).
     @inline(never)
@@ -166,26 +165,38 @@ enum DirectConv {
     /// pixels' channel vectors (reduction consecutive floats). Runs on the calling thread; the
     /// additions of one pixel's taps land on distinct floats, those of different pixels may
     /// overlap (so pixels go one tile after another).
+    ///
+    /// Kernel rows of 4 or 8 floats (a 16-column group then spans 4 or 2 of them) are added in
+    /// pieces of that length.
     static func scatter(src: UnsafePointer<UnsafePointer<Float>>, dst: UnsafePointer<UnsafeMutablePointer<Float>>, pixels: Int,
                         segmentLength: Int, segmentStride: Int, weights: PackedConvWeights) {
-        precondition(segmentLength % 16 == 0 && weights.columns % 16 == 0, "DirectConv.scatter: kernel rows of \(segmentLength) floats")
+        precondition(DirectConv.canScatter(segmentLength: segmentLength, columns: weights.columns),
+                     "DirectConv.scatter: kernel rows of \(segmentLength) floats, \(weights.columns) columns")
         let w = weights.data.data, r = weights.k
+        let piece = Swift.min(16, segmentLength)
         var p = 0
         while p < pixels {
             let n = Swift.min(6, pixels - p)
             for g in 0..<weights.groups {
                 let col = g * 16
                 let offset = (col / segmentLength) * segmentStride + col % segmentLength
-                scatterTile(src + p, dst + p, count: n, reduction: r, panel: w + g * r * 16, offset: offset)
+                scatterTile(src + p, dst + p, count: n, reduction: r, panel: w + g * r * 16, offset: offset,
+                            piece: piece, pieceStride: segmentStride)
             }
             p += 6
         }
     }
 
+    /// Whether `scatter` handles kernel rows of `segmentLength` floats: multiples of 16, or 4 or
+    /// 8 (then the columns must fill whole groups of 16).
+    static func canScatter(segmentLength: Int, columns: Int) -> Bool {
+        columns % 16 == 0 && (segmentLength % 16 == 0 || segmentLength == 4 || segmentLength == 8)
+    }
+
     /// One 6 x 16 block of `scatter`.
     @inline(never)
     static func scatterTile(_ src: UnsafePointer<UnsafePointer<Float>>, _ dst: UnsafePointer<UnsafeMutablePointer<Float>>,
-                            count: Int, reduction: Int, panel: UnsafePointer<Float>, offset: Int) {
+                            count: Int, reduction: Int, panel: UnsafePointer<Float>, offset: Int, piece: Int, pieceStride: Int) {
         let a0 = src[0]
         let a1 = count > 1 ? src[1] : a0, a2 = count > 2 ? src[2] : a0
         let a3 = count > 3 ? src[3] : a0, a4 = count > 4 ? src[4] : a0, a5 = count > 5 ? src[5] : a0
@@ -211,10 +222,23 @@ enum DirectConv {
             pb += 64
             q &+= 1
         }
+        typealias V4 = SIMD4<Float>
+        let ps = pieceStride &* 4
         @inline(__always) func add(_ r: Int, _ v0: V, _ v1: V) {
             let o = UnsafeMutableRawPointer(dst[r] + offset)
-            o.storeBytes(of: o.loadUnaligned(as: V.self) + v0, as: V.self)
-            o.storeBytes(of: o.loadUnaligned(fromByteOffset: 32, as: V.self) + v1, toByteOffset: 32, as: V.self)
+            switch piece {
+            case 16:
+                o.storeBytes(of: o.loadUnaligned(as: V.self) + v0, as: V.self)
+                o.storeBytes(of: o.loadUnaligned(fromByteOffset: 32, as: V.self) + v1, toByteOffset: 32, as: V.self)
+            case 8:
+                o.storeBytes(of: o.loadUnaligned(as: V.self) + v0, as: V.self)
+                o.storeBytes(of: o.loadUnaligned(fromByteOffset: ps, as: V.self) + v1, toByteOffset: ps, as: V.self)
+            default:   // 4
+                o.storeBytes(of: o.loadUnaligned(as: V4.self) + v0.lowHalf, as: V4.self)
+                o.storeBytes(of: o.loadUnaligned(fromByteOffset: ps, as: V4.self) + v0.highHalf, toByteOffset: ps, as: V4.self)
+                o.storeBytes(of: o.loadUnaligned(fromByteOffset: 2 &* ps, as: V4.self) + v1.lowHalf, toByteOffset: 2 &* ps, as: V4.self)
+                o.storeBytes(of: o.loadUnaligned(fromByteOffset: 3 &* ps, as: V4.self) + v1.highHalf, toByteOffset: 3 &* ps, as: V4.self)
+            }
         }
         add(0, c00, c01)
         if count > 1 { add(1, c10, c11) }
@@ -226,19 +250,23 @@ enum DirectConv {
 
     /// The weight-gradient product, reading the image rows in place:
     ///
-    ///     out[k, o] (= or +=) sum over p < pixels of rows[p][offset(k)] * panels[o / 16][p][o % 16]
+    ///     out[k, o] (= or +=) sum over p < pixels of rows[p][offset(k)] * other(p, o)
     ///
     /// for k < segments * segmentLength (offset(k) = (k / segmentLength) * segmentStride +
-    /// k % segmentLength) and o < groups * 16; `panels` holds the other operand (the output
-    /// gradient) as [groups][pixels][16]. Six values of k by 16 of o per register block, the
-    /// pixels as the reduction. `accumulate` false overwrites `out`. Runs on the calling thread.
+    /// k % segmentLength) and o < groups * 16. The other operand (the output gradient, or the
+    /// input of a transposed convolution) is either packed as [groups][pixels][16] (`panels`,
+    /// `pixelStride` 0) or a channels-last matrix [pixels][pixelStride] with pixelStride a
+    /// multiple of 16 (its group g starts at column 16 g). Six values of k by 16 of o per
+    /// register block, the pixels as the reduction. `accumulate` false overwrites `out`. Runs on
+    /// the calling thread.
     static func weightGradient(rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, segments: Int, segmentLength: Int,
-                               segmentStride: Int, panels: UnsafePointer<Float>, groups: Int,
+                               segmentStride: Int, panels: UnsafePointer<Float>, groups: Int, pixelStride: Int = 0,
                                out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool) {
         let k = segments * segmentLength
         var offsets = (0, 0, 0, 0, 0, 0)
+        let step = pixelStride == 0 ? 16 : pixelStride
         for g in 0..<groups {
-            let panel = panels + g * pixels * 16
+            let panel = pixelStride == 0 ? panels + g * pixels * 16 : panels + g * 16
             var k0 = 0
             while k0 < k {
                 let n = Swift.min(6, k - k0)
@@ -247,7 +275,7 @@ enum DirectConv {
                     return (kk / segmentLength) * segmentStride + kk % segmentLength
                 }
                 offsets = (offset(0), offset(1), offset(2), offset(3), offset(4), offset(5))
-                weightTile(rows, pixels: pixels, offsets: offsets, count: n, panel: panel,
+                weightTile(rows, pixels: pixels, offsets: offsets, count: n, panel: panel, panelStride: step,
                            out: out + k0 * ldOut + g * 16, ldOut: ldOut, accumulate: accumulate)
                 k0 += 6
             }
@@ -257,7 +285,7 @@ enum DirectConv {
     /// One 6 x 16 block of `weightGradient` (the first `count` rows are real).
     @inline(never)
     static func weightTile(_ rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, offsets: (Int, Int, Int, Int, Int, Int),
-                           count: Int, panel: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ldOut: Int,
+                           count: Int, panel: UnsafePointer<Float>, panelStride: Int, out: UnsafeMutablePointer<Float>, ldOut: Int,
                            accumulate: Bool) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -279,7 +307,7 @@ enum DirectConv {
             c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
             x = V(repeating: a[o5])
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-            pb += 64
+            pb += panelStride &* 4
         }
         let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
         @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {

@@ -12,6 +12,7 @@ extension Tensor {
         }
         require(s.reduce(1, *) == count, "reshape: shape \(shape) (\(count) elements) cannot become \(newShape)")
         if s == shape { return self }
+        materializeValues()   // the view shares the buffer
         let y = Tensor(sharing: buffer, shape: s)
         let x = self
         return y.recording([x]) { out in
