@@ -230,7 +230,7 @@ public enum TrainingBenchmark {
             position += b
             switch options.mode {
             case .train:
-                last = trainer.step(y)
+                last = (try? trainer.step(y)) ?? (rate: .nan, distortion: .nan)
             case .eval:
                 withoutGradients {
                     let eps = Tensor.randomNormal([b, config.latentDim], using: &noise)

@@ -52,16 +52,35 @@ public final class Trainer {
     /// the weights at the optimizer's current learning rate. Returns those batch means (when one
     /// is not finite the weights are left untouched). Used by `TrainingBenchmark`.
     @discardableResult
-    public func step(_ y: Tensor) -> (rate: Double, distortion: Double) {
+    public func step(_ y: Tensor) throws -> (rate: Double, distortion: Double) {
+        try step(y, at: stepCount + 1, epoch: nil)
+    }
+
+    /// Steps taken so far.
+    public private(set) var stepCount = 0
+
+    /// One update on the batch `y` ([B, D]): fresh channel noise, forward, objective, backward,
+    /// Adam. A non-finite rate, distortion or objective throws an `RDAError` naming the step
+    /// (`number`, 1-based) and the term, before the update touches the weights.
+    func step(_ y: Tensor, at number: Int, epoch: Int?) throws -> (rate: Double, distortion: Double) {
+        let place = "step \(number)" + (epoch.map { " (epoch \($0))" } ?? "")
         let eps = Tensor.randomNormal([y.shape[0], model.config.latentDim], using: &rng)
         let f = model.forward(y, eps: eps, rate: options.rate)
         let rate = Double(meanOf(f.rate)), dist = Double(meanOf(f.distortion))
-        guard rate.isFinite, dist.isFinite else { return (rate, dist) }
-        let loss = f.objective(lambda: model.config.lambda)
+        guard rate.isFinite, dist.isFinite else {
+            let term = rate.isFinite ? "distortion" : "rate"
+            throw RDAError("training stopped at \(place): the \(term) term is \(rate.isFinite ? dist : rate); the last good checkpoint is kept; lower --learning-rate or --lambda")
+        }
+        var loss = f.objective(lambda: model.config.lambda)
+        if let bad = options.injectNaNAtStep, bad == number { loss = loss * Float.nan }
+        guard loss.scalar.isFinite else {
+            throw RDAError("training stopped at \(place): the objective is \(loss.scalar) (rate \(rate), distortion \(dist)); the last good checkpoint is kept; lower --learning-rate or --lambda")
+        }
         optimizer.zeroGrad()
         loss.backward()
         if let c = options.clipNorm { clipGradientNorm(model.parameters, maxNorm: Float(c)) }
         optimizer.step()
+        stepCount += 1
         return (rate, dist)
     }
 
@@ -70,7 +89,7 @@ public final class Trainer {
     /// `RDAError` naming the step and the term, before that step's update touches the weights.
     public func train(on train: Dataset, test: Dataset?, progress: (TrainingEvent) -> Void = { _ in },
                       onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
-        let n = train.count, b = options.batchSize, k = model.config.latentDim
+        let n = train.count, b = options.batchSize
         let lambda = model.config.lambda
         guard n >= b else {
             throw RDAError("batch size \(b) is larger than the \(n) training examples; lower --batch-size")
@@ -88,22 +107,7 @@ public final class Trainer {
                 lr = options.schedule.rate(base: options.learningRate, step: globalStep, total: totalSteps)
                 optimizer.learningRate = Float(lr)
                 let y = train.examples.gatherRows(order[(s * b)..<((s + 1) * b)])
-                let eps = Tensor.randomNormal([b, k], using: &rng)
-                let f = model.forward(y, eps: eps, rate: options.rate)
-                let rate = Double(meanOf(f.rate)), dist = Double(meanOf(f.distortion))
-                guard rate.isFinite, dist.isFinite else {
-                    let term = rate.isFinite ? "distortion" : "rate"
-                    throw RDAError("training stopped at step \(globalStep + 1) (epoch \(epoch)): the \(term) term is \(rate.isFinite ? dist : rate); the last good checkpoint is kept; lower --learning-rate or --lambda")
-                }
-                var loss = f.objective(lambda: lambda)
-                if let bad = options.injectNaNAtStep, bad == globalStep + 1 { loss = loss * Float.nan }
-                guard loss.scalar.isFinite else {
-                    throw RDAError("training stopped at step \(globalStep + 1) (epoch \(epoch)): the objective is \(loss.scalar) (rate \(rate), distortion \(dist)); the last good checkpoint is kept; lower --learning-rate or --lambda")
-                }
-                optimizer.zeroGrad()
-                loss.backward()
-                if let c = options.clipNorm { clipGradientNorm(model.parameters, maxNorm: Float(c)) }
-                optimizer.step()
+                let (rate, dist) = try step(y, at: globalStep + 1, epoch: epoch)
                 sumRate += rate; sumDist += dist
                 globalStep += 1
                 progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsPerEpoch, objective: rate + lambda * dist))
