@@ -142,6 +142,22 @@ struct FusedOpTests {
         expectClose(y2.values, recorded[1], rtol: 1e-5, atol: 1e-6)
     }
 
+    /// One output channel (the decoder's last layer): the bias and activation run over whole
+    /// images after the rows are copied out; same values and gradients as the plain ops, with
+    /// and without gradients recorded.
+    @Test(arguments: Activation.allCases)
+    func oneChannelTransposedConvolution(_ act: Activation) {
+        let u = random([5, 32, 7, 7], seed: 70), w = random([32, 1, 4, 4], -0.2, 0.2, seed: 71), b = random([1], seed: 72)
+        func plain(_ t: [Tensor]) -> Tensor {
+            let y = Tensor.convTranspose2d(t[0], weight: t[1], bias: t[2], stride: 2, padding: 1)
+            switch act { case .identity: return y; case .relu: return y.relu(); case .sigmoid: return y.sigmoid() }
+        }
+        let fused = run([u, w, b]) { Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, activation: act) }
+        expectSame(fused, run([u, w, b]) { plain($0) }, rtol: 1e-5, atol: 1e-6)
+        let evaluated = withoutGradients { Tensor.convTranspose2d(u, weight: w, bias: b, stride: 2, padding: 1, activation: act) }
+        expectClose(evaluated.values, fused[0], rtol: 1e-6, atol: 1e-7)
+    }
+
     @Test func sequentialFusesOnlyWhileFusionIsOn() {
         var rng = SeededGenerator(seed: 20)
         let net = Sequential(Linear(6, 5, rng: &rng), ReLU(), Linear(5, 3, rng: &rng), Sigmoid())

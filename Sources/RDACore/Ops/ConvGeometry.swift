@@ -101,6 +101,11 @@ struct ConvGeometry {
         let c = channels, rowFloats = paddedW * c
         for b in 0..<images {
             let src = padded + b * paddedImage, dst = image + b * c * plane
+            if c == 1 {   // rows copied, then the epilogue over the whole image (long vector runs)
+                for h in 0..<height { (dst + h * width).update(from: src + (h + padding) * rowFloats + padding, count: width) }
+                activation.apply(dst, count: plane, bias: bias, stride: 0)
+                continue
+            }
             for h in 0..<height {
                 let row = src + (h + padding) * rowFloats + padding * c
                 transposeInto(row, srcStride: c, rows: width, cols: c, dst + h * width, dstStride: plane,

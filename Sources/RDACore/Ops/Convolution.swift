@@ -47,9 +47,12 @@ enum ConvBlocking {
         useDirect(run: run, minimum: 4) && DirectConv.canScatter(segmentLength: run, columns: columns)
     }
 
-    /// Images per block for `perImage` cols floats per image.
+    /// Images per block for `perImage` cols floats per image: at most `targetFloats` of them,
+    /// and small enough that every thread gets four blocks (so that uneven blocks balance out).
     static func images(batch: Int, perImage: Int) -> Int {
-        Swift.max(1, Swift.min(batch, targetFloats / Swift.max(perImage, 1)))
+        let lanes = 4 * WorkerPool.shared.threadCount
+        let balanced = WorkerPool.shared.threadCount == 1 ? batch : (batch + lanes - 1) / lanes
+        return Swift.max(1, Swift.min(balanced, targetFloats / Swift.max(perImage, 1)))
     }
 }
 
@@ -106,14 +109,13 @@ extension Tensor {
                 let width = packed.groups * 16
                 let scratchT: Tensor? = ycl == nil ? Tensor(uninitialized: [ld, width]) : nil
                 let outT = ycl.map { $0.data + n0 * p * o } ?? scratchT!.data
+                // channels-last output (O = width): bias and activation as the kernel stores it
                 withRowPointers(padded, images: count, geo: geo) { rows in
                     DirectConv.run(rows: rows, pixels: ld, segments: kh, segmentLength: kw * c,
-                                   segmentStride: geo.paddedW * c, weights: packed, out: outT, ldOut: width)
+                                   segmentStride: geo.paddedW * c, weights: packed, out: outT, ldOut: width,
+                                   bias: ycl != nil ? bd : nil, activation: ycl != nil ? activation : .identity)
                 }
-                if ycl != nil {   // bias and activation channels-last, then [P, O] -> [O, P] (maybe later)
-                    if activation != .identity || bd != nil {
-                        for q in 0..<ld { activation.apply(outT + q * o, count: o, bias: bd, stride: 1, into: outT + q * o) }
-                    }
+                if ycl != nil {   // then [P, O] -> [O, P] (maybe later)
                     if !deferNCHW {
                         for b in 0..<count {
                             transposeInto(outT + b * p * o, srcStride: o, rows: p, cols: o, yb + b * outImage, dstStride: p)

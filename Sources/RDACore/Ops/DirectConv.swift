@@ -68,11 +68,21 @@ extension PackedConvWeights {
 enum DirectConv {
     typealias V = SIMD8<Float>
 
+    /// What `tile` does to a finished 6 x 16 block before storing it: out = act(out + bias).
+    struct Epilogue {
+        var bias: UnsafePointer<Float>? = nil
+        var activation: Activation = .identity
+    }
+
     /// out[p * ldOut + o] = sum over s < segments, q < segmentLength of
     /// rows[p][s * segmentStride + q] * w[(s * segmentLength + q), o], for p < pixels and every
     /// o of the packed groups (out must have room for groups * 16 columns). Runs on the calling thread.
+    ///
+    /// With `bias` (groups * 16 floats, or nil) or an `activation`, the epilogue
+    /// out = act(out + bias[o]) is applied as the last partial sums are stored (no second pass).
     static func run(rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, segments: Int, segmentLength: Int,
-                    segmentStride: Int, weights: PackedConvWeights, out: UnsafeMutablePointer<Float>, ldOut: Int) {
+                    segmentStride: Int, weights: PackedConvWeights, out: UnsafeMutablePointer<Float>, ldOut: Int,
+                    bias: UnsafePointer<Float>? = nil, activation: Activation = .identity) {
         let k = segments * segmentLength
         precondition(k == weights.k, "DirectConv: \(segments) x \(segmentLength) taps for weights of \(weights.k)")
         let w = weights.data.data
@@ -84,12 +94,14 @@ enum DirectConv {
             while s0 < segments {
                 let n0 = Swift.min(chunk, segments - s0)
                 let panel = UnsafePointer(w + g * k * 16 + s0 * segmentLength * 16)
+                let last = s0 + n0 == segments
+                let epilogue = Epilogue(bias: last ? bias.map { $0 + g * 16 } : nil, activation: last ? activation : .identity)
                 var p = 0
                 while p < pixels {
                     let n = Swift.min(6, pixels - p)
                     tile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
                          segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
-                         accumulate: s0 > 0)
+                         accumulate: s0 > 0, epilogue: epilogue)
                     p += 6
                 }
                 s0 += n0
@@ -104,7 +116,7 @@ enum DirectConv {
     @inline(never)
     static func tile(_ rows: UnsafePointer<UnsafePointer<Float>>, count: Int, offset: Int, segments: Int, segmentLength: Int,
                      segmentStride: Int, panel: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ldOut: Int,
-                     accumulate: Bool) {
+                     accumulate: Bool, epilogue: Epilogue = Epilogue()) {
         let r0 = rows[0] + offset
         let r1 = count > 1 ? rows[1] + offset : r0, r2 = count > 2 ? rows[2] + offset : r0
         let r3 = count > 3 ? rows[3] + offset : r0, r4 = count > 4 ? rows[4] + offset : r0
@@ -136,16 +148,21 @@ enum DirectConv {
             }
         }
         let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
+        let bias0 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
+        let bias1 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 32, as: V.self) } ?? V()
+        let activation = epilogue.activation
         @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {
+            var s0 = v0, s1 = v1
             if accumulate {
-                let p0 = o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
-                let p1 = o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
-                o.storeBytes(of: p0 + v0, toByteOffset: r &* stride, as: V.self)
-                o.storeBytes(of: p1 + v1, toByteOffset: r &* stride &+ 32, as: V.self)
-            } else {
-                o.storeBytes(of: v0, toByteOffset: r &* stride, as: V.self)
-                o.storeBytes(of: v1, toByteOffset: r &* stride &+ 32, as: V.self)
+                s0 += o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
+                s1 += o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
             }
+            if activation != .identity || epilogue.bias != nil {
+                s0 = activation.apply(s0 + bias0)
+                s1 = activation.apply(s1 + bias1)
+            }
+            o.storeBytes(of: s0, toByteOffset: r &* stride, as: V.self)
+            o.storeBytes(of: s1, toByteOffset: r &* stride &+ 32, as: V.self)
         }
         put(0, c00, c01)
         if count > 1 { put(1, c10, c11) }
