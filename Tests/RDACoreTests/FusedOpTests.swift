@@ -213,6 +213,24 @@ struct VectorMathTests {
         #expect(special[6] == Float(M_E) || Swift.abs(special[6] - Float(M_E)) <= Float(M_E).ulp)
     }
 
+    /// The buffer form: every length (whole vectors and a ragged tail), with a scale, in place.
+    @Test func expOverBuffersCoversEveryElement() {
+        for count in [1, 7, 8, 9, 23, 32] {
+            let x = (0..<count).map { Float($0) * 0.37 - 3 }
+            var out = [Float](repeating: .nan, count: count)
+            x.withUnsafeBufferPointer { xp in
+                out.withUnsafeMutableBufferPointer { VectorMath.exp(xp.baseAddress!, scale: 0.5, count: count, into: $0.baseAddress!) }
+            }
+            for i in 0..<count {
+                let want = Float(Foundation.exp(Double(0.5 * x[i])))
+                #expect(Swift.abs(out[i] - want) <= 2 * want.ulp, "count \(count), i \(i): \(out[i]) vs \(want)")
+            }
+            var inPlace = x
+            inPlace.withUnsafeMutableBufferPointer { VectorMath.exp($0.baseAddress!, count: count, into: $0.baseAddress!) }
+            #expect(zip(inPlace, x).allSatisfy { Swift.abs($0 - Float(Foundation.exp(Double($1)))) <= 2 * $0.ulp })
+        }
+    }
+
     @Test func sigmoidMatchesScalar() {
         for x in stride(from: Float(-60), through: 60, by: 0.173) {
             let v = VectorMath.sigmoid(SIMD8<Float>(repeating: x))

@@ -157,9 +157,11 @@ enum DirectConv {
                 s0 += o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
                 s1 += o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
             }
-            if activation != .identity || epilogue.bias != nil {
-                s0 = activation.apply(s0 + bias0)
-                s1 = activation.apply(s1 + bias1)
+            if epilogue.bias != nil { s0 += bias0; s1 += bias1 }
+            switch activation {   // relu inline (the common case); sigmoid through VectorMath
+            case .identity: break
+            case .relu: s0 = s0.replacing(with: 0, where: .!(s0 .> 0)); s1 = s1.replacing(with: 0, where: .!(s1 .> 0))
+            case .sigmoid: s0 = VectorMath.sigmoid(s0); s1 = VectorMath.sigmoid(s1)
             }
             o.storeBytes(of: s0, toByteOffset: r &* stride, as: V.self)
             o.storeBytes(of: s1, toByteOffset: r &* stride &+ 32, as: V.self)

@@ -35,6 +35,23 @@ public enum VectorMath {
         return result.replacing(with: x, where: x .!= x)   // NaN in, NaN out
     }
 
+    /// out[i] = e^(scale * x[i]) for i < count (in place allowed), eight at a time; the last
+    /// count % 8 values go through the same lanes. Public for the fused kernels of RDAModel.
+    public static func exp(_ x: UnsafePointer<Float>, scale: Float = 1, count: Int, into out: UnsafeMutablePointer<Float>) {
+        var i = 0
+        let rx = UnsafeRawPointer(x), ro = UnsafeMutableRawPointer(out), s = V(repeating: scale)
+        while i + 8 <= count {
+            ro.storeBytes(of: exp(s * rx.loadUnaligned(fromByteOffset: i &* 4, as: V.self)), toByteOffset: i &* 4, as: V.self)
+            i &+= 8
+        }
+        if i < count {
+            var v = V()
+            for l in 0..<(count - i) { v[l] = scale * x[i + l] }
+            let e = exp(v)
+            for l in 0..<(count - i) { out[i + l] = e[l] }
+        }
+    }
+
     /// 1 / (1 + e^-x) per lane, as e^x / (1 + e^x) for x < 0 (the formula of `Scalar.sigmoid`).
     @inline(__always)
     public static func sigmoid(_ x: V) -> V {

@@ -221,12 +221,13 @@ public enum TrainingBenchmark {
         let trainer = Trainer(model: model, options: trainingOptions)
         var noise = SeededGenerator(seed: options.seed ^ 0x5EED)
 
-        // Minibatches as the trainer draws them: consecutive slices of a shuffled permutation.
+        // Minibatches as the trainer draws them (consecutive slices of a shuffled permutation),
+        // or for evaluation as the evaluator reads them (consecutive examples, in order).
         var order = rng.permutation(n), position = 0
         var last = (rate: 0.0, distortion: 0.0)
         func step() {
             if position + b > n { order = rng.permutation(n); position = 0 }
-            let y = images.gatherRows(order[position..<(position + b)])
+            let y = options.mode == .eval ? images.slice(position..<(position + b)) : images.gatherRows(order[position..<(position + b)])
             position += b
             switch options.mode {
             case .train:

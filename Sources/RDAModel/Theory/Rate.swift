@@ -35,20 +35,25 @@ public enum Rate {
     ///
     /// with the gradients  dKL_n/dmu_nk = mu_nk  and  dKL_n/dlogvar_nk = (e^logvar_nk - 1) / 2,
     /// computed in one pass each way (terms added in the order of the reference composition in
-    /// `closedForm`). Shapes: mu, logvar [N, K] -> [N].
+    /// `closedForm`; e^logvar from `VectorMath.exp`, within 2 ulp of libm's).
+    /// Shapes: mu, logvar [N, K] -> [N].
     public static func standardNormalKL(mu: Tensor, logvar: Tensor) -> Tensor {
         require(mu.rank == 2 && mu.shape == logvar.shape, "standardNormalKL: mu \(mu.shape) and logvar \(logvar.shape) must both be [N, K]")
         let n = mu.shape[0], k = mu.shape[1]
         let m = mu.data, lv = logvar.data
+        let variance = Tensor(zeros: [n * k])   // e^logvar, for both passes
+        VectorMath.exp(lv, count: n * k, into: variance.data)
+        let e = variance.data
         return Tensor.custom(shape: [n], inputs: [mu, logvar], forward: { out in
             for r in 0..<n {
                 var acc: Float = 0
                 for j in r * k..<(r + 1) * k {
-                    acc += ((Foundation.exp(lv[j]) + m[j] * m[j]) - lv[j]) - 1
+                    acc += ((e[j] + m[j] * m[j]) - lv[j]) - 1
                 }
                 out[r] = 0.5 * acc
             }
         }, backward: { g in
+            withExtendedLifetime(variance) {}
             if mu.requiresGrad {
                 let sink = mu.gradientSink()
                 for r in 0..<n {
@@ -60,7 +65,7 @@ public enum Rate {
                 let sink = logvar.gradientSink()
                 for r in 0..<n {
                     let gr = g[r] * 0.5
-                    for j in r * k..<(r + 1) * k { sink.put(j, gr * Foundation.exp(lv[j]) - gr) }
+                    for j in r * k..<(r + 1) * k { sink.put(j, gr * e[j] - gr) }
                 }
             }
         })
