@@ -158,6 +158,24 @@ struct FusedOpTests {
         expectClose(evaluated.values, fused[0], rtol: 1e-6, atol: 1e-7)
     }
 
+    /// A linear layer on flattened convolution output: without gradients it multiplies the
+    /// channels-last values by reordered weights (the NCHW copy is never made). Same values as
+    /// the recorded path, which reads the NCHW values; the image stays readable afterwards.
+    @Test(arguments: [1, 3])
+    func linearReadsFlattenedChannelsLastImages(_ batch: Int) {
+        let x = random([batch, 16, 8, 8], seed: 80), w1 = random([32, 16, 4, 4], -0.1, 0.1, seed: 81)
+        let w = random([5, 32 * 16], seed: 82), b = random([5], seed: 83)
+        func chain() -> (image: Tensor, out: Tensor) {
+            let y = Tensor.conv2d(x, weight: w1, bias: nil, stride: 2, padding: 1, activation: .relu)   // [N, 32, 4, 4]
+            return (y, Tensor.linear(y.reshaped([batch, -1]), weight: w, bias: b, activation: .sigmoid))
+        }
+        let evaluated = withoutGradients { chain() }
+        w.requiringGrad()
+        let recorded = chain()
+        expectClose(evaluated.out.values, recorded.out.values, rtol: 1e-5, atol: 1e-6)
+        expectClose(evaluated.image.values, recorded.image.values, rtol: 1e-6, atol: 1e-7)
+    }
+
     @Test func sequentialFusesOnlyWhileFusionIsOn() {
         var rng = SeededGenerator(seed: 20)
         let net = Sequential(Linear(6, 5, rng: &rng), ReLU(), Linear(5, 3, rng: &rng), Sigmoid())

@@ -40,7 +40,9 @@ public final class Tensor {
     var backwardFunction: ((Tensor) -> Void)?
     /// For an NCHW image tensor made by a convolution: the same values channels-last,
     /// [N, H, W, C], which that op had at hand. The next convolution reads its input
-    /// channels-last and takes this instead of transposing. Dropped by `assign`.
+    /// channels-last and takes this instead of transposing. For a flattened view [N, C*H*W] of
+    /// such a tensor whose values are still pending: the image's channels-last values (`linear`
+    /// reads them with its weight columns permuted). Dropped by `assign`.
     var channelsLast: Tensor?
 
     // MARK: Creation
