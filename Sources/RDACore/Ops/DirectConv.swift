@@ -68,6 +68,68 @@ extension PackedConvWeights {
 enum DirectConv {
     typealias V = SIMD8<Float>
 
+    /// The register block of every kernel here: a 6 x 16 block of sums in twelve SIMD8
+    /// accumulators, row r += x_r * (the 16 floats at the panel pointer).
+    struct Block6x16 {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+
+        /// Row r += x_r * panel[0..<16] for the six rows.
+        @inline(__always)
+        mutating func add(_ x0: Float, _ x1: Float, _ x2: Float, _ x3: Float, _ x4: Float, _ x5: Float, _ panel: UnsafeRawPointer) {
+            let b0 = panel.loadUnaligned(as: V.self)
+            let b1 = panel.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var x = V(repeating: x0)
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: x1)
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: x2)
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: x3)
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = V(repeating: x4)
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = V(repeating: x5)
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+        }
+
+        /// body(r, row r's first 8 sums, its last 8) for the first `count` rows.
+        @inline(__always)
+        func forEachRow(count: Int, _ body: (Int, V, V) -> Void) {
+            body(0, c00, c01)
+            if count > 1 { body(1, c10, c11) }
+            if count > 2 { body(2, c20, c21) }
+            if count > 3 { body(3, c30, c31) }
+            if count > 4 { body(4, c40, c41) }
+            if count > 5 { body(5, c50, c51) }
+        }
+
+        /// out[r * ldOut + 0..<16] = epilogue((accumulate ? out : 0) + row r) for the first
+        /// `count` rows (see `Epilogue`).
+        @inline(__always)
+        func store(_ out: UnsafeMutablePointer<Float>, ldOut: Int, count: Int, accumulate: Bool, epilogue: Epilogue = Epilogue()) {
+            let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
+            let bias0 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
+            let bias1 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 32, as: V.self) } ?? V()
+            let activation = epilogue.activation
+            forEachRow(count: count) { r, v0, v1 in
+                var s0 = v0, s1 = v1
+                if accumulate {
+                    s0 += o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
+                    s1 += o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
+                }
+                if epilogue.bias != nil { s0 += bias0; s1 += bias1 }
+                switch activation {   // relu inline (the common case); sigmoid through VectorMath
+                case .identity: break
+                case .relu: s0 = s0.replacing(with: 0, where: .!(s0 .> 0)); s1 = s1.replacing(with: 0, where: .!(s1 .> 0))
+                case .sigmoid: s0 = VectorMath.sigmoid(s0); s1 = VectorMath.sigmoid(s1)
+                }
+                o.storeBytes(of: s0, toByteOffset: r &* stride, as: V.self)
+                o.storeBytes(of: s1, toByteOffset: r &* stride &+ 32, as: V.self)
+            }
+        }
+    }
+
     /// What `tile` does to a finished 6 x 16 block before storing it: out = act(out + bias).
     struct Epilogue {
         var bias: UnsafePointer<Float>? = nil
@@ -121,57 +183,19 @@ enum DirectConv {
         let r1 = count > 1 ? rows[1] + offset : r0, r2 = count > 2 ? rows[2] + offset : r0
         let r3 = count > 3 ? rows[3] + offset : r0, r4 = count > 4 ? rows[4] + offset : r0
         let r5 = count > 5 ? rows[5] + offset : r0
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var acc = Block6x16()
         var pb = UnsafeRawPointer(panel)
         for s in 0..<segments {
             let off = s &* segmentStride
             let a0 = r0 + off, a1 = r1 + off, a2 = r2 + off, a3 = r3 + off, a4 = r4 + off, a5 = r5 + off
             var q = 0
             while q < segmentLength {
-                let b0 = pb.loadUnaligned(as: V.self)
-                let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
-                var x = V(repeating: a0[q])
-                c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-                x = V(repeating: a1[q])
-                c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-                x = V(repeating: a2[q])
-                c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-                x = V(repeating: a3[q])
-                c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-                x = V(repeating: a4[q])
-                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-                x = V(repeating: a5[q])
-                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+                acc.add(a0[q], a1[q], a2[q], a3[q], a4[q], a5[q], pb)
                 pb += 64
                 q &+= 1
             }
         }
-        let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
-        let bias0 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
-        let bias1 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 32, as: V.self) } ?? V()
-        let activation = epilogue.activation
-        @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {
-            var s0 = v0, s1 = v1
-            if accumulate {
-                s0 += o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
-                s1 += o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
-            }
-            if epilogue.bias != nil { s0 += bias0; s1 += bias1 }
-            switch activation {   // relu inline (the common case); sigmoid through VectorMath
-            case .identity: break
-            case .relu: s0 = s0.replacing(with: 0, where: .!(s0 .> 0)); s1 = s1.replacing(with: 0, where: .!(s1 .> 0))
-            case .sigmoid: s0 = VectorMath.sigmoid(s0); s1 = VectorMath.sigmoid(s1)
-            }
-            o.storeBytes(of: s0, toByteOffset: r &* stride, as: V.self)
-            o.storeBytes(of: s1, toByteOffset: r &* stride &+ 32, as: V.self)
-        }
-        put(0, c00, c01)
-        if count > 1 { put(1, c10, c11) }
-        if count > 2 { put(2, c20, c21) }
-        if count > 3 { put(3, c30, c31) }
-        if count > 4 { put(4, c40, c41) }
-        if count > 5 { put(5, c50, c51) }
+        acc.store(out, ldOut: ldOut, count: count, accumulate: accumulate, epilogue: epilogue)
     }
 
     /// The scatter direction (col2im fused into the product):
@@ -219,25 +243,11 @@ enum DirectConv {
         let a0 = src[0]
         let a1 = count > 1 ? src[1] : a0, a2 = count > 2 ? src[2] : a0
         let a3 = count > 3 ? src[3] : a0, a4 = count > 4 ? src[4] : a0, a5 = count > 5 ? src[5] : a0
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var acc = Block6x16()
         var pb = UnsafeRawPointer(panel)
         var q = 0
         while q < reduction {
-            let b0 = pb.loadUnaligned(as: V.self)
-            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
-            var x = V(repeating: a0[q])
-            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            x = V(repeating: a1[q])
-            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            x = V(repeating: a2[q])
-            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            x = V(repeating: a3[q])
-            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = V(repeating: a4[q])
-            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = V(repeating: a5[q])
-            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            acc.add(a0[q], a1[q], a2[q], a3[q], a4[q], a5[q], pb)
             pb += 64
             q &+= 1
         }
@@ -259,12 +269,7 @@ enum DirectConv {
                 o.storeBytes(of: o.loadUnaligned(fromByteOffset: 3 &* ps, as: V4.self) + v1.highHalf, toByteOffset: 3 &* ps, as: V4.self)
             }
         }
-        add(0, c00, c01)
-        if count > 1 { add(1, c10, c11) }
-        if count > 2 { add(2, c20, c21) }
-        if count > 3 { add(3, c30, c31) }
-        if count > 4 { add(4, c40, c41) }
-        if count > 5 { add(5, c50, c51) }
+        acc.forEachRow(count: count, add)
     }
 
     /// The weight-gradient product, reading the image rows in place:
@@ -306,46 +311,15 @@ enum DirectConv {
     static func weightTile(_ rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, offsets: (Int, Int, Int, Int, Int, Int),
                            count: Int, panel: UnsafePointer<Float>, panelStride: Int, out: UnsafeMutablePointer<Float>, ldOut: Int,
                            accumulate: Bool) {
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var acc = Block6x16()
         let (o0, o1, o2, o3, o4, o5) = offsets
         var pb = UnsafeRawPointer(panel)
         for p in 0..<pixels {
             let a = rows[p]
-            let b0 = pb.loadUnaligned(as: V.self)
-            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
-            var x = V(repeating: a[o0])
-            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            x = V(repeating: a[o1])
-            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            x = V(repeating: a[o2])
-            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            x = V(repeating: a[o3])
-            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = V(repeating: a[o4])
-            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = V(repeating: a[o5])
-            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            acc.add(a[o0], a[o1], a[o2], a[o3], a[o4], a[o5], pb)
             pb += panelStride &* 4
         }
-        let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
-        @inline(__always) func put(_ r: Int, _ v0: V, _ v1: V) {
-            if accumulate {
-                let p0 = o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
-                let p1 = o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
-                o.storeBytes(of: p0 + v0, toByteOffset: r &* stride, as: V.self)
-                o.storeBytes(of: p1 + v1, toByteOffset: r &* stride &+ 32, as: V.self)
-            } else {
-                o.storeBytes(of: v0, toByteOffset: r &* stride, as: V.self)
-                o.storeBytes(of: v1, toByteOffset: r &* stride &+ 32, as: V.self)
-            }
-        }
-        put(0, c00, c01)
-        if count > 1 { put(1, c10, c11) }
-        if count > 2 { put(2, c20, c21) }
-        if count > 3 { put(3, c30, c31) }
-        if count > 4 { put(4, c40, c41) }
-        if count > 5 { put(5, c50, c51) }
+        acc.store(out, ldOut: ldOut, count: count, accumulate: accumulate)
     }
 
     /// panels[g][b * plane + q][j] = src[b, g * 16 + j, q] (0 for channels >= `channels`): a
