@@ -37,30 +37,26 @@ struct ConvGeometry {
 
     /// padded[b, h + p, w + p, c] = image[b, c, h, w] for `images` NCHW images, zeros in the border.
     func toPaddedNHWC(_ image: UnsafePointer<Float>, images: Int, _ padded: UnsafeMutablePointer<Float>) {
-        let c = channels, pw = paddedW, rowFloats = pw * c
-        for b in 0..<images {
-            let src = image + b * c * plane, dst = padded + b * paddedImage
-            if padding > 0 {
-                dst.update(repeating: 0, count: padding * rowFloats)
-                (dst + (padding + height) * rowFloats).update(repeating: 0, count: padding * rowFloats)
-            }
-            for h in 0..<height {
-                let row = dst + (h + padding) * rowFloats
-                if padding > 0 {
-                    row.update(repeating: 0, count: padding * c)
-                    (row + (padding + width) * c).update(repeating: 0, count: padding * c)
-                }
-                transposeInto(src + h * width, srcStride: plane, rows: c, cols: width, row + padding * c)
-            }
+        fillPadded(images: images, padded) { b, h, row in
+            transposeInto(image + b * channels * plane + h * width, srcStride: plane, rows: channels, cols: width, row)
         }
     }
 
     /// padded[b, h + p, w + p, c] = nhwc[b, h, w, c] for `images` channels-last images (row
     /// copies: the same result as `toPaddedNHWC` of the NCHW images, without the transpose).
     func toPaddedNHWC(channelsLast nhwc: UnsafePointer<Float>, images: Int, _ padded: UnsafeMutablePointer<Float>) {
-        let c = channels, rowFloats = paddedW * c, run = width * c
+        let run = width * channels
+        fillPadded(images: images, padded) { b, h, row in row.update(from: nhwc + (b * height + h) * run, count: run) }
+    }
+
+    /// Zeroes the border of `images` padded NHWC images and calls `fillRow(b, h, the W * C
+    /// floats of image b's row h inside the border)`.
+    @inline(__always)
+    private func fillPadded(images: Int, _ padded: UnsafeMutablePointer<Float>,
+                            _ fillRow: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let c = channels, rowFloats = paddedW * c
         for b in 0..<images {
-            let src = nhwc + b * height * run, dst = padded + b * paddedImage
+            let dst = padded + b * paddedImage
             if padding > 0 {
                 dst.update(repeating: 0, count: padding * rowFloats)
                 (dst + (padding + height) * rowFloats).update(repeating: 0, count: padding * rowFloats)
@@ -71,7 +67,7 @@ struct ConvGeometry {
                     row.update(repeating: 0, count: padding * c)
                     (row + (padding + width) * c).update(repeating: 0, count: padding * c)
                 }
-                (row + padding * c).update(from: src + h * run, count: run)
+                fillRow(b, h, row + padding * c)
             }
         }
     }
@@ -340,32 +336,7 @@ enum Tile8 {
     /// d[q * dstStride + r] (+)= s[r * srcStride + q] for r, q in 0..<8.
     @inline(__always)
     static func transpose(_ s: UnsafePointer<Float>, _ srcStride: Int, _ d: UnsafeMutablePointer<Float>, _ dstStride: Int, accumulate: Bool) {
-        let src = UnsafeRawPointer(s), ls = srcStride &* 4
-        let r0 = src.loadUnaligned(as: V.self)
-        let r1 = src.loadUnaligned(fromByteOffset: ls, as: V.self)
-        let r2 = src.loadUnaligned(fromByteOffset: 2 &* ls, as: V.self)
-        let r3 = src.loadUnaligned(fromByteOffset: 3 &* ls, as: V.self)
-        let r4 = src.loadUnaligned(fromByteOffset: 4 &* ls, as: V.self)
-        let r5 = src.loadUnaligned(fromByteOffset: 5 &* ls, as: V.self)
-        let r6 = src.loadUnaligned(fromByteOffset: 6 &* ls, as: V.self)
-        let r7 = src.loadUnaligned(fromByteOffset: 7 &* ls, as: V.self)
-        // interleave pairs of rows, then pairs of pairs, then the 128-bit halves
-        let t0 = V(r0[0], r1[0], r0[1], r1[1], r0[4], r1[4], r0[5], r1[5])
-        let t1 = V(r0[2], r1[2], r0[3], r1[3], r0[6], r1[6], r0[7], r1[7])
-        let t2 = V(r2[0], r3[0], r2[1], r3[1], r2[4], r3[4], r2[5], r3[5])
-        let t3 = V(r2[2], r3[2], r2[3], r3[3], r2[6], r3[6], r2[7], r3[7])
-        let t4 = V(r4[0], r5[0], r4[1], r5[1], r4[4], r5[4], r4[5], r5[5])
-        let t5 = V(r4[2], r5[2], r4[3], r5[3], r4[6], r5[6], r4[7], r5[7])
-        let t6 = V(r6[0], r7[0], r6[1], r7[1], r6[4], r7[4], r6[5], r7[5])
-        let t7 = V(r6[2], r7[2], r6[3], r7[3], r6[6], r7[6], r6[7], r7[7])
-        let u0 = V(t0[0], t0[1], t2[0], t2[1], t0[4], t0[5], t2[4], t2[5])
-        let u1 = V(t0[2], t0[3], t2[2], t2[3], t0[6], t0[7], t2[6], t2[7])
-        let u2 = V(t1[0], t1[1], t3[0], t3[1], t1[4], t1[5], t3[4], t3[5])
-        let u3 = V(t1[2], t1[3], t3[2], t3[3], t1[6], t1[7], t3[6], t3[7])
-        let u4 = V(t4[0], t4[1], t6[0], t6[1], t4[4], t4[5], t6[4], t6[5])
-        let u5 = V(t4[2], t4[3], t6[2], t6[3], t4[6], t4[7], t6[6], t6[7])
-        let u6 = V(t5[0], t5[1], t7[0], t7[1], t5[4], t5[5], t7[4], t7[5])
-        let u7 = V(t5[2], t5[3], t7[2], t7[3], t5[6], t5[7], t7[6], t7[7])
+        let t = transposed(s, srcStride)
         let dst = UnsafeMutableRawPointer(d), ld = dstStride &* 4
         @inline(__always) func put(_ q: Int, _ v: V) {
             if accumulate {
@@ -374,14 +345,8 @@ enum Tile8 {
                 dst.storeBytes(of: v, toByteOffset: q &* ld, as: V.self)
             }
         }
-        put(0, V(lowHalf: u0.lowHalf, highHalf: u4.lowHalf))
-        put(1, V(lowHalf: u1.lowHalf, highHalf: u5.lowHalf))
-        put(2, V(lowHalf: u2.lowHalf, highHalf: u6.lowHalf))
-        put(3, V(lowHalf: u3.lowHalf, highHalf: u7.lowHalf))
-        put(4, V(lowHalf: u0.highHalf, highHalf: u4.highHalf))
-        put(5, V(lowHalf: u1.highHalf, highHalf: u5.highHalf))
-        put(6, V(lowHalf: u2.highHalf, highHalf: u6.highHalf))
-        put(7, V(lowHalf: u3.highHalf, highHalf: u7.highHalf))
+        put(0, t.0); put(1, t.1); put(2, t.2); put(3, t.3)
+        put(4, t.4); put(5, t.5); put(6, t.6); put(7, t.7)
     }
 }
 
