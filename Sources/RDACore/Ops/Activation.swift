@@ -31,40 +31,18 @@ public enum Activation: String, Sendable, CaseIterable {
     /// out[j] = act(v[j] + bias[j * stride]) for j < count (bias stride 0 or 1), eight at a time.
     @inline(__always)
     func apply(_ v: UnsafePointer<Float>, count: Int, bias: UnsafePointer<Float>?, stride: Int, into out: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD8<Float>
-        var j = 0
-        let rv = UnsafeRawPointer(v), ro = UnsafeMutableRawPointer(out)
-        while j + 8 <= count {
-            var x = rv.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
-            if let bias {
-                x += stride == 0 ? V(repeating: bias[0]) : UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: j &* 4, as: V.self)
-            }
-            ro.storeBytes(of: apply(x), toByteOffset: j &* 4, as: V.self)
-            j &+= 8
-        }
-        if j < count {
-            var x = V()
-            for l in 0..<(count - j) { x[l] = v[j + l] + (bias.map { $0[(j + l) * stride] } ?? 0) }
-            let r = apply(x)
-            for l in 0..<(count - j) { out[j + l] = r[l] }
+        switch self {   // one specialized loop per activation
+        case .identity: VectorMath.map(v, bias: bias, biasStride: stride, count: count, into: out) { $0 }
+        case .relu: VectorMath.map(v, bias: bias, biasStride: stride, count: count, into: out) { $0.replacing(with: 0, where: .!($0 .> 0)) }
+        case .sigmoid: VectorMath.map(v, bias: bias, biasStride: stride, count: count, into: out) { VectorMath.sigmoid($0) }
         }
     }
 
     /// act(v + bias[j * stride]) for v in v[0..<count], in place.
     @inline(__always)
     func apply(_ v: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, stride: Int) {
-        switch self {
-        case .identity:
-            if let bias { for j in 0..<count { v[j] += bias[j * stride] } }
-        case .relu:
-            if let bias {
-                for j in 0..<count { let x = v[j] + bias[j * stride]; v[j] = x > 0 ? x : 0 }
-            } else {
-                for j in 0..<count { let x = v[j]; v[j] = x > 0 ? x : 0 }
-            }
-        case .sigmoid:
-            VectorMath.sigmoid(v, bias: bias, biasStride: stride, count: count, into: v)
-        }
+        if self == .identity && bias == nil { return }
+        apply(v, count: count, bias: bias, stride: stride, into: v)
     }
 
     /// act(v) on eight lanes.

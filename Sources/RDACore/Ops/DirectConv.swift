@@ -108,24 +108,28 @@ enum DirectConv {
         /// `count` rows (see `Epilogue`).
         @inline(__always)
         func store(_ out: UnsafeMutablePointer<Float>, ldOut: Int, count: Int, accumulate: Bool, epilogue: Epilogue = Epilogue()) {
+            switch epilogue.activation {   // one specialized store per activation
+            case .identity: store(out, ldOut: ldOut, count: count, accumulate: accumulate, bias: epilogue.bias, Elementwise.IdentityV())
+            case .relu: store(out, ldOut: ldOut, count: count, accumulate: accumulate, bias: epilogue.bias, Elementwise.ReLUV())
+            case .sigmoid: store(out, ldOut: ldOut, count: count, accumulate: accumulate, bias: epilogue.bias, Elementwise.SigmoidV())
+            }
+        }
+
+        @inline(__always)
+        func store<F: VectorFunction>(_ out: UnsafeMutablePointer<Float>, ldOut: Int, count: Int, accumulate: Bool,
+                                      bias: UnsafePointer<Float>?, _ f: F) {
             let o = UnsafeMutableRawPointer(out), stride = ldOut &* 4
-            let bias0 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
-            let bias1 = epilogue.bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 32, as: V.self) } ?? V()
-            let activation = epilogue.activation
+            let bias0 = bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
+            let bias1 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 32, as: V.self) } ?? V()
             forEachRow(count: count) { r, v0, v1 in
                 var s0 = v0, s1 = v1
                 if accumulate {
                     s0 += o.loadUnaligned(fromByteOffset: r &* stride, as: V.self)
                     s1 += o.loadUnaligned(fromByteOffset: r &* stride &+ 32, as: V.self)
                 }
-                if epilogue.bias != nil { s0 += bias0; s1 += bias1 }
-                switch activation {   // relu inline (the common case); sigmoid through VectorMath
-                case .identity: break
-                case .relu: s0 = s0.replacing(with: 0, where: .!(s0 .> 0)); s1 = s1.replacing(with: 0, where: .!(s1 .> 0))
-                case .sigmoid: s0 = VectorMath.sigmoid(s0); s1 = VectorMath.sigmoid(s1)
-                }
-                o.storeBytes(of: s0, toByteOffset: r &* stride, as: V.self)
-                o.storeBytes(of: s1, toByteOffset: r &* stride &+ 32, as: V.self)
+                if bias != nil { s0 += bias0; s1 += bias1 }
+                o.storeBytes(of: f(s0), toByteOffset: r &* stride, as: V.self)
+                o.storeBytes(of: f(s1), toByteOffset: r &* stride &+ 32, as: V.self)
             }
         }
     }

@@ -35,21 +35,36 @@ public enum VectorMath {
         return result.replacing(with: x, where: x .!= x)   // NaN in, NaN out
     }
 
-    /// out[i] = e^(scale * x[i]) for i < count (in place allowed), eight at a time; the last
-    /// count % 8 values go through the same lanes. Public for the fused kernels of RDAModel.
-    public static func exp(_ x: UnsafePointer<Float>, scale: Float = 1, count: Int, into out: UnsafeMutablePointer<Float>) {
+    /// out[i] = f(x[i] + bias[i * biasStride]) for i < count (bias nil: none; biasStride 0 or 1),
+    /// eight lanes at a time; the last count % 8 values go through the same lanes. In place
+    /// allowed. The one loop behind every fused elementwise pass over a buffer.
+    @inline(__always)
+    static func map(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>? = nil, biasStride: Int = 0, count: Int,
+                    into out: UnsafeMutablePointer<Float>, _ f: (V) -> V) {
         var i = 0
-        let rx = UnsafeRawPointer(x), ro = UnsafeMutableRawPointer(out), s = V(repeating: scale)
+        let rx = UnsafeRawPointer(x), ro = UnsafeMutableRawPointer(out)
         while i + 8 <= count {
-            ro.storeBytes(of: exp(s * rx.loadUnaligned(fromByteOffset: i &* 4, as: V.self)), toByteOffset: i &* 4, as: V.self)
+            var v = rx.loadUnaligned(fromByteOffset: i &* 4, as: V.self)
+            if let bias {
+                v += biasStride == 0 ? V(repeating: bias[0]) : UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: i &* 4, as: V.self)
+            }
+            ro.storeBytes(of: f(v), toByteOffset: i &* 4, as: V.self)
             i &+= 8
         }
         if i < count {
             var v = V()
-            for l in 0..<(count - i) { v[l] = scale * x[i + l] }
-            let e = exp(v)
-            for l in 0..<(count - i) { out[i + l] = e[l] }
+            for l in 0..<(count - i) { v[l] = x[i + l] }
+            if let bias { for l in 0..<(count - i) { v[l] += bias[(i + l) * biasStride] } }
+            let r = f(v)
+            for l in 0..<(count - i) { out[i + l] = r[l] }
         }
+    }
+
+    /// out[i] = e^(scale * x[i]) for i < count (in place allowed). Public for the fused kernels
+    /// of RDAModel.
+    public static func exp(_ x: UnsafePointer<Float>, scale: Float = 1, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let s = V(repeating: scale)
+        map(x, count: count, into: out) { exp(s * $0) }
     }
 
     /// 1 / (1 + e^-x) per lane, as e^x / (1 + e^x) for x < 0 (the formula of `Scalar.sigmoid`).
@@ -59,35 +74,5 @@ public enum VectorMath {
         let e = exp(zero - x.replacing(with: zero - x, where: x .< zero))   // e^-|x|
         let s = 1 / (1 + e)
         return s.replacing(with: e * s, where: x .< zero)
-    }
-
-    /// out[i] = sigmoid(x[i] + bias[i * biasStride]) over `count` floats (bias nil: none;
-    /// biasStride 0 or 1), in place allowed.
-    @inline(__always)
-    static func sigmoid(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, biasStride: Int,
-                        count: Int, into out: UnsafeMutablePointer<Float>) {
-        var i = 0
-        let rx = UnsafeRawPointer(x), ro = UnsafeMutableRawPointer(out)
-        if let bias, biasStride == 1 {
-            let rb = UnsafeRawPointer(bias)
-            while i + 8 <= count {
-                let v = rx.loadUnaligned(fromByteOffset: i &* 4, as: V.self) + rb.loadUnaligned(fromByteOffset: i &* 4, as: V.self)
-                ro.storeBytes(of: sigmoid(v), toByteOffset: i &* 4, as: V.self)
-                i &+= 8
-            }
-        } else {
-            let b = V(repeating: bias?[0] ?? 0)
-            while i + 8 <= count {
-                let v = rx.loadUnaligned(fromByteOffset: i &* 4, as: V.self) + b
-                ro.storeBytes(of: sigmoid(v), toByteOffset: i &* 4, as: V.self)
-                i &+= 8
-            }
-        }
-        if i < count {   // the last count % 8 values, through the same lanes
-            var v = V()
-            for l in 0..<(count - i) { v[l] = x[i + l] + (bias.map { $0[(i + l) * biasStride] } ?? 0) }
-            let s = sigmoid(v)
-            for l in 0..<(count - i) { out[i + l] = s[l] }
-        }
     }
 }
