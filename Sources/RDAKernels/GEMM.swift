@@ -26,25 +26,15 @@ public enum GEMM {
               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
-    /// As `sgemm(transA:...)` with an explicit backend. `.openblas` runs the Swift kernel when
-    /// OpenBLAS is not available.
-    public static func sgemm(
-        backend: GEMMBackend, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        sgemm(backend: backend, threads: nil, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-    }
-
-    /// As `sgemm(backend:...)`, with the Swift kernel splitting C over `threads` threads of
+    /// As `sgemm(transA:...)` with an explicit backend (`.openblas` runs the Swift kernel when
+    /// OpenBLAS is not available), the Swift kernel splitting C over `threads` threads of
     /// `WorkerPool.shared` (nil: all of them for products of at least
     /// `SwiftGEMM.parallelThreshold` multiply-adds, else one). `threads: 1` runs the whole
     /// product on the calling thread, as callers that parallelise around GEMM want (a product
     /// made inside a `parallelFor` body would otherwise run its parts one after the other, each
     /// packing the shared operand again). OpenBLAS keeps its own thread count.
     public static func sgemm(
-        backend: GEMMBackend, threads: Int?, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        backend: GEMMBackend, threads: Int? = nil, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
@@ -86,11 +76,13 @@ public enum GEMM {
 
     private static let selected = Atomic<Int>(GEMMBackend.allCases.firstIndex(of: defaultBackend())!)
 
+    /// The backend RDA_GEMM asks for (`swift` or `openblas`, any case), if any.
+    public static let requestedBackend: GEMMBackend? = ProcessInfo.processInfo.environment["RDA_GEMM"].flatMap {
+        GEMMBackend(rawValue: $0.lowercased())
+    }
+
     private static func defaultBackend() -> GEMMBackend {
-        let requested = ProcessInfo.processInfo.environment["RDA_GEMM"].flatMap {
-            GEMMBackend(rawValue: $0.lowercased())
-        }
-        switch requested {
+        switch requestedBackend {
         case .swift: return .swift
         case .openblas, nil: return isOpenBLASAvailable ? .openblas : .swift
         }

@@ -106,16 +106,6 @@ public enum GEMMBenchmark {
     /// How long to pause after timing OpenBLAS on several threads (see `gflops`).
     public static let openBLASSettleSeconds = 0.2
 
-    /// As `gflops(backend:threads:shape:)` for the shape given by its parts.
-    public static func gflops(
-        backend: GEMMBackend, threads: Int, m: Int, n: Int, k: Int, transA: Bool, transB: Bool,
-        repetitions: Int = 7, windowSeconds: Double = 0.02
-    ) -> Double {
-        gflops(backend: backend, threads: threads,
-               shape: GEMMShape(m: m, n: n, k: k, transA: transA, transB: transB),
-               repetitions: repetitions, windowSeconds: windowSeconds)
-    }
-
     /// The backends that can run here (`.openblas` only when it loads).
     public static var availableBackends: [GEMMBackend] {
         GEMMBackend.allCases.filter { $0 != .openblas || GEMM.isOpenBLASAvailable }

@@ -27,7 +27,6 @@ final class OpenBLAS: @unchecked Sendable {
     let sgemm: SGEMM
     private let setThreads: SetThreads?
     private let getCoreName: GetCoreName?
-    let libraryName: String
 
     /// The loaded library, or nil when neither `libopenblas.so.0` nor `libopenblas.so` (nor the
     /// macOS dylib) can be opened or lacks `cblas_sgemm`. Loading sets OpenBLAS's thread count
@@ -49,7 +48,6 @@ final class OpenBLAS: @unchecked Sendable {
             sgemm = unsafeBitCast(symbol, to: SGEMM.self)
             setThreads = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
             getCoreName = dlsym(handle, "openblas_get_corename").map { unsafeBitCast($0, to: GetCoreName.self) }
-            libraryName = name
             return
         }
         return nil

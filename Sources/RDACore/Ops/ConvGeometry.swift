@@ -126,35 +126,30 @@ struct ConvGeometry {
 
     /// colsT[(b, oh, ow), (i, j, c)] = padded[b, oh*s + i, ow*s + j, c] for `images` padded NHWC images.
     func im2colT(_ padded: UnsafePointer<Float>, images: Int, _ colsT: UnsafeMutablePointer<Float>) {
-        let run = kernelW * channels, rowFloats = paddedW * channels, k = rows
-        var out = colsT
-        for b in 0..<images {
-            let src = padded + b * paddedImage
-            for oh in 0..<outH {
-                for ow in 0..<outW {
-                    let base = src + (oh * stride) * rowFloats + (ow * stride) * channels
-                    if run >= 32 {
-                        for i in 0..<kernelH { (out + i * run).update(from: base + i * rowFloats, count: run) }
-                    } else {
-                        for i in 0..<kernelH { let s = base + i * rowFloats, d = out + i * run; for q in 0..<run { d[q] = s[q] } }
-                    }
-                    out += k
-                }
-            }
+        forEachKernelRow(images: images) { image, cols, run in
+            let s = padded + image, d = colsT + cols
+            if run >= 32 { d.update(from: s, count: run) } else { for q in 0..<run { d[q] = s[q] } }
         }
     }
 
     /// padded[b, oh*s + i, ow*s + j, c] += colsT[(b, oh, ow), (i, j, c)]: the adjoint of `im2colT`.
     func col2imT(_ colsT: UnsafePointer<Float>, images: Int, _ padded: UnsafeMutablePointer<Float>) {
-        let run = kernelW * channels, rowFloats = paddedW * channels, k = rows
-        var src = colsT
+        forEachKernelRow(images: images) { image, cols, run in addInto(padded + image, colsT + cols, count: run) }
+    }
+
+    /// body(offset in the padded images, offset in colsT, run = kw * C) for kernel row i of every
+    /// output pixel (b, oh, ow), in colsT order: the run at padded[b, oh*s + i, ow*s, 0] is
+    /// colsT[(b, oh, ow), (i, 0, 0)...].
+    @inline(__always)
+    private func forEachKernelRow(images: Int, _ body: (Int, Int, Int) -> Void) {
+        let run = kernelW * channels, rowFloats = paddedW * channels
+        var cols = 0
         for b in 0..<images {
-            let dst = padded + b * paddedImage
             for oh in 0..<outH {
                 for ow in 0..<outW {
-                    let base = dst + (oh * stride) * rowFloats + (ow * stride) * channels
-                    for i in 0..<kernelH { addInto(base + i * rowFloats, src + i * run, count: run) }
-                    src += k
+                    let base = b * paddedImage + (oh * stride) * rowFloats + (ow * stride) * channels
+                    for i in 0..<kernelH { body(base + i * rowFloats, cols + i * run, run) }
+                    cols += rows
                 }
             }
         }

@@ -48,10 +48,10 @@ enum ConvBlocking {
     }
 
     /// Images per block for `perImage` cols floats per image: at most `targetFloats` of them,
-    /// and small enough that every thread gets four blocks (so that uneven blocks balance out).
+    /// and small enough that every lane of `forEachBlock` gets a block.
     static func images(batch: Int, perImage: Int) -> Int {
-        let lanes = 4 * WorkerPool.shared.threadCount
-        let balanced = WorkerPool.shared.threadCount == 1 ? batch : (batch + lanes - 1) / lanes
+        let threads = WorkerPool.shared.threadCount, lanes = lanesPerThread * threads
+        let balanced = threads == 1 ? batch : (batch + lanes - 1) / lanes
         return Swift.max(1, Swift.min(balanced, targetFloats / Swift.max(perImage, 1)))
     }
 }

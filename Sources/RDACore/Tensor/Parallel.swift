@@ -43,8 +43,11 @@ func forEachBlock(count: Int, blockSize: Int, _ body: (_ lane: Int, _ start: Int
 func lanesFor(count: Int, blockSize: Int) -> Int {
     let blocks = (count + blockSize - 1) / blockSize
     let threads = WorkerPool.shared.threadCount
-    return Swift.max(1, Swift.min(blocks, threads == 1 ? 1 : 4 * threads))
+    return Swift.max(1, Swift.min(blocks, threads == 1 ? 1 : lanesPerThread * threads))
 }
+
+/// Lanes per thread in `forEachBlock` (with more than one thread): uneven blocks balance out.
+let lanesPerThread = 4
 
 /// sink (+)= sum over lanes of parts[lane, 0..<length], lanes added in order.
 func reduceLanes(_ parts: UnsafePointer<Float>, lanes: Int, length: Int, into sink: GradientSink) {
@@ -63,7 +66,7 @@ func reduceLanes(_ parts: UnsafePointer<Float>, lanes: Int, length: Int, into si
 /// runs the elementwise ops; OpenBLAS's own threads would spin (sched_yield) against the pool's
 /// on the same cores. `RDA_GEMM=openblas` set explicitly keeps OpenBLAS for whole products.
 public enum ProductBackend {
-    static let explicitOpenBLAS = ProcessInfo.processInfo.environment["RDA_GEMM"]?.lowercased() == "openblas"
+    static let explicitOpenBLAS = GEMM.requestedBackend == .openblas
 
     /// For a product that may use the whole pool.
     @inline(__always) public static var pool: GEMMBackend {
