@@ -223,11 +223,15 @@ public enum TrainingBenchmark {
 
         // Minibatches as the trainer draws them (consecutive slices of a shuffled permutation),
         // or for evaluation as the evaluator reads them (consecutive examples, in order).
-        var order = rng.permutation(n), position = 0
+        let training = options.mode == .train
+        var order = training ? rng.permutation(n) : [], position = 0
         var last = (rate: 0.0, distortion: 0.0)
         func step() {
-            if position + b > n { order = rng.permutation(n); position = 0 }
-            let y = options.mode == .eval ? images.slice(position..<(position + b)) : images.gatherRows(order[position..<(position + b)])
+            if position + b > n {
+                position = 0
+                if training { order = rng.permutation(n) }
+            }
+            let y = training ? images.gatherRows(order[position..<(position + b)]) : images.slice(position..<(position + b))
             position += b
             switch options.mode {
             case .train:

@@ -50,15 +50,9 @@ public enum Evaluator {
 
     /// Mean closed-form rate and noisy distortion (the per-epoch test figures).
     public static func quick(model: RateDistortionAutoencoder, data: Dataset, seed: UInt64, batchSize: Int = defaultBatchSize) -> (rate: Double, distortion: Double) {
-        var rng = SeededGenerator(seed: seed)
         var sumR = 0.0, sumD = 0.0
-        withoutGradients {
-            forEachBatch(data.count, batchSize) { range in
-                let y = data.examples.slice(range)
-                let eps = Tensor.randomNormal([range.count, model.config.latentDim], using: &rng)
-                let f = model.forward(y, eps: eps)
-                sumR += sum(f.rate); sumD += sum(f.distortion)
-            }
+        forEachScoredBatch(model: model, data: data, seed: seed, batchSize: batchSize) { _, _, _, f in
+            sumR += sum(f.rate); sumD += sum(f.distortion)
         }
         let n = Double(max(data.count, 1))
         return (sumR / n, sumD / n)
@@ -71,32 +65,26 @@ public enum Evaluator {
         try model.checkFits(data, name: dataName)
         let k = model.config.latentDim, lambda = model.config.lambda, n = data.count
         guard n > 0 else { throw RDAError("\(dataName) \(split.rawValue) split has no examples") }
-        var rng = SeededGenerator(seed: seed)
         var rate = 0.0, mc = 0.0, mc2 = 0.0, dist = 0.0, distMean = 0.0, sq = 0.0, obj = 0.0, obj2 = 0.0
         let mCount = min(miExamples, n)
         let zs = Tensor(zeros: [mCount, k]), mus = Tensor(zeros: [mCount, k]), lvs = Tensor(zeros: [mCount, k])
-        withoutGradients {
-            forEachBatch(n, batchSize) { range in
-                let y = data.examples.slice(range)
-                let eps = Tensor.randomNormal([range.count, k], using: &rng)
-                let f = model.forward(y, eps: eps)
-                let rmc = Rate.monteCarlo(z: f.z, eps: eps, logvar: f.logvar, prior: model.prior)
-                let dMean = model.config.distortion.perExample(y, model.decode(f.mu))
-                let l2 = model.config.distortion == .l2 ? f.distortion : DistortionKind.l2.perExample(y, f.yHat)
-                for i in 0..<range.count {
-                    let r = Double(f.rate.data[i]), d = Double(f.distortion.data[i]), m = Double(rmc.data[i])
-                    rate += r; dist += d; mc += m; mc2 += m * m
-                    distMean += Double(dMean.data[i]); sq += Double(l2.data[i])
-                    let o = r + lambda * d
-                    obj += o; obj2 += o * o
-                }
-                // keep the first mCount posteriors and draws for the MI estimate
-                let keep = max(0, min(range.upperBound, mCount) - range.lowerBound)
-                if keep > 0 {
-                    (zs.data + range.lowerBound * k).update(from: f.z.data, count: keep * k)
-                    (mus.data + range.lowerBound * k).update(from: f.mu.data, count: keep * k)
-                    (lvs.data + range.lowerBound * k).update(from: f.logvar.data, count: keep * k)
-                }
+        forEachScoredBatch(model: model, data: data, seed: seed, batchSize: batchSize) { range, y, eps, f in
+            let rmc = Rate.monteCarlo(z: f.z, eps: eps, logvar: f.logvar, prior: model.prior)
+            let dMean = model.config.distortion.perExample(y, model.decode(f.mu))
+            let l2 = model.config.distortion == .l2 ? f.distortion : DistortionKind.l2.perExample(y, f.yHat)
+            for i in 0..<range.count {
+                let r = Double(f.rate.data[i]), d = Double(f.distortion.data[i]), m = Double(rmc.data[i])
+                rate += r; dist += d; mc += m; mc2 += m * m
+                distMean += Double(dMean.data[i]); sq += Double(l2.data[i])
+                let o = r + lambda * d
+                obj += o; obj2 += o * o
+            }
+            // keep the first mCount posteriors and draws for the MI estimate
+            let keep = max(0, min(range.upperBound, mCount) - range.lowerBound)
+            if keep > 0 {
+                (zs.data + range.lowerBound * k).update(from: f.z.data, count: keep * k)
+                (mus.data + range.lowerBound * k).update(from: f.mu.data, count: keep * k)
+                (lvs.data + range.lowerBound * k).update(from: f.logvar.data, count: keep * k)
             }
         }
         let N = Double(n)
@@ -123,6 +111,21 @@ public enum Evaluator {
             report.bound = EvaluationReport.Bound(rateNats: p.rateNats, distortion: p.distortion, objective: p.objective)
         }
         return report
+    }
+}
+
+/// Without gradients, for consecutive batches of `data` in order: body(range, examples y,
+/// channel noise eps drawn from `seed`'s generator, the forward pass). The one batch loop of
+/// evaluation: same seed, same noise, same figures.
+private func forEachScoredBatch(model: RateDistortionAutoencoder, data: Dataset, seed: UInt64, batchSize: Int,
+                                _ body: (Range<Int>, Tensor, Tensor, Forward) -> Void) {
+    var rng = SeededGenerator(seed: seed)
+    withoutGradients {
+        forEachBatch(data.count, batchSize) { range in
+            let y = data.examples.slice(range)
+            let eps = Tensor.randomNormal([range.count, model.config.latentDim], using: &rng)
+            body(range, y, eps, model.forward(y, eps: eps))
+        }
     }
 }
 

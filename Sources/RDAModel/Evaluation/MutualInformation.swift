@@ -28,6 +28,7 @@ public enum MutualInformation {
             let halfLog2Pi = 0.5 * Foundation.log(2 * Double.pi) * Double(k)
             let z2 = z.square()
             var total = 0.0
+            var row = [Double](repeating: 0, count: m)   // every entry is written before it is read
             var lo = 0
             while lo < m {
                 let hi = Swift.min(m, lo + chunk)
@@ -38,7 +39,6 @@ public enum MutualInformation {
                     let i = lo + r
                     let cr = cross.data + r * m, qr = quad.data + r * m
                     var best = -Double.infinity
-                    var row = [Double](repeating: 0, count: m)
                     for j in 0..<m {
                         let v = Double(cr[j] - qr[j]) + Double(cj[j]) - halfLog2Pi
                         row[j] = v

@@ -35,10 +35,11 @@ public enum Standardization {
               let encBias = enc.bias, let decBias = dec.bias else { throw Failure.notAffineEnds }
         let k = cfg.latentDim
         let muZ = model.prior.mu.values, logSigma = model.prior.logSigma.values
+        let sigmaZ = logSigma.map { Float(Foundation.exp(Double($0))) }
         let fin = enc.weight.shape[1]
         let w = enc.weight.data, b = encBias.data
         for i in 0..<k {
-            let s = Float(Foundation.exp(Double(logSigma[i])))
+            let s = sigmaZ[i]
             for j in 0..<fin { w[i * fin + j] /= s }                  // mu rows
             b[i] = (b[i] - muZ[i]) / s
             b[k + i] -= 2 * logSigma[i]                                  // logvar rows
@@ -49,7 +50,7 @@ public enum Standardization {
             var shift: Float = 0
             for i in 0..<k {
                 shift += dw[r * k + i] * muZ[i]
-                dw[r * k + i] *= Float(Foundation.exp(Double(logSigma[i])))
+                dw[r * k + i] *= sigmaZ[i]
             }
             db[r] += shift
         }

@@ -79,13 +79,11 @@ public enum Rate {
     /// Its expectation over eps is the closed form. Shapes: z, eps, logvar [N, K] -> [N].
     public static func monteCarlo(z: Tensor, eps: Tensor, logvar: Tensor, prior: Prior) -> Tensor {
         let logQ = (logvar + eps.square()).scaled(by: -0.5)                          // ln p(z|y) + 1/2 ln 2 pi
-        let standardized: Tensor
+        let logP: Tensor                                                             // ln p_hat(z) + 1/2 ln 2 pi
         switch prior.kind {
-        case .standard: standardized = z
-        case .learned: standardized = (z - prior.mu) * prior.logSigma.scaled(by: -1).exp()
+        case .standard: logP = z.square().scaled(by: -0.5)
+        case .learned: logP = ((z - prior.mu) * prior.logSigma.scaled(by: -1).exp()).square().scaled(by: -0.5) - prior.logSigma
         }
-        var logP = standardized.square().scaled(by: -0.5)                           // ln p_hat(z) + 1/2 ln 2 pi + ln sigma_z
-        if prior.kind == .learned { logP = logP - prior.logSigma }
         return (logQ - logP).sum(axes: [1])
     }
 

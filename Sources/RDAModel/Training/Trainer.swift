@@ -53,11 +53,8 @@ public final class Trainer {
     /// is not finite the weights are left untouched). Used by `TrainingBenchmark`.
     @discardableResult
     public func step(_ y: Tensor) throws -> (rate: Double, distortion: Double) {
-        try step(y, at: stepCount + 1, epoch: nil)
+        try step(y, at: optimizer.stepCount + 1, epoch: nil)
     }
-
-    /// Steps taken so far.
-    public private(set) var stepCount = 0
 
     /// One update on the batch `y` ([B, D]): fresh channel noise, forward, objective, backward,
     /// Adam. A non-finite rate, distortion or objective throws an `RDAError` naming the step
@@ -80,7 +77,6 @@ public final class Trainer {
         loss.backward()
         if let c = options.clipNorm { clipGradientNorm(model.parameters, maxNorm: Float(c)) }
         optimizer.step()
-        stepCount += 1
         return (rate, dist)
     }
 
@@ -97,19 +93,18 @@ public final class Trainer {
         let stepsPerEpoch = n / b
         let totalSteps = stepsPerEpoch * options.epochs
         var history: [EpochMetrics] = []
-        var globalStep = 0
         for epoch in 1...options.epochs {
             let start = Date()
             let order = rng.permutation(n)
             var sumRate = 0.0, sumDist = 0.0
             var lr = options.learningRate
             for s in 0..<stepsPerEpoch {
+                let globalStep = (epoch - 1) * stepsPerEpoch + s
                 lr = options.schedule.rate(base: options.learningRate, step: globalStep, total: totalSteps)
                 optimizer.learningRate = Float(lr)
                 let y = train.examples.gatherRows(order[(s * b)..<((s + 1) * b)])
                 let (rate, dist) = try step(y, at: globalStep + 1, epoch: epoch)
                 sumRate += rate; sumDist += dist
-                globalStep += 1
                 progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsPerEpoch, objective: rate + lambda * dist))
             }
             let seconds = Date().timeIntervalSince(start)
@@ -132,8 +127,4 @@ public final class Trainer {
 }
 
 /// Mean of a tensor's values, accumulated in Double.
-func meanOf(_ t: Tensor) -> Float {
-    var acc = 0.0
-    for i in 0..<t.count { acc += Double(t.data[i]) }
-    return Float(acc / Double(max(t.count, 1)))
-}
+func meanOf(_ t: Tensor) -> Float { Float(sum(t) / Double(max(t.count, 1))) }
