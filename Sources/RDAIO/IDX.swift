@@ -183,9 +183,11 @@ public enum IDX {
         }
     }
 
-    static func bigEndianU32(_ data: Data, at offset: Int) -> UInt32 {
-        let i = data.startIndex + offset
-        return UInt32(data[i]) << 24 | UInt32(data[i + 1]) << 16 | UInt32(data[i + 2]) << 8 | UInt32(data[i + 3])
+    /// The big-endian u32 at `offset` from the start of `bytes` (IDX and PNG headers).
+    static func bigEndianU32<Bytes: RandomAccessCollection>(_ bytes: Bytes, at offset: Int) -> UInt32
+        where Bytes.Element == UInt8, Bytes.Index == Int {
+        let i = bytes.startIndex + offset
+        return UInt32(bytes[i]) << 24 | UInt32(bytes[i + 1]) << 16 | UInt32(bytes[i + 2]) << 8 | UInt32(bytes[i + 3])
     }
 
     static func appendBigEndian(_ value: UInt32, to data: inout Data) {

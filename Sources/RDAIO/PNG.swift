@@ -57,8 +57,8 @@ public enum PNG {
         let compressed = try Zlib.deflate(filtered, format: .zlib, level: 9)
 
         var header = Data()
-        appendU32(UInt32(width), to: &header)
-        appendU32(UInt32(height), to: &header)
+        IDX.appendBigEndian(UInt32(width), to: &header)
+        IDX.appendBigEndian(UInt32(height), to: &header)
         header.append(contentsOf: [8, channels == 1 ? 0 : 2, 0, 0, 0])  // depth, colour type, compression, filter, interlace
 
         var png = Data(signature)
@@ -92,14 +92,14 @@ public enum PNG {
             guard bytes.count - offset >= 12 else {
                 throw fail(.truncated, "truncated: chunk at byte \(offset) is cut off")
             }
-            let length = Int(readU32(bytes, offset))
+            let length = Int(IDX.bigEndianU32(bytes, at: offset))
             let typeBytes = Array(bytes[(offset + 4)..<(offset + 8)])
             let type = String(decoding: typeBytes, as: UTF8.self)
             guard length <= Int(Int32.max), bytes.count - offset - 12 >= length else {
                 throw fail(.truncated, "truncated: chunk '\(type)' at byte \(offset) says \(length) bytes but the file ends first")
             }
             let body = (offset + 8)..<(offset + 8 + length)
-            let storedCRC = readU32(bytes, offset + 8 + length)
+            let storedCRC = IDX.bigEndianU32(bytes, at: offset + 8 + length)
             let actualCRC = bytes.withUnsafeBytes { Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[(offset + 4)..<(offset + 8 + length)])) }
             guard storedCRC == actualCRC else {
                 throw fail(.corruptData, "CRC mismatch in chunk '\(type)' at byte \(offset) (stored \(IDX.hex(storedCRC)), computed \(IDX.hex(actualCRC)))")
@@ -112,8 +112,8 @@ public enum PNG {
             case "IHDR":
                 guard !sawHeader, length == 13 else { throw fail(.badHeader, "bad IHDR chunk (length \(length) or repeated)") }
                 sawHeader = true
-                width = Int(readU32(bytes, body.lowerBound))
-                height = Int(readU32(bytes, body.lowerBound + 4))
+                width = Int(IDX.bigEndianU32(bytes, at: body.lowerBound))
+                height = Int(IDX.bigEndianU32(bytes, at: body.lowerBound + 4))
                 let depth = bytes[body.lowerBound + 8], colour = bytes[body.lowerBound + 9]
                 let method = bytes[body.lowerBound + 10], filter = bytes[body.lowerBound + 11]
                 let interlace = bytes[body.lowerBound + 12]
@@ -257,18 +257,10 @@ public enum PNG {
     // MARK: Bytes
 
     static func appendChunk(_ type: String, _ body: Data, to png: inout Data) {
-        appendU32(UInt32(body.count), to: &png)
+        IDX.appendBigEndian(UInt32(body.count), to: &png)
         var typed = Data(type.utf8)
         typed.append(body)
         png.append(typed)
-        appendU32(typed.withUnsafeBytes { Zlib.crc32($0) }, to: &png)
-    }
-
-    static func appendU32(_ value: UInt32, to data: inout Data) {
-        IDX.appendBigEndian(value, to: &data)
-    }
-
-    static func readU32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+        IDX.appendBigEndian(typed.withUnsafeBytes { Zlib.crc32($0) }, to: &png)
     }
 }

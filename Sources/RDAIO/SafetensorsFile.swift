@@ -30,52 +30,50 @@ public struct SafetensorsFile: Equatable, Sendable {
     }
 
     /// Tensor names in file order (sorted by UTF-8 bytes).
-    public var sortedNames: [String] {
-        tensors.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
+    public var sortedNames: [String] { tensors.keys.sorted(by: SafetensorsFile.utf8Order) }
+
+    /// The order of names in the file and of metadata keys in the header: by UTF-8 bytes.
+    static func utf8Order(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     // MARK: Writing
 
     /// Writes the file to `url` atomically (temporary file in the same folder, then rename):
     /// on any failure an existing file at `url` is left as it was.
     public func write(to url: URL) throws {
-        let header = try headerBytes()
         let names = sortedNames
+        let header = try headerBytes(names: names)
         try AtomicFile.write(to: url) { writer in
             try writer.write(header)
             for name in names {
-                try SafetensorsFile.writeLittleEndian(tensors[name]!.values, to: writer)
+                try SafetensorsFile.withLittleEndianBytes(tensors[name]!.values) { try writer.write($0) }
             }
         }
     }
 
     /// The complete file as bytes.
     public func encoded() throws -> Data {
-        var data = Data(try headerBytes())
-        for name in sortedNames {
-            let values = tensors[name]!.values
-            #if _endian(little)
-            values.withUnsafeBytes { data.append(contentsOf: $0) }
-            #else
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            #endif
+        let names = sortedNames
+        var data = Data(try headerBytes(names: names))
+        for name in names {
+            SafetensorsFile.withLittleEndianBytes(tensors[name]!.values) { data.append(contentsOf: $0) }
         }
         return data
     }
 
-    /// The 8-byte length and the padded JSON header; validates names and shapes.
-    func headerBytes() throws -> [UInt8] {
+    /// The 8-byte length and the padded JSON header for the tensors `names` (in file order);
+    /// validates names and shapes.
+    func headerBytes(names: [String]) throws -> [UInt8] {
         var json = "{"
         var first = true
         if !metadata.isEmpty {
             json += "\"\(SafetensorsFile.metadataKey)\":{"
-            let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let keys = metadata.keys.sorted(by: SafetensorsFile.utf8Order)
             json += keys.map { "\(SafetensorsFile.quote($0)):\(SafetensorsFile.quote(metadata[$0]!))" }.joined(separator: ",")
             json += "}"
             first = false
         }
         var offset = 0
-        for name in sortedNames {
+        for name in names {
             let tensor = tensors[name]!
             guard !name.isEmpty, name != SafetensorsFile.metadataKey else {
                 throw RDAIOError(.invalidArgument, subject: "safetensors",
@@ -102,12 +100,12 @@ public struct SafetensorsFile: Equatable, Sendable {
         return bytes
     }
 
-    static func writeLittleEndian(_ values: [Float], to writer: AtomicFile.Writer) throws {
+    /// body(the values as little-endian float32 bytes).
+    static func withLittleEndianBytes(_ values: [Float], _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         #if _endian(little)
-        try values.withUnsafeBytes { try writer.write($0) }
+        try values.withUnsafeBytes(body)
         #else
-        let swapped = values.map { $0.bitPattern.littleEndian }
-        try swapped.withUnsafeBytes { try writer.write($0) }
+        try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
         #endif
     }
 

@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
+import RDAIO
 import RDAModel
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained model: rate, distortion, objective, MI estimate, VAE reading, bound.")
 
-    @Option(help: "A run folder or its model.safetensors.")
-    var model: String
+    @OptionGroup var checkpoint: ModelOption
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -26,7 +26,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard miExamples >= 1 else { throw RDAError("--mi-examples \(miExamples) must be at least 1") }
-            let m = try Checkpoint.load(model)
+            let m = try checkpoint.load()
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             let report = try Evaluator.evaluate(model: m, data: data, split: split, dataName: source.description, seed: seed,
                                                 miExamples: miExamples, bound: source.gaussianBound)
@@ -52,4 +52,12 @@ enum EvalFormatting {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// `--model`: the trained model a command reads (eval, sample, reconstruct, standardize).
+struct ModelOption: ParsableArguments {
+    @Option(help: "A run folder or its model.safetensors.")
+    var model: String
+
+    func load() throws -> RateDistortionAutoencoder { try Checkpoint.load(model) }
 }

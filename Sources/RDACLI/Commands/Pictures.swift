@@ -6,8 +6,7 @@ struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decompress noise: decode draws from the prior into new examples (PNG grid, or JSON).")
 
-    @Option(help: "A run folder or its model.safetensors.")
-    var model: String
+    @OptionGroup var checkpoint: ModelOption
     @Option(help: "How many samples.")
     var count: Int = 64
     @Option(help: "Seed of the noise.")
@@ -18,7 +17,7 @@ struct Sample: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
-            let m = try Checkpoint.load(model)
+            let m = try checkpoint.load()
             let x = Pictures.samples(m, count: count, seed: seed)
             try write(x, shape: m.config.exampleShape, to: out, columns: Int(Double(count).squareRoot().rounded(.up)))
             Console.info("wrote \(count) samples to \(out)")
@@ -30,8 +29,7 @@ struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show examples next to their reconstructions: through the noisy channel and from z = mu.")
 
-    @Option(help: "A run folder or its model.safetensors.")
-    var model: String
+    @OptionGroup var checkpoint: ModelOption
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Which split the examples come from.")
     var split: Split = .test
@@ -45,7 +43,7 @@ struct Reconstruct: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
-            let m = try Checkpoint.load(model)
+            let m = try checkpoint.load()
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             try m.checkFits(data, name: source.description)
             let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
@@ -63,14 +61,13 @@ struct Standardize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a learned-prior model to one with prior N(0, I) and the same rate and reconstructions.")
 
-    @Option(help: "A run folder or its model.safetensors.")
-    var model: String
+    @OptionGroup var checkpoint: ModelOption
     @Option(help: "Output folder (gets model.safetensors).")
     var out: String
 
     func run() throws {
         try reportingErrors {
-            let m = try Checkpoint.load(model)
+            let m = try checkpoint.load()
             let s = try Standardization.standardized(m)
             let dir = URL(fileURLWithPath: out)
             try TrainingRun.prepare(dir)

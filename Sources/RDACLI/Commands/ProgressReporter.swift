@@ -1,4 +1,5 @@
 import Foundation
+import RDAIO
 import RDAModel
 
 /// Shows training progress on standard error: a live bar on a terminal, one plain line per
@@ -33,6 +34,4 @@ final class ProgressReporter {
             break
         }
     }
-
-    func finish() {}
 }

@@ -53,7 +53,7 @@ struct SweepCommand: ParsableCommand {
                 case let .finished(lambda, r): Console.info(String(format: "   lambda %@: rate %.4f nats, distortion %.4f, objective %.4f", formatNumber(lambda), r.rateNats, r.distortion, r.objective))
                 }
             }
-            let missing = list.filter { (try? Sweep.finished(dir.appendingPathComponent(LambdaList.folderName($0)))) ?? nil == nil }
+            let missing = list.filter { (try? Sweep.finished(dir.appendingPathComponent(LambdaList.folderName($0)))) == nil }
             if missing.isEmpty {
                 try writeCurve(from: [dir], into: dir, dataDir: request.dataDir)
             } else {

@@ -119,7 +119,6 @@ struct Train: ParsableCommand {
             let dir = URL(fileURLWithPath: out)
             let progress = ProgressReporter()
             let report = try TrainingRun.run(req, in: dir, events: progress.handle)
-            progress.finish()
             Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json\(report.psnrDb != nil ? ", samples.png, reconstructions.png" : "")}")
             print(try EvalFormatting.summary(report))
         }

@@ -182,23 +182,7 @@ public struct CurveData: Codable, Equatable, Sendable {
     /// and what is missing or wrong (e.g. "missing key results.rate_nats").
     public static func read(from url: URL) throws -> CurveData {
         let path = url.path
-        let bytes: Data
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw RDAIOError(.fileNotFound, subject: path, problem: "no such file",
-                             fix: "check the path (a lambda sweep writes curve.json into its output folder)")
-        }
-        if isDirectory.boolValue {
-            throw RDAIOError(.notReadable, subject: path, problem: "is a folder, not a curve.json file",
-                             fix: "pass the curve.json inside it")
-        }
-        do {
-            bytes = try Data(contentsOf: url)
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw RDAIOError(.notReadable, subject: path, problem: "cannot be read (\(reason))",
-                             fix: "check the file's permissions")
-        }
+        let bytes = try FileContents.read(url, name: "curve.json", madeBy: "a lambda sweep writes curve.json into its output folder")
         let curve: CurveData
         do {
             curve = try JSONDecoder().decode(CurveData.self, from: bytes)
@@ -276,10 +260,7 @@ public struct CurveData: Codable, Equatable, Sendable {
 
     /// A number for CSV: the shortest text that reads back as the same Double ("4.0" as "4").
     static func number(_ value: Double) -> String {
-        if value.isNaN { return "nan" }
-        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-        if value == value.rounded(), Swift.abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
+        value.isNaN ? "nan" : formatNumber(value)
     }
 
     /// "results.lambda[3]" from a coding path.

@@ -164,6 +164,15 @@ struct ChartRenderer {
     static let legendSize = 12.0
     static let markerRadius = 4.0
 
+    /// Ticks for an axis over lo...hi (at most about `maxCount`, at least two): the step, the
+    /// tick values, their labels and the widest label's width at the tick size.
+    static func axisTicks(_ lo: Double, _ hi: Double, maxCount: Int) -> (step: Double, ticks: [Double], labels: [String], widest: Double) {
+        let step = NiceTicks.atLeastTwoTicksStep(from: lo, to: hi, maxCount: maxCount)
+        let ticks = NiceTicks.ticks(from: lo, to: hi, step: step)
+        let labels = ticks.map { NiceTicks.format($0, step: step) }
+        return (step, ticks, labels, labels.map { textWidth($0, size: tickSize) }.max() ?? 0)
+    }
+
     /// An estimate of the width of `text` in a sans-serif font of `size` pixels (DejaVu Sans
     /// averages about 0.6 em per character; this errs on the wide side).
     static func textWidth(_ text: String, size: Double) -> Double {
@@ -291,10 +300,7 @@ struct ChartRenderer {
 
         // y ticks and their labels decide the left margin.
         let yCount = Swift.min(10, Swift.max(3, Int(plotHeight / 55)))
-        let yStep = NiceTicks.atLeastTwoTicksStep(from: yRange.lowerBound, to: yRange.upperBound, maxCount: yCount)
-        let yTicks = NiceTicks.ticks(from: yRange.lowerBound, to: yRange.upperBound, step: yStep)
-        let yTickLabels = yTicks.map { NiceTicks.format($0, step: yStep) }
-        let yTickWidth = yTickLabels.map { Self.textWidth($0, size: Self.tickSize) }.max() ?? 0
+        let (_, yTicks, yTickLabels, yTickWidth) = Self.axisTicks(yRange.lowerBound, yRange.upperBound, maxCount: yCount)
         let left = 14 + Self.axisLabelSize + 12 + yTickWidth + 10
 
         var secondaryTicks: [Double] = []
@@ -303,11 +309,8 @@ struct ChartRenderer {
         let scale = chart.secondaryYScale
         let hasSecondary = chart.secondaryYLabel != nil && scale.isFinite && scale > 0
         if hasSecondary {
-            let lo = yRange.lowerBound * scale, hi = yRange.upperBound * scale
-            let step = NiceTicks.atLeastTwoTicksStep(from: lo, to: hi, maxCount: yCount)
-            secondaryTicks = NiceTicks.ticks(from: lo, to: hi, step: step)
-            secondaryLabels = secondaryTicks.map { NiceTicks.format($0, step: step) }
-            let w = secondaryLabels.map { Self.textWidth($0, size: Self.tickSize) }.max() ?? 0
+            let w: Double
+            (_, secondaryTicks, secondaryLabels, w) = Self.axisTicks(yRange.lowerBound * scale, yRange.upperBound * scale, maxCount: yCount)
             right = 10 + w + 12 + Self.axisLabelSize + 14
         }
         let plotWidth = Swift.max(40, width - left - right)
@@ -319,10 +322,8 @@ struct ChartRenderer {
         var xTicks: [Double] = []
         var xTickLabels: [String] = []
         while true {
-            xStep = NiceTicks.atLeastTwoTicksStep(from: xRange.lowerBound, to: xRange.upperBound, maxCount: xCount)
-            xTicks = NiceTicks.ticks(from: xRange.lowerBound, to: xRange.upperBound, step: xStep)
-            xTickLabels = xTicks.map { NiceTicks.format($0, step: xStep) }
-            let widest = xTickLabels.map { Self.textWidth($0, size: Self.tickSize) }.max() ?? 0
+            let widest: Double
+            (xStep, xTicks, xTickLabels, widest) = Self.axisTicks(xRange.lowerBound, xRange.upperBound, maxCount: xCount)
             let spacing = xTicks.count > 1 ? plotWidth * xStep / (xRange.upperBound - xRange.lowerBound) : plotWidth
             if widest + 14 <= spacing || xCount <= 2 { break }
             xCount -= 1

@@ -100,8 +100,4 @@ public enum DataSource: Equatable, CustomStringConvertible {
 /// Which half of a data set.
 public enum Split: String, Codable, CaseIterable, Sendable { case train, test }
 
-/// Short decimal text for a number: 4 -> "4", 0.25 -> "0.25".
-public func formatNumber(_ x: Double) -> String {
-    if x == x.rounded() && Swift.abs(x) < 1e15 { return String(Int64(x)) }
-    return "\(x)"
-}
+

@@ -43,13 +43,12 @@ public enum Pictures {
     /// Writes a reconstruction sheet: each row holds triples (original, noisy, mean-latent).
     public static func writeReconstructionSheet(_ r: (originals: Tensor, noisy: Tensor, mean: Tensor), shape: [Int], triplesPerRow: Int = 4, to url: URL) throws {
         let n = r.originals.shape[0], d = r.originals.shape[1]
-        var interleaved = Tensor(zeros: [3 * n, d])
+        let interleaved = Tensor(zeros: [3 * n, d])
         for i in 0..<n {
             for (j, t) in [r.originals, r.noisy, r.mean].enumerated() {
                 (interleaved.data + (3 * i + j) * d).update(from: t.data + i * d, count: d)
             }
         }
-        interleaved = interleaved.detached()
         try writeSheet(interleaved, shape: shape, columns: 3 * triplesPerRow, to: url)
     }
 

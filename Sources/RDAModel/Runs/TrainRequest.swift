@@ -42,9 +42,9 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         _ = try DataSource.parse(data)
     }
 
-    /// The model configuration and training options with every default filled in for `dataset`.
-    public func resolved(for dataset: Dataset, source: DataSource) throws -> (ModelConfig, TrainingOptions) {
-        try validate()
+    /// The model configuration and training options with every default filled in for `dataset`
+    /// (of a request `TrainingRun.run` has validated).
+    func resolved(for dataset: Dataset, source: DataSource) throws -> (ModelConfig, TrainingOptions) {
         let isGaussian = source.gaussianBound != nil
         let arch = arch ?? (isGaussian ? .linear : .conv)
         let widths = widths ?? arch.defaultWidths

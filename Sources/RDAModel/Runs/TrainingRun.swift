@@ -35,10 +35,11 @@ public enum TrainingRun {
         try request.validate()
         try prepare(dir)
         let source = try DataSource.parse(request.data)
-        let train = try source.load(split: .train, dataDir: request.dataDir, examples: request.examples,
-                                    testExamples: request.testExamples, dataSeed: request.dataSeed)
-        let test = try source.load(split: .test, dataDir: request.dataDir, examples: request.examples,
-                                   testExamples: request.testExamples, dataSeed: request.dataSeed)
+        func load(_ split: Split) throws -> Dataset {
+            try source.load(split: split, dataDir: request.dataDir, examples: request.examples,
+                            testExamples: request.testExamples, dataSeed: request.dataSeed)
+        }
+        let train = try load(.train), test = try load(.test)
         let (config, options) = try request.resolved(for: train, source: source)
         var rng = SeededGenerator(seed: request.seed)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)

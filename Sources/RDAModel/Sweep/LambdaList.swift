@@ -1,3 +1,5 @@
+import RDAIO
+
 /// The lambdas of a sweep (`--lambdas 0.25,1,4`): positive, finite, distinct; kept sorted.
 public enum LambdaList {
     public static func parse(_ text: String) throws -> [Double] {
@@ -44,3 +46,4 @@ public struct Shard: Equatable, Sendable {
 }
 
 import Foundation
+import RDAIO

@@ -23,13 +23,10 @@ public enum Sweep {
     }
 
     /// Trains every lambda of `lambdas` (the shard's slice of it) that has no finished run in `dir`.
-    /// Returns the finished entries of this call's lambdas.
-    @discardableResult
     public static func train(_ request: TrainRequest, lambdas: [Double], shard: Shard? = nil, in dir: URL,
-                             events: (Event) -> Void = { _ in }) throws -> [Entry] {
+                             events: (Event) -> Void = { _ in }) throws {
         let mine = shard?.select(lambdas) ?? lambdas
         try TrainingRun.prepare(dir)
-        var entries: [Entry] = []
         for (i, lambda) in mine.enumerated() {
             var r = request
             r.lambda = lambda
@@ -39,15 +36,12 @@ public enum Sweep {
                     throw RDAError("\(folder.path) holds a finished run with other options than this sweep's; use another --out or remove that folder")
                 }
                 events(.reused(lambda: lambda))
-                entries.append(done)
                 continue
             }
             events(.starting(lambda: lambda, index: i + 1, of: mine.count))
             let report = try TrainingRun.run(r, in: folder) { events(.run($0)) }
             events(.finished(lambda: lambda, report: report))
-            entries.append(try finished(folder)!)
         }
-        return entries
     }
 
     /// The finished run in `folder` (its run.json and eval.json), or nil when it has not finished.
@@ -122,7 +116,7 @@ public enum Sweep {
     /// Writes `curve.json`, `curve.csv` and `curve.svg` into `dir`.
     public static func write(_ curve: CurveData, to dir: URL) throws {
         try curve.write(to: dir.appendingPathComponent("curve.json"))
-        try AtomicFile.write(Data(curve.csv().utf8), to: dir.appendingPathComponent("curve.csv"))
+        try curve.writeCSV(to: dir.appendingPathComponent("curve.csv"))
         let chart = RateDistortionChart.make(curves: [curve], title: "Rate-distortion: \(curve.name)")
         try chart.write(to: dir.appendingPathComponent("curve.svg"))
     }
