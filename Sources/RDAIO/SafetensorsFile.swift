@@ -29,6 +29,11 @@ public struct SafetensorsFile: Equatable, Sendable {
         tensors[name] = SafetensorsTensor(shape: shape, values: values)
     }
 
+    /// Adds or replaces the int32 tensor `name`.
+    public mutating func set(_ name: String, shape: [Int], integers: [Int32]) {
+        tensors[name] = SafetensorsTensor(shape: shape, integers: integers)
+    }
+
     /// Tensor names in file order (sorted by UTF-8 bytes).
     public var sortedNames: [String] { tensors.keys.sorted(by: SafetensorsFile.utf8Order) }
 
@@ -45,7 +50,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         try AtomicFile.write(to: url) { writer in
             try writer.write(header)
             for name in names {
-                try SafetensorsFile.withLittleEndianBytes(tensors[name]!.values) { try writer.write($0) }
+                try tensors[name]!.withLittleEndianBytes { try writer.write($0) }
             }
         }
     }
@@ -55,7 +60,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         let names = sortedNames
         var data = Data(try headerBytes(names: names))
         for name in names {
-            SafetensorsFile.withLittleEndianBytes(tensors[name]!.values) { data.append(contentsOf: $0) }
+            tensors[name]!.withLittleEndianBytes { data.append(contentsOf: $0) }
         }
         return data
     }
@@ -79,15 +84,15 @@ public struct SafetensorsFile: Equatable, Sendable {
                 throw RDAIOError(.invalidArgument, subject: "safetensors",
                                  problem: "tensor name '\(name)' is not allowed", fix: "use a non-empty name other than \(SafetensorsFile.metadataKey)")
             }
-            guard let count = SafetensorsTensor.elementCount(tensor.shape), count == tensor.values.count else {
+            guard let count = SafetensorsTensor.elementCount(tensor.shape), count == tensor.storedCount else {
                 throw RDAIOError(.invalidArgument, subject: "safetensors tensor '\(name)'",
-                                 problem: "shape \(tensor.shape) does not match its \(tensor.values.count) values",
+                                 problem: "shape \(tensor.shape) does not match its \(tensor.storedCount) values",
                                  fix: "pass as many values as the product of the shape")
             }
             let end = offset + 4 * count
             if !first { json += "," }
             first = false
-            json += "\(SafetensorsFile.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            json += "\(SafetensorsFile.quote(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
         json += "}"
@@ -98,15 +103,6 @@ public struct SafetensorsFile: Equatable, Sendable {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: header)
         return bytes
-    }
-
-    /// body(the values as little-endian float32 bytes).
-    static func withLittleEndianBytes(_ values: [Float], _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        #if _endian(little)
-        try values.withUnsafeBytes(body)
-        #else
-        try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
-        #endif
     }
 
     /// `text` as a JSON string literal.
@@ -171,7 +167,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         }
 
         var file = SafetensorsFile()
-        struct Entry { var name: String; var shape: [Int]; var begin: Int; var end: Int }
+        struct Entry { var name: String; var shape: [Int]; var begin: Int; var end: Int; var dtype: SafetensorsDType }
         var entries: [Entry] = []
         for (name, value) in root {
             if name == metadataKey {
@@ -192,8 +188,8 @@ public struct SafetensorsFile: Equatable, Sendable {
             guard case .string(let dtype)? = fields["dtype"] else {
                 throw fail(.badHeader, "tensor '\(name)' has no dtype string")
             }
-            guard dtype == "F32" else {
-                throw fail(.unsupported, "tensor '\(name)' has dtype \(dtype); only F32 is supported",
+            guard let type = SafetensorsDType(rawValue: dtype) else {
+                throw fail(.unsupported, "tensor '\(name)' has dtype \(dtype); only F32 and I32 are supported",
                            "convert the tensor to float32 before saving")
             }
             guard case .array(let dims)? = fields["shape"] else {
@@ -218,9 +214,9 @@ public struct SafetensorsFile: Equatable, Sendable {
                 throw fail(.badHeader, "tensor '\(name)' has a shape \(shape) too large to be real")
             }
             guard end - begin == 4 * count else {
-                throw fail(.sizeMismatch, "tensor '\(name)' has data_offsets [\(begin), \(end)] spanning \(end - begin) bytes but shape \(shape) of F32 needs \(4 * count)")
+                throw fail(.sizeMismatch, "tensor '\(name)' has data_offsets [\(begin), \(end)] spanning \(end - begin) bytes but shape \(shape) of \(dtype) needs \(4 * count)")
             }
-            entries.append(Entry(name: name, shape: shape, begin: begin, end: end))
+            entries.append(Entry(name: name, shape: shape, begin: begin, end: end, dtype: type))
         }
 
         // The data must be exactly the tensors, back to back, with nothing left over.
@@ -247,6 +243,13 @@ public struct SafetensorsFile: Equatable, Sendable {
             for entry in entries {
                 let count = (entry.end - entry.begin) / 4
                 let base = 8 + Int(headerLength) + entry.begin
+                if entry.dtype == .i32 {
+                    let integers = (0..<count).map { i in
+                        Int32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: Int32.self))
+                    }
+                    file.tensors[entry.name] = SafetensorsTensor(shape: entry.shape, integers: integers)
+                    continue
+                }
                 let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
                     #if _endian(little)
                     if count > 0 {

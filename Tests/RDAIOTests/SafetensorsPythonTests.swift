@@ -45,7 +45,7 @@ struct SafetensorsPythonTests {
         import sys, numpy as np
         from safetensors.numpy import save_file
         save_file({"w": np.arange(12, dtype=np.float32).reshape(3, 4) / 8, "b": np.array([-1.5, 2.0], dtype=np.float32),
-                   "empty": np.zeros((0, 2), dtype=np.float32)},
+                   "empty": np.zeros((0, 2), dtype=np.float32), "table": np.array([[-3, 7], [65536, -2147483648]], dtype=np.int32)},
                   sys.argv[1], metadata={"format": "np", "who": "python"})
         """
         let result = try #require(run("python3", ["-c", script, url.path]))
@@ -55,6 +55,7 @@ struct SafetensorsPythonTests {
         #expect(file.tensors["w"] == SafetensorsTensor(shape: [3, 4], values: (0..<12).map { Float($0) / 8 }))
         #expect(file.tensors["b"] == SafetensorsTensor(shape: [2], values: [-1.5, 2]))
         #expect(file.tensors["empty"] == SafetensorsTensor(shape: [0, 2], values: []))
+        #expect(file.tensors["table"] == SafetensorsTensor(shape: [2, 2], integers: [-3, 7, 65536, Int32.min]))
     }
 
     @Test func pythonRoundTripsOurFile() throws {
@@ -63,6 +64,7 @@ struct SafetensorsPythonTests {
         let ours = folder.file("a.safetensors")
         var file = SafetensorsFile()
         file.set("x", shape: [4], values: [1, 2, 3, 4])
+        file.set("t", shape: [3], integers: [-1, 0, 1 << 20])
         try file.write(to: ours)
         let script = """
         import sys
