@@ -25,7 +25,7 @@ struct FusedKernelTests {
 
     func step(_ model: RateDistortionAutoencoder, _ y: Tensor, _ eps: Tensor) -> StepResult {
         for p in model.parameters { p.zeroGrad() }
-        let f = model.forward(y, eps: eps)
+        let f = model.forward(y, noise: eps)
         let loss = f.objective(lambda: model.config.lambda)
         loss.backward()
         return StepResult(loss: loss.scalar, rate: f.rate.values, distortion: f.distortion.values, yHat: f.yHat.values,

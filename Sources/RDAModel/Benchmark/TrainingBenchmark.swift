@@ -238,8 +238,8 @@ public enum TrainingBenchmark {
                 last = (try? trainer.step(y)) ?? (rate: .nan, distortion: .nan)
             case .eval:
                 withoutGradients {
-                    let eps = Tensor.randomNormal([b, config.latentDim], using: &noise)
-                    let f = model.forward(y, eps: eps)
+                    let eps = model.drawNoise(rows: b, mode: .evaluation, using: &noise)
+                    let f = model.forward(y, noise: eps, mode: .evaluation)
                     last = (Double(meanOf(f.rate)), Double(meanOf(f.distortion)))
                 }
             }

@@ -28,18 +28,20 @@ enum NetworkBuilder {
     /// - Parameters:
     ///   - exampleShape: [D] for vectors, [C, H, W] for images.
     ///   - sigmoidOutput: end the decoder in a sigmoid (pixels in [0, 1]).
-    /// - Returns: encoder [N, D] -> [N, 2K] (mu then logvar), decoder [N, K] -> [N, D].
-    static func build(_ arch: Architecture, exampleShape: [Int], latentDim k: Int, widths: [Int],
+    ///   - encoderOutputs: what the bottleneck needs from the encoder (2K for the Gaussian
+    ///     channel: mu then logvar; K for the quantized one).
+    /// - Returns: encoder [N, D] -> [N, encoderOutputs], decoder [N, K] -> [N, D].
+    static func build(_ arch: Architecture, exampleShape: [Int], latentDim k: Int, encoderOutputs: Int, widths: [Int],
                       sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
         let d = exampleShape.reduce(1, *)
         switch arch {
         case .linear:
-            return (Sequential(Linear(d, 2 * k, rng: &rng)), Sequential(Linear(k, d, rng: &rng)))
+            return (Sequential(Linear(d, encoderOutputs, rng: &rng)), Sequential(Linear(k, d, rng: &rng)))
         case .mlp:
             var enc: [Layer] = [], dec: [Layer] = []
             var width = d
             for h in widths { enc += [Linear(width, h, rng: &rng), ReLU()]; width = h }
-            enc.append(Linear(width, 2 * k, rng: &rng))
+            enc.append(Linear(width, encoderOutputs, rng: &rng))
             width = k
             for h in widths.reversed() { dec += [Linear(width, h, rng: &rng), ReLU()]; width = h }
             dec.append(Linear(width, d, rng: &rng))
@@ -54,7 +56,7 @@ enum NetworkBuilder {
                 Reshape([c, h, w]),
                 Conv2d(c, c1, kernelSize: 4, stride: 2, padding: 1, rng: &rng), ReLU(),
                 Conv2d(c1, c2, kernelSize: 4, stride: 2, padding: 1, rng: &rng), ReLU(),
-                Flatten(), Linear(flat, 2 * k, rng: &rng),
+                Flatten(), Linear(flat, encoderOutputs, rng: &rng),
             ]
             var dec: [Layer] = [
                 Linear(k, flat, rng: &rng), ReLU(), Reshape([c2, h / 4, w / 4]),

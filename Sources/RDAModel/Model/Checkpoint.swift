@@ -14,8 +14,10 @@ public enum Checkpoint {
     /// Writes `model` atomically (temporary file, then rename): a failed save leaves any
     /// previous file intact. `extra` adds metadata entries (e.g. the training options).
     public static func save(_ model: RateDistortionAutoencoder, to url: URL, extra: [String: String] = [:]) throws {
+        model.bottleneck.finalize()
         var file = SafetensorsFile()
         for (name, t) in model.namedParameters { file.set(name, shape: t.shape, values: t.values) }
+        for t in model.bottleneck.namedIntegerTensors { file.set("prior." + t.name, shape: t.shape, integers: t.values) }
         let json = try JSONEncoder.sorted.encode(model.config)
         file.metadata = extra.merging([configKey: String(decoding: json, as: UTF8.self), formatKey: format]) { $1 }
         try file.write(to: url)
@@ -50,10 +52,21 @@ public enum Checkpoint {
             guard let stored = file.tensors[name] else {
                 throw RDAError("\(url.path): lacks tensor '\(name)' that a \(config.arch.rawValue) model needs; the file is incomplete or from another model")
             }
+            guard stored.dtype == .f32 else {
+                throw RDAError("\(url.path): tensor '\(name)' is \(stored.dtype.rawValue) but a weight must be F32; the file is damaged or from another program")
+            }
             guard stored.shape == t.shape else {
                 throw RDAError("\(url.path): tensor '\(name)' has shape \(stored.shape) but the configuration needs \(t.shape); the file does not match its configuration")
             }
             t.assign(stored.values)
+        }
+        do {
+            try model.bottleneck.loadIntegerTensors { name in
+                guard let stored = file.tensors["prior." + name], stored.dtype == .i32 else { return nil }
+                return (stored.shape, stored.integers)
+            }
+        } catch let error as RDAError {
+            throw RDAError("\(url.path): \(error.message)")
         }
         return model
     }

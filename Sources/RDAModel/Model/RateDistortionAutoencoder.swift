@@ -1,33 +1,41 @@
 import RDACore
 
-/// A noisy-channel rate-distortion autoencoder (RDA).
+/// A rate-distortion autoencoder (RDA).
 ///
-///     y ──encoder──> (mu, logvar) ──channel: z = mu + sigma * eps──> z ──decoder──> y_hat
-///                         │                                           │
-///                         └── rate: ln p(z|y) / p_hat(z) ─────────────┘   distortion: d(y, y_hat)
+///     y ──encoder──> h ──bottleneck (channel, prior, rate)──> z ──decoder──> y_hat
+///                          │                                                   │
+///                          └── rate: ln p(z|y) / p_hat(z), or -ln P(z~) ───────┘   distortion: d(y, y_hat)
 ///
-/// Training minimises the mean over a batch of rate + lambda * distortion (`Objective`).
-/// Read as a VAE, the distortion is -ln p(y|y_hat) and the objective a negative ELBO.
+/// The bottleneck is the Gaussian noisy channel (`GaussianBottleneck`) or quantized latents with
+/// a learned discrete prior (`QuantizedBottleneck`); `ChannelKind` registers them. Training
+/// minimises the mean over a batch of rate + lambda * distortion (`Forward.objective`). Read as a
+/// VAE, the distortion is -ln p(y|y_hat) and the objective a negative ELBO.
 public final class RateDistortionAutoencoder {
     public let config: ModelConfig
-    /// [N, D] -> [N, 2K]: mu (first K) and raw log-variance (last K).
+    /// [N, D] -> [N, K * bottleneck's encoder outputs per latent].
     public let encoder: Sequential
     /// [N, K] -> [N, D].
     public let decoder: Sequential
-    public let prior: Prior
+    /// The channel, its prior and its rate.
+    public let bottleneck: any Bottleneck
 
     /// A freshly initialized model (PyTorch's default initialization, drawn from `rng`).
     public init(config: ModelConfig, rng: inout SeededGenerator) {
         self.config = config
+        let outputs = config.latentDim * config.channel.bottleneckType.encoderOutputsPerLatent
         (encoder, decoder) = NetworkBuilder.build(config.arch, exampleShape: config.exampleShape, latentDim: config.latentDim,
-                                                  widths: config.widths, sigmoidOutput: config.sigmoidOutput, rng: &rng)
-        prior = Prior(kind: config.prior, latentDim: config.latentDim)
+                                                  encoderOutputs: outputs, widths: config.widths,
+                                                  sigmoidOutput: config.sigmoidOutput, rng: &rng)
+        bottleneck = config.channel.makeBottleneck(config)
     }
+
+    /// The Gaussian channel, when the model has one (standardization, tests).
+    public var gaussian: GaussianBottleneck? { bottleneck as? GaussianBottleneck }
 
     /// Every parameter under its checkpoint name: `encoder.*`, `decoder.*`, `prior.*`.
     public var namedParameters: [(name: String, tensor: Tensor)] {
         prefixed("encoder", encoder.namedParameters) + prefixed("decoder", decoder.namedParameters)
-            + prefixed("prior", prior.namedParameters)
+            + prefixed("prior", bottleneck.namedParameters)
     }
 
     public var parameters: [Tensor] { namedParameters.map(\.tensor) }
@@ -39,36 +47,27 @@ public final class RateDistortionAutoencoder {
         }
     }
 
-    /// The encoder's Gaussian p(z|y). Shapes: y [N, D] -> mu, logvar [N, K].
-    public func encode(_ y: Tensor) -> (mu: Tensor, logvar: Tensor) {
-        let k = config.latentDim
-        let h = encoder(y)
-        let parts = h.split([k, k], axis: 1)
-        return (parts[0], Channel.logvar(fromRaw: parts[1]))
-    }
-
     /// The decoder's reconstruction. Shapes: z [N, K] -> y_hat [N, D].
     public func decode(_ z: Tensor) -> Tensor { decoder(z) }
 
-    /// Runs encoder, channel and decoder and scores the result.
-    /// Shapes: y [N, D], eps [N, K] (ignored in `.mean` mode) -> parts with per-example terms [N].
-    public func forward(_ y: Tensor, eps: Tensor, mode: Channel.Mode = .noisy, rate: RateEstimator = .closedForm) -> Forward {
+    /// The channel noise a forward pass in `mode` needs for `rows` examples (see `Bottleneck`).
+    public func drawNoise(rows: Int, mode: BottleneckMode = .training, using rng: inout SeededGenerator) -> Tensor? {
+        bottleneck.drawNoise(rows: rows, mode: mode, using: &rng)
+    }
+
+    /// Runs encoder, bottleneck and decoder and scores the result.
+    /// Shapes: y [N, D], noise from `drawNoise` -> parts with per-example terms [N].
+    public func forward(_ y: Tensor, noise: Tensor?, mode: BottleneckMode = .training, rate: RateEstimator = .closedForm) -> Forward {
         precondition(y.rank == 2 && y.shape[1] == config.dimensions,
                      "model expects examples of \(config.dimensions) values, got \(y.shape)")
-        let (mu, logvar) = encode(y)
-        let z = mode == .noisy ? Channel.transmit(mu: mu, logvar: logvar, eps: eps) : mu
-        let yHat = decode(z)
-        let r: Tensor
-        switch rate {
-        case .closedForm: r = Rate.closedForm(mu: mu, logvar: logvar, prior: prior)
-        case .monteCarlo: r = Rate.monteCarlo(z: z, eps: eps, logvar: logvar, prior: prior)
-        }
+        let b = bottleneck.transmit(encoder(y), noise: noise, mode: mode, rate: rate)
+        let yHat = decode(b.z)
         let d = config.distortion.perExample(y, yHat)
-        return Forward(mu: mu, logvar: logvar, z: z, yHat: yHat, rate: r, distortion: d)
+        return Forward(bottleneck: b, yHat: yHat, distortion: d)
     }
 }
 
-/// Which estimate of the rate a forward pass computes (`--rate`).
+/// Which estimate of the Gaussian channel's rate a forward pass computes (`--rate`).
 public enum RateEstimator: String, Codable, CaseIterable, Sendable {
     /// KL(p(z|y) || p_hat(z)) in closed form.
     case closedForm = "closed-form"
@@ -78,12 +77,17 @@ public enum RateEstimator: String, Codable, CaseIterable, Sendable {
 
 /// The parts of one forward pass (CompressAI style: the model returns its parts, not a scalar).
 public struct Forward {
-    /// [N, K]
-    public let mu: Tensor, logvar: Tensor, z: Tensor
+    /// What the bottleneck returned: latent, rate, noiseless latent.
+    public let bottleneck: BottleneckOutput
     /// [N, D]
     public let yHat: Tensor
-    /// Per-example rate in nats and distortion, [N].
-    public let rate: Tensor, distortion: Tensor
+    /// Per-example distortion, [N].
+    public let distortion: Tensor
+
+    /// The latent the decoder saw, [N, K].
+    public var z: Tensor { bottleneck.z }
+    /// Per-example rate in nats, [N].
+    public var rate: Tensor { bottleneck.rate }
 
     /// Objective = mean over the batch of rate + lambda * distortion. Shapes: -> [].
     public func objective(lambda: Double) -> Tensor {

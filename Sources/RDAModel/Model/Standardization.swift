@@ -1,3 +1,4 @@
+import Foundation
 import RDACore
 
 /// Converts a model with a learned prior N(mu_z, diag sigma_z^2) into one with prior N(0, I) and
@@ -15,14 +16,25 @@ import RDACore
 public enum Standardization {
     public enum Failure: Error, CustomStringConvertible {
         case notAffineEnds
+        case notGaussian(ChannelKind)
         public var description: String {
-            "standardize: the encoder must end and the decoder must start with an affine layer"
+            switch self {
+            case .notAffineEnds: return "standardize: the encoder must end and the decoder must start with an affine layer"
+            case .notGaussian(let kind): return "standardize: this is a \(kind.rawValue)-channel model; standardization maps a Gaussian prior to N(0, I) and applies to gaussian-channel models only"
+            }
         }
     }
 
     /// A new model with a standard prior equivalent to `model`. A model with a standard prior
     /// comes back as an identical copy.
     public static func standardized(_ model: RateDistortionAutoencoder) throws -> RateDistortionAutoencoder {
+        let prior: Prior
+        switch model.config.channel {
+        case .gaussian:
+            guard let g = model.gaussian else { preconditionFailure("a gaussian-channel model without a Gaussian bottleneck") }
+            prior = g.prior
+        case .quantized: throw Failure.notGaussian(model.config.channel)
+        }
         var cfg = model.config
         cfg.prior = .standard
         var rng = SeededGenerator(seed: 0)
@@ -30,11 +42,14 @@ public enum Standardization {
         // copy encoder and decoder weights
         let source = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.tensor) })
         for (name, t) in out.namedParameters { t.assign(source[name]!) }
-        guard model.config.prior == .learned else { return out }
+        switch prior.kind {
+        case .standard: return out
+        case .learned: break
+        }
         guard let enc = out.encoder.layers.last as? Linear, let dec = out.decoder.layers.first as? Linear,
               let encBias = enc.bias, let decBias = dec.bias else { throw Failure.notAffineEnds }
         let k = cfg.latentDim
-        let muZ = model.prior.mu.values, logSigma = model.prior.logSigma.values
+        let muZ = prior.mu.values, logSigma = prior.logSigma.values
         let sigmaZ = logSigma.map { Float(Foundation.exp(Double($0))) }
         let fin = enc.weight.shape[1]
         let w = enc.weight.data, b = encBias.data
@@ -57,5 +72,3 @@ public enum Standardization {
         return out
     }
 }
-
-import Foundation

@@ -4,17 +4,13 @@ import RDAIO
 
 /// Images a model makes: samples (decompressed noise) and reconstructions.
 public enum Pictures {
-    /// Decodes `count` draws from the prior: z' ~ N(0, I), z = mu_z + sigma_z z' (z = z' for the
-    /// standard prior). Returns [count, D] values.
+    /// Decodes `count` draws from the prior (the bottleneck's `samplePrior`: for the Gaussian
+    /// channel z = mu_z + sigma_z z', z' ~ N(0, I); for the quantized one integer latents drawn
+    /// from the discrete prior). Returns [count, D] values.
     public static func samples(_ model: RateDistortionAutoencoder, count: Int, seed: UInt64) -> Tensor {
         var rng = SeededGenerator(seed: seed)
-        let noise = Tensor.randomNormal([count, model.config.latentDim], using: &rng)
-        return withoutGradients { model.decode(priorDraw(model, noise)) }
-    }
-
-    /// Maps standard noise to the prior: z = mu_z + sigma_z * z'. Shapes: [N, K] -> [N, K].
-    public static func priorDraw(_ model: RateDistortionAutoencoder, _ noise: Tensor) -> Tensor {
-        model.config.prior == .standard ? noise : model.prior.mu + model.prior.logSigma.exp() * noise
+        let z = model.bottleneck.samplePrior(count: count, using: &rng)
+        return withoutGradients { model.decode(z) }
     }
 
     /// An 8-per-row sheet of image rows [N, D] as a PNG (the model must be an image model).
@@ -27,16 +23,16 @@ public enum Pictures {
         try PNG.writeGray(width: sheet.width, height: sheet.height, pixels: sheet.pixels, to: url)
     }
 
-    /// Rows of three: the example, its reconstruction through the noisy channel, and the
-    /// mean-latent reconstruction (z = mu). `count` examples chosen by `seed` from `data`.
+    /// Rows of three: the example, its reconstruction through the evaluation channel (Gaussian:
+    /// noisy; quantized: z~ = round(y)), and the noiseless one (z = mu; quantized: y unrounded). `count` examples chosen by `seed` from `data`.
     public static func reconstructions(_ model: RateDistortionAutoencoder, data: Dataset, count: Int, seed: UInt64) -> (originals: Tensor, noisy: Tensor, mean: Tensor) {
         var rng = SeededGenerator(seed: seed)
         let pick = Array(rng.permutation(data.count).prefix(count))
         let y = data.examples.gatherRows(pick[...])
-        let eps = Tensor.randomNormal([y.shape[0], model.config.latentDim], using: &rng)
+        let noise = model.drawNoise(rows: y.shape[0], mode: .evaluation, using: &rng)
         return withoutGradients {
-            let f = model.forward(y, eps: eps)
-            return (y, f.yHat, model.decode(f.mu))
+            let f = model.forward(y, noise: noise, mode: .evaluation)
+            return (y, f.yHat, model.decode(f.bottleneck.noiseless))
         }
     }
 

@@ -9,7 +9,12 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var widths: [Int]? = nil
     public var distortion: DistortionKind = .l2
     public var lambda: Double? = nil
-    public var prior: Prior.Kind = .standard
+    /// The Gaussian channel's prior (nil: standard).
+    public var prior: Prior.Kind? = nil
+    /// The bottleneck: the Gaussian noisy channel or quantized latents.
+    public var channel: ChannelKind = .gaussian
+    /// Mixture components of the quantized channel's prior (nil: its default).
+    public var priorComponents: Int? = nil
     public var epochs: Int? = nil
     public var batchSize: Int = 128
     public var learningRate: Double? = nil
@@ -39,12 +44,27 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if testExamples < 1 { throw RDAError("--test-examples \(testExamples) must be at least 1") }
         if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("--widths \(w) must be positive sizes, e.g. 512,256") }
         if let c = clipNorm, !(c > 0) { throw RDAError("--clip-norm \(c) must be positive") }
+        switch channel {
+        case .gaussian:
+            if priorComponents != nil { throw RDAError("--prior-components sets the quantized channel's prior; add --channel quantized or drop it") }
+        case .quantized:
+            if let p = prior { throw RDAError("--prior \(p.rawValue) chooses the Gaussian channel's prior; the quantized channel always learns its discrete prior (see --prior-components)") }
+            if rate != .closedForm { throw RDAError("--rate \(rate.rawValue) applies to the gaussian channel; the quantized channel's rate is -ln P(z) under its discrete prior") }
+            if let m = priorComponents, !(1...LogisticMixturePrior.maximumComponents).contains(m) {
+                throw RDAError("--prior-components \(m) must be between 1 and \(LogisticMixturePrior.maximumComponents)")
+            }
+        }
         _ = try DataSource.parse(data)
     }
 
     /// The model configuration and training options with every default filled in for `dataset`
     /// (of a request `TrainingRun.run` has validated).
     func resolved(for dataset: Dataset, source: DataSource) throws -> (ModelConfig, TrainingOptions) {
+        let resolvedPrior: Prior.Kind, resolvedComponents: Int?
+        switch channel {
+        case .gaussian: resolvedPrior = prior ?? .standard; resolvedComponents = nil
+        case .quantized: resolvedPrior = .learned; resolvedComponents = priorComponents ?? QuantizedBottleneck.defaultComponents
+        }
         let isGaussian = source.gaussianBound != nil
         let arch = arch ?? (isGaussian ? .linear : .conv)
         let widths = widths ?? arch.defaultWidths
@@ -56,9 +76,10 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
                               latentDim: latentDim ?? (isGaussian ? dataset.dimensions : 32),
-                              widths: widths, prior: prior, distortion: distortion,
+                              widths: widths, prior: resolvedPrior, distortion: distortion,
                               lambda: lambda ?? (isGaussian ? 1 : 4),
-                              sigmoidOutput: dataset.isImage && arch != .linear, data: source.description)
+                              sigmoidOutput: dataset.isImage && arch != .linear, data: source.description,
+                              channel: channel, priorComponents: resolvedComponents)
         var opts = TrainingOptions()
         opts.epochs = epochs ?? (isGaussian ? 20 : 10)
         opts.batchSize = batchSize

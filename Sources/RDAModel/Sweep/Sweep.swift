@@ -82,7 +82,7 @@ public enum Sweep {
             if a.distortion != b.distortion {
                 throw RDAError("cannot merge runs of different distortion: \(first.folder.path) is \(a.distortion.rawValue), \(e.folder.path) is \(b.distortion.rawValue)")
             }
-            if a.arch != b.arch || a.latentDim != b.latentDim || a.prior != b.prior || a.widths != b.widths {
+            if a.arch != b.arch || a.latentDim != b.latentDim || a.prior != b.prior || a.widths != b.widths || a.channel != b.channel || a.priorComponents != b.priorComponents {
                 throw RDAError("cannot merge runs of different models: \(first.folder.path) is \(describe(a)), \(e.folder.path) is \(describe(b))")
             }
         }
@@ -107,7 +107,7 @@ public enum Sweep {
         let results = CurveData.Results(
             lambda: reports.map(\.lambda), rateNats: reports.map(\.rateNats), rateBits: reports.map(\.rateBits),
             distortion: reports.map(\.distortion), msePerDim: reports.map(\.msePerDim), psnrDb: reports.map(\.psnrDb),
-            miEstimateNats: reports.map(\.miEstimateNats), objective: reports.map(\.objective))
+            miEstimateNats: allPresent(reports.map(\.miEstimateNats)), objective: reports.map(\.objective))
         return CurveData(name: name, description: "\(describe(cfg)), \(cfg.distortion.rawValue) distortion, on \(cfg.data) (test split)",
                          data: cfg.data, distortionKind: cfg.distortion.rawValue, results: results,
                          bound: bound?.curveBound(lambdas: reports.map(\.lambda)))
@@ -121,7 +121,20 @@ public enum Sweep {
         try chart.write(to: dir.appendingPathComponent("curve.svg"))
     }
 
-    static func describe(_ c: ModelConfig) -> String {
-        "\(c.arch.rawValue) RDA, latent \(c.latentDim)\(c.widths.isEmpty ? "" : ", widths \(c.widths.map(String.init).joined(separator: ","))"), \(c.prior.rawValue) prior"
+    /// The channel and its prior in words.
+    static func priorDescription(_ c: ModelConfig) -> String {
+        switch c.channel {
+        case .gaussian: return "\(c.prior.rawValue) prior"
+        case .quantized: return "quantized latents, \(c.priorComponents ?? QuantizedBottleneck.defaultComponents)-logistic prior"
+        }
     }
+
+    static func describe(_ c: ModelConfig) -> String {
+        "\(c.arch.rawValue) RDA, latent \(c.latentDim)\(c.widths.isEmpty ? "" : ", widths \(c.widths.map(String.init).joined(separator: ","))"), \(priorDescription(c))"
+    }
+}
+
+/// The values when every one is present (a curve's optional column), else nil.
+func allPresent(_ values: [Double?]) -> [Double]? {
+    values.contains { $0 == nil } ? nil : values.map { $0! }
 }

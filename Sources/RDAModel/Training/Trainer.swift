@@ -47,7 +47,7 @@ public final class Trainer {
     }
 
     /// One optimisation step on the batch `y` [B, D], as `train` takes it: draws the channel
-    /// noise eps [B, K] from the trainer's generator, runs the forward pass and, when the batch
+    /// noise from the trainer's generator, runs the forward pass and, when the batch
     /// means of rate and distortion are both finite, backpropagates the objective and updates
     /// the weights at the optimizer's current learning rate. Returns those batch means (when one
     /// is not finite the weights are left untouched). Used by `TrainingBenchmark`.
@@ -61,8 +61,8 @@ public final class Trainer {
     /// (`number`, 1-based) and the term, before the update touches the weights.
     func step(_ y: Tensor, at number: Int, epoch: Int?) throws -> (rate: Double, distortion: Double) {
         let place = "step \(number)" + (epoch.map { " (epoch \($0))" } ?? "")
-        let eps = Tensor.randomNormal([y.shape[0], model.config.latentDim], using: &rng)
-        let f = model.forward(y, eps: eps, rate: options.rate)
+        let noise = model.drawNoise(rows: y.shape[0], mode: .training, using: &rng)
+        let f = model.forward(y, noise: noise, mode: .training, rate: options.rate)
         let rate = Double(meanOf(f.rate)), dist = Double(meanOf(f.distortion))
         guard rate.isFinite, dist.isFinite else {
             let term = rate.isFinite ? "distortion" : "rate"

@@ -1,0 +1,117 @@
+import Foundation
+import RDACore
+
+/// The Gaussian noisy channel: the encoder gives p(z|y) = N(mu, diag sigma^2) (its output is
+/// mu, then the raw log-variance: `Channel`), the channel sends z = mu + sigma eps, and the rate
+/// is KL(p(z|y) || p_hat(z)) in closed form or its one-sample Monte Carlo estimate (`Rate`)
+/// against the prior p_hat = N(mu_z, diag sigma_z^2) (`Prior`).
+public final class GaussianBottleneck: Bottleneck {
+    public static let encoderOutputsPerLatent = 2
+    public let prior: Prior
+    public let latentDim: Int
+
+    public init(prior kind: Prior.Kind, latentDim: Int) {
+        self.latentDim = latentDim
+        prior = Prior(kind: kind, latentDim: latentDim)
+    }
+
+    /// eps ~ N(0, I), [rows, K], in the training and evaluation modes.
+    public func drawNoise(rows: Int, mode: BottleneckMode, using rng: inout SeededGenerator) -> Tensor? {
+        switch mode {
+        case .training, .evaluation: return Tensor.randomNormal([rows, latentDim], using: &rng)
+        case .noiseless: return nil
+        }
+    }
+
+    /// Shapes: h [N, 2K] (mu, raw log-variance), eps [N, K] -> z [N, K], rate [N]; extras
+    /// `mu`, `logvar` and (with noise) `eps`.
+    public func transmit(_ h: Tensor, noise eps: Tensor?, mode: BottleneckMode, rate estimator: RateEstimator) -> BottleneckOutput {
+        let k = latentDim
+        let parts = h.split([k, k], axis: 1)
+        let mu = parts[0], logvar = Channel.logvar(fromRaw: parts[1])
+        let z: Tensor
+        switch mode {
+        case .training, .evaluation:
+            guard let eps else { preconditionFailure("the Gaussian channel needs noise in \(mode) mode") }
+            z = Channel.transmit(mu: mu, logvar: logvar, eps: eps)
+        case .noiseless:
+            z = mu
+        }
+        let r: Tensor
+        switch (estimator, eps) {
+        case (.monteCarlo, let eps?): r = Rate.monteCarlo(z: z, eps: eps, logvar: logvar, prior: prior)
+        case (.closedForm, _), (.monteCarlo, nil): r = Rate.closedForm(mu: mu, logvar: logvar, prior: prior)
+        }
+        var extras = ["mu": mu, "logvar": logvar]
+        if let eps { extras["eps"] = eps }
+        return BottleneckOutput(z: z, rate: r, noiseless: mu, extras: extras)
+    }
+
+    /// z = mu_z + sigma_z z', z' ~ N(0, I) (z = z' for the standard prior). Shapes: -> [count, K].
+    public func samplePrior(count: Int, using rng: inout SeededGenerator) -> Tensor {
+        priorDraw(Tensor.randomNormal([count, latentDim], using: &rng))
+    }
+
+    /// Maps standard noise to the prior: z = mu_z + sigma_z * z'. Shapes: [N, K] -> [N, K].
+    public func priorDraw(_ noise: Tensor) -> Tensor {
+        switch prior.kind {
+        case .standard: return noise
+        case .learned: return prior.mu + prior.logSigma.exp() * noise
+        }
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { prior.namedParameters }
+
+    public func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics {
+        GaussianStatistics(prior: prior, latentDim: latentDim, miExamples: Swift.min(miExamples, examples))
+    }
+}
+
+/// The Gaussian channel's own figures: the Monte Carlo rate (its mean and standard error) and
+/// the aggregate-posterior estimate of I(y, z) (`MutualInformation`) over the first M examples.
+struct GaussianStatistics: BottleneckStatistics {
+    let prior: Prior
+    let mCount: Int
+    let zs: Tensor, mus: Tensor, lvs: Tensor
+    var mc = 0.0, mc2 = 0.0, n = 0, rate = 0.0
+
+    init(prior: Prior, latentDim k: Int, miExamples: Int) {
+        self.prior = prior
+        mCount = miExamples
+        zs = Tensor(zeros: [miExamples, k]); mus = Tensor(zeros: [miExamples, k]); lvs = Tensor(zeros: [miExamples, k])
+    }
+
+    mutating func add(_ output: BottleneckOutput, examples y: Tensor, range: Range<Int>) {
+        guard let mu = output.extras["mu"], let logvar = output.extras["logvar"], let eps = output.extras["eps"] else { return }
+        let k = mu.shape[1]
+        let rmc = Rate.monteCarlo(z: output.z, eps: eps, logvar: logvar, prior: prior)
+        for i in 0..<range.count {
+            let m = Double(rmc.data[i])
+            mc += m; mc2 += m * m; rate += Double(output.rate.data[i])
+        }
+        n += range.count
+        // keep the first mCount posteriors and draws for the MI estimate
+        let keep = Swift.max(0, Swift.min(range.upperBound, mCount) - range.lowerBound)
+        if keep > 0 {
+            (zs.data + range.lowerBound * k).update(from: output.z.data, count: keep * k)
+            (mus.data + range.lowerBound * k).update(from: mu.data, count: keep * k)
+            (lvs.data + range.lowerBound * k).update(from: logvar.data, count: keep * k)
+        }
+    }
+
+    func finish(into report: inout EvaluationReport) {
+        let mi = MutualInformation.estimate(z: zs, mu: mus, logvar: lvs)
+        report.rateMCNats = mc / Double(Swift.max(n, 1))
+        report.rateMCStderr = standardError(sum: mc, sumOfSquares: mc2, count: n)
+        report.miEstimateNats = mi
+        report.miExamples = mCount
+        report.priorGapNats = rate / Double(Swift.max(n, 1)) - mi
+    }
+}
+
+/// The standard error of the mean of `count` values from their sum and sum of squares.
+func standardError(sum s: Double, sumOfSquares s2: Double, count n: Int) -> Double {
+    guard n > 1 else { return 0 }
+    let N = Double(n)
+    return ((s2 / N - (s / N) * (s / N)) * N / (N - 1)).squareRoot() / N.squareRoot()
+}

@@ -1,0 +1,154 @@
+import Foundation
+import RDACoding
+import RDACore
+
+/// Quantized latents with a learned discrete prior: the compression RDA
+///
+///     L = E_y [ -ln P(z~(y)) + lambda * d(y, y_hat(z~(y))) ],   z~ = round(y_enc),
+///
+/// where the encoder outputs K latents y_enc and P is the per-dimension logistic-mixture prior of
+/// `LogisticMixturePrior` discretized to the integers. Rounding has no useful gradient, so training
+/// uses the additive-uniform-noise proxy z = y_enc + u, u ~ U(-1/2, 1/2), with the rate -ln of the
+/// prior's mass over [z - 1/2, z + 1/2]: at integer z exactly the code length of z, so the training
+/// rate estimates the coded rate. Evaluation and coding use z~ = round(y_enc); when training ends
+/// the prior is turned into integer frequency tables (`CodingTables`) that the entropy coder and
+/// `rda sample` use, so decoding does no floating point on probabilities.
+public final class QuantizedBottleneck: Bottleneck {
+    public static let encoderOutputsPerLatent = 1
+    /// Mixture components per dimension when the configuration does not say.
+    public static let defaultComponents = 3
+    /// Latents are clamped to +-2^30 before rounding, so that every symbol fits an Int32.
+    public static let latentLimit: Float = 1_073_741_824   // 2^30
+
+    public let latentDim: Int
+    /// Mixture weights' logits, locations and log-scales, [K, M] each.
+    public let logits: Tensor, loc: Tensor, logScale: Tensor
+    /// The integer tables, derived by `finalize` (or read from the model file).
+    public private(set) var tables: CodingTables?
+
+    public init(latentDim k: Int, components m: Int) {
+        latentDim = k
+        logits = Tensor(zeros: [k, m]).requiringGrad()
+        // components spread over [-2, 2], unit scale: a broad start the encoder's outputs fall into
+        loc = Tensor(shape: [k, m], values: (0..<(k * m)).map { i in m == 1 ? 0 : Float(-2 + 4 * Double(i % m) / Double(m - 1)) }).requiringGrad()
+        logScale = Tensor(zeros: [k, m]).requiringGrad()
+    }
+
+    public var components: Int { logits.shape[1] }
+
+    /// u ~ U(-1/2, 1/2), [rows, K], in training; none otherwise.
+    public func drawNoise(rows: Int, mode: BottleneckMode, using rng: inout SeededGenerator) -> Tensor? {
+        switch mode {
+        case .training: return Tensor.randomUniform([rows, latentDim], low: -0.5, high: 0.5, using: &rng)
+        case .evaluation, .noiseless: return nil
+        }
+    }
+
+    /// Shapes: h [N, K] -> z [N, K] (training y + u; evaluation round(y); noiseless y), rate [N]
+    /// (-ln P of the noisy latent in training, of round(y) otherwise).
+    public func transmit(_ h: Tensor, noise: Tensor?, mode: BottleneckMode, rate: RateEstimator) -> BottleneckOutput {
+        let r: Tensor, z: Tensor
+        switch mode {
+        case .training:
+            guard let noise else { preconditionFailure("the quantized channel needs uniform noise in training") }
+            z = h + noise
+            r = LogisticMixturePrior.rate(z, logits: logits, loc: loc, logScale: logScale)
+        case .evaluation:
+            z = Self.quantize(h)
+            r = LogisticMixturePrior.rate(z, logits: logits, loc: loc, logScale: logScale)
+        case .noiseless:
+            z = h
+            r = LogisticMixturePrior.rate(Self.quantize(h), logits: logits, loc: loc, logScale: logScale)
+        }
+        return BottleneckOutput(z: z, rate: r, noiseless: h)
+    }
+
+    /// z~ = round(y) (halves away from zero), clamped to +-`latentLimit`; the gradient passes
+    /// straight through. Shapes: [N, K] -> [N, K].
+    public static func quantize(_ y: Tensor) -> Tensor {
+        let count = y.count, p = y.data, limit = latentLimit
+        return Tensor.custom(shape: y.shape, inputs: [y], forward: { out in
+            for i in 0..<count {
+                let v = p[i]
+                out[i] = v.isNaN ? 0 : Swift.min(Swift.max(v, -limit), limit).rounded()
+            }
+        }, backward: { g in
+            guard y.requiresGrad else { return }
+            let sink = y.gradientSink()
+            for i in 0..<count { sink.put(i, g[i]) }
+        })
+    }
+
+    /// The integer symbols z~ of latents that are already integers. Shapes: [N, K] -> N * K values.
+    public static func symbols(_ z: Tensor) -> [Int32] {
+        (0..<z.count).map { Int32(z.data[$0]) }
+    }
+
+    /// Integer latents drawn from the integer tables (the discrete prior). Shapes: -> [count, K].
+    public func samplePrior(count: Int, using rng: inout SeededGenerator) -> Tensor {
+        let t = codingTables
+        let out = Tensor(zeros: [count, latentDim])
+        for i in 0..<count {
+            for k in 0..<latentDim { out.data[i * latentDim + k] = Float(t.sample(dimension: k, using: &rng)) }
+        }
+        return out
+    }
+
+    /// The tables, derived now from the float prior when this model has none yet.
+    public var codingTables: CodingTables {
+        if let tables { return tables }
+        finalize()
+        return tables!
+    }
+
+    /// Quantizes the prior into integer tables (`CodingTables.init(prior:)`).
+    public func finalize() {
+        tables = CodingTables(logits: logits, loc: loc, logScale: logScale)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        [(name: "logits", tensor: logits), (name: "loc", tensor: loc), (name: "log_scale", tensor: logScale)]
+    }
+
+    public var namedIntegerTensors: [(name: String, shape: [Int], values: [Int32])] {
+        codingTables.namedTensors
+    }
+
+    public func loadIntegerTensors(_ lookup: (String) -> (shape: [Int], values: [Int32])?) throws {
+        tables = try CodingTables(latentDim: latentDim, lookup)
+    }
+
+    public func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics {
+        QuantizedStatistics(tables: codingTables, exampleShape: exampleShape)
+    }
+}
+
+/// The quantized channel's own figures: the integer tables' estimate -log2 P(z~), the actual
+/// entropy-coded payload, and the whole `.rdac` file (header, length prefixes, checksum), per example.
+struct QuantizedStatistics: BottleneckStatistics {
+    let tables: CodingTables
+    let exampleShape: [Int]
+    var estimatedBits = 0.0, payloads: [[UInt8]] = []
+
+    init(tables: CodingTables, exampleShape: [Int]) { self.tables = tables; self.exampleShape = exampleShape }
+
+    mutating func add(_ output: BottleneckOutput, examples y: Tensor, range: Range<Int>) {
+        let k = output.z.shape[1]
+        let symbols = QuantizedBottleneck.symbols(output.z)
+        for i in 0..<range.count {
+            let row = Array(symbols[(i * k)..<((i + 1) * k)])
+            estimatedBits += tables.codeLength(row)
+            payloads.append(tables.encode(row))
+        }
+    }
+
+    func finish(into report: inout EvaluationReport) {
+        let n = Double(Swift.max(payloads.count, 1))
+        report.estimatedBitsPerImage = estimatedBits / n
+        report.codedBitsPerImage = Double(payloads.reduce(0) { $0 + $1.count } * 8) / n
+        if let file = try? CompressedFile(fingerprint: [UInt8](repeating: 0, count: CompressedFile.fingerprintLength),
+                                          shape: exampleShape, records: payloads) {
+            report.containerBitsPerImage = Double(file.fileBytes * 8) / n
+        }
+    }
+}

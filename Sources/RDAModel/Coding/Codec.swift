@@ -1,0 +1,88 @@
+import Foundation
+import RDACoding
+import RDACore
+
+/// Examples to bytes and back with a quantized-channel model: the compression RDA as a codec.
+///
+///     compress:    y ──encoder──> y_enc ──round──> z~ (K integers) ──range coder, tables P_k──> payload bytes
+///     decompress:  payload ──range decoder, same tables──> z~ ──decoder──> y_hat(z~)
+///
+/// Each example becomes one record of a `.rdac` file (`CompressedFile`): independently decodable,
+/// preceded by its length, the file stamped with the model's fingerprint and protected by a CRC-32.
+///
+/// What is guaranteed: the symbols z~ decoded from a file are exactly the ones encoded, on any
+/// machine, thread count and GEMM backend (integer tables, integer coder). The decoded pixels are
+/// the decoder network's float output for those symbols: identical for the same build, backend and
+/// thread count (and to the reconstructions `rda eval` scores); on another CPU or backend they can
+/// differ by float rounding (about 1e-6), which can move a rare 8-bit PNG pixel by one level.
+public enum Codec {
+    /// The model's quantized bottleneck, or a one-line error naming the fix.
+    public static func quantizedBottleneck(_ model: RateDistortionAutoencoder) throws -> QuantizedBottleneck {
+        switch model.config.channel {
+        case .quantized:
+            guard let q = model.bottleneck as? QuantizedBottleneck else { preconditionFailure("a quantized model without a quantized bottleneck") }
+            return q
+        case .gaussian:
+            throw RDAError("this model has a gaussian (noisy) channel, which has no discrete latents to code; train one with --channel quantized")
+        }
+    }
+
+    /// The K integer symbols z~ = round(y_enc) of each example. Shapes: examples [N, D] -> N rows of K.
+    public static func symbols(_ model: RateDistortionAutoencoder, examples: Tensor, batchSize: Int = Evaluator.defaultBatchSize) throws -> [[Int32]] {
+        _ = try quantizedBottleneck(model)
+        let n = examples.shape[0], k = model.config.latentDim
+        var rows: [[Int32]] = []
+        rows.reserveCapacity(n)
+        withoutGradients {
+            forEachBatch(n, batchSize) { range in
+                let f = model.forward(examples.slice(range), noise: nil, mode: .evaluation)
+                let s = QuantizedBottleneck.symbols(f.z)
+                for i in 0..<range.count { rows.append(Array(s[(i * k)..<((i + 1) * k)])) }
+            }
+        }
+        return rows
+    }
+
+    /// A `.rdac` file holding `examples` [N, D] (one record each).
+    public static func compress(_ model: RateDistortionAutoencoder, examples: Tensor) throws -> CompressedFile {
+        let tables = try quantizedBottleneck(model).codingTables
+        let payloads = try symbols(model, examples: examples).map { tables.encode($0) }
+        return try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: payloads)
+    }
+
+    /// The symbols of every record of `file`, after checking it was made with `model`.
+    public static func decodeSymbols(_ model: RateDistortionAutoencoder, file: CompressedFile) throws -> [[Int32]] {
+        let tables = try quantizedBottleneck(model).codingTables
+        do { try file.check(fingerprint: model.fingerprint) } catch {
+            throw RDAError("\(error)")
+        }
+        guard file.shape == model.config.exampleShape else {
+            throw RDAError("the file holds examples of shape \(file.shape) but the model makes \(model.config.exampleShape); use the model it was compressed with")
+        }
+        return try (0..<file.count).map { i in
+            do { return try tables.decode(file.record(i)) } catch {
+                throw RDAError("record \(i + 1) of \(file.count) does not decode (\(error)); the file is damaged")
+            }
+        }
+    }
+
+    /// The decoder's reconstructions y_hat(z~) of rows of symbols. Shapes: N rows of K -> [N, D].
+    public static func reconstruct(_ model: RateDistortionAutoencoder, symbols: [[Int32]], batchSize: Int = Evaluator.defaultBatchSize) -> Tensor {
+        let n = symbols.count, k = model.config.latentDim, d = model.config.dimensions
+        let out = Tensor(zeros: [n, d])
+        withoutGradients {
+            forEachBatch(n, batchSize) { range in
+                let z = Tensor(zeros: [range.count, k])
+                for (r, i) in range.enumerated() { for j in 0..<k { z.data[r * k + j] = Float(symbols[i][j]) } }
+                let y = model.decode(z)
+                (out.data + range.lowerBound * d).update(from: y.data, count: range.count * d)
+            }
+        }
+        return out
+    }
+
+    /// Decompresses `file` with `model`: [N, D].
+    public static func decompress(_ model: RateDistortionAutoencoder, file: CompressedFile) throws -> Tensor {
+        reconstruct(model, symbols: try decodeSymbols(model, file: file))
+    }
+}
