@@ -15,7 +15,7 @@ struct RDACommand: ParsableCommand {
         Start with: rda train --data mnist --out runs/mnist
         """,
         version: version,
-        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Standardize.self,
+        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Standardize.self, Compress.self, Decompress.self,
                       SweepCommand.self, BoundCommand.self, PlotCommand.self, Bench.self]
     )
 }

@@ -38,15 +38,23 @@ struct Eval: ParsableCommand {
 /// A person-readable table of an evaluation.
 enum EvalFormatting {
     static func summary(_ r: EvaluationReport) throws -> String {
-        var lines = [
-            "\(r.data) \(r.split) (\(r.examples) examples), \(r.distortionKind), lambda \(formatNumber(r.lambda))",
-            String(format: "  rate        %.4f nats  (%.4f bits)   Monte Carlo %.4f ± %.4f", r.rateNats, r.rateBits, r.rateMCNats, r.rateMCStderr),
-            String(format: "  distortion  %.4f  (noisy channel)   %.4f (z = mu)", r.distortion, r.distortionMeanLatent),
+        var lines = ["\(r.data) \(r.split) (\(r.examples) examples), \(r.distortionKind), lambda \(formatNumber(r.lambda))\(r.channel.map { ", \($0) channel" } ?? "")"]
+        var rateLine = String(format: "  rate        %.4f nats  (%.4f bits)", r.rateNats, r.rateBits)
+        if let mc = r.rateMCNats, let se = r.rateMCStderr { rateLine += String(format: "   Monte Carlo %.4f ± %.4f", mc, se) }
+        lines.append(rateLine)
+        if let coded = r.codedBitsPerImage, let estimated = r.estimatedBitsPerImage, let container = r.containerBitsPerImage {
+            lines.append(String(format: "  coded       %.2f bits/example payload   %.2f estimated (integer tables)   %.2f with the file's container", coded, estimated, container))
+        }
+        lines += [
+            String(format: "  distortion  %.4f  (%@)   %.4f (%@)", r.distortion, r.channel == nil ? "noisy channel" : "z = round(y)",
+                   r.distortionMeanLatent, r.channel == nil ? "z = mu" : "y unrounded"),
             String(format: "  objective   %.4f ± %.4f", r.objective, r.objectiveStderr),
             String(format: "  MSE/dim     %.6f%@", r.msePerDim, r.psnrDb.map { String(format: "   PSNR %.2f dB", $0) } ?? ""),
-            String(format: "  I(y;z) est. %.4f nats (of at most ln %d = %.2f)   prior gap %.4f", r.miEstimateNats, r.miExamples, log(Double(r.miExamples)), r.priorGapNats),
-            String(format: "  NELBO       %.4f nats  (%.4f bits/dim)", r.nelboNats, r.bitsPerDim),
         ]
+        if let mi = r.miEstimateNats, let m = r.miExamples, let gap = r.priorGapNats {
+            lines.append(String(format: "  I(y;z) est. %.4f nats (of at most ln %d = %.2f)   prior gap %.4f", mi, m, log(Double(m)), gap))
+        }
+        lines.append(String(format: "  NELBO       %.4f nats  (%.4f bits/dim)", r.nelboNats, r.bitsPerDim))
         if let b = r.bound {
             lines.append(String(format: "  bound       rate %.4f  distortion %.4f  objective %.4f   (model is %+.2f%%)", b.rateNats, b.distortion, b.objective, 100 * (r.objective / b.objective - 1)))
         }

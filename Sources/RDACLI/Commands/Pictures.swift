@@ -69,10 +69,15 @@ struct Standardize: ParsableCommand {
         try reportingErrors {
             let m = try checkpoint.load()
             let s = try Standardization.standardized(m)
+            let alreadyStandard: Bool
+            switch m.config.prior {
+            case .standard: alreadyStandard = true
+            case .learned: alreadyStandard = false
+            }
             let dir = URL(fileURLWithPath: out)
             try TrainingRun.prepare(dir)
             try Checkpoint.save(s, to: dir.appendingPathComponent(Checkpoint.fileName))
-            Console.info("wrote \(dir.appendingPathComponent(Checkpoint.fileName).path) (prior N(0, I)\(m.config.prior == .standard ? "; the model already had it" : ""))")
+            Console.info("wrote \(dir.appendingPathComponent(Checkpoint.fileName).path) (prior N(0, I)\(alreadyStandard ? "; the model already had it" : ""))")
         }
     }
 }

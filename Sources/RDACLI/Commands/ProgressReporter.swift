@@ -14,7 +14,7 @@ final class ProgressReporter {
         case let .loaded(train, test, config, options, parameters):
             epochs = options.epochs
             Console.info("data \(config.data): \(train) train / \(test) test examples of shape \(config.exampleShape)")
-            Console.info("model \(config.arch.rawValue) K=\(config.latentDim) widths=\(config.widths) prior=\(config.prior.rawValue) \(config.distortion.rawValue) lambda=\(formatNumber(config.lambda)): \(parameters) parameters")
+            Console.info("model \(config.arch.rawValue) K=\(config.latentDim) widths=\(config.widths) channel=\(config.channel.rawValue) prior=\(config.channel == .gaussian ? config.prior.rawValue : "logistic-mixture(\(config.priorComponents ?? 0))") \(config.distortion.rawValue) lambda=\(formatNumber(config.lambda)): \(parameters) parameters")
             Console.info("training \(options.epochs) epochs, batch \(options.batchSize), Adam lr \(options.learningRate) (\(options.schedule.rawValue)), seed \(options.seed)")
         case .training(.step(let epoch, let step, let total, let objective)):
             guard live, Date().timeIntervalSince(lastDraw) > 0.1 || step == total else { return }

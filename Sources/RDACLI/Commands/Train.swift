@@ -5,6 +5,7 @@ import RDAModel
 extension Architecture: ExpressibleByArgument {}
 extension DistortionKind: ExpressibleByArgument {}
 extension Prior.Kind: ExpressibleByArgument {}
+extension ChannelKind: ExpressibleByArgument {}
 extension RateEstimator: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Split: ExpressibleByArgument {}
@@ -56,8 +57,14 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian:).")
     var lambda: Double?
 
-    @Option(help: "Prior p_hat(z): standard N(0, I) or learned N(mu_z, sigma_z^2).")
-    var prior: Prior.Kind = .standard
+    @Option(help: "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior).")
+    var channel: ChannelKind = .gaussian
+
+    @Option(help: "Prior of the gaussian channel: standard N(0, I) or learned N(mu_z, sigma_z^2) (default standard).")
+    var prior: Prior.Kind?
+
+    @Option(help: "Logistic mixture components per latent dimension of the quantized channel's prior (1-8, default 3).")
+    var priorComponents: Int?
 
     @Option(help: "Passes over the training set (default: 10 for images, 20 for gaussian:).")
     var epochs: Int?
@@ -88,6 +95,7 @@ struct ModelTrainOptions: ParsableArguments {
         r.data = dataOptions.data ?? "mnist"; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
         r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda; r.prior = prior
+        r.channel = channel; r.priorComponents = priorComponents
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
         r.rate = rate; r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep
         if let widths {
