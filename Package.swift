@@ -5,6 +5,7 @@
 //   RDAKernels  raw Float32 kernels: GEMM (pure Swift SIMD + OpenBLAS at run time), worker pool
 //   RDACore     tensors, reverse-mode autodiff, layers, optimizers, seeded randomness
 //   RDAIO       files: IDX datasets (gzip), PNG, safetensors, SVG plots  (no tensors)
+//   RDACoding   entropy coding: integer frequency tables, range coder, rANS, the .rdac container
 //   RDAModel    the rate-distortion autoencoder in the theory's words
 //   RDACLI      the `rda` command
 import PackageDescription
@@ -36,6 +37,7 @@ let package = Package(
         .library(name: "RDACore", targets: ["RDACore"]),
         .library(name: "RDAModel", targets: ["RDAModel"]),
         .library(name: "RDAIO", targets: ["RDAIO"]),
+        .library(name: "RDACoding", targets: ["RDACoding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,7 +50,8 @@ let package = Package(
         .target(name: "RDAKernels", swiftSettings: settings),
         .target(name: "RDACore", dependencies: ["RDAKernels"], swiftSettings: settings),
         .target(name: "RDAIO", dependencies: ["CZlib"], swiftSettings: settings),
-        .target(name: "RDAModel", dependencies: ["RDACore", "RDAIO"], swiftSettings: settings),
+        .target(name: "RDACoding", swiftSettings: settings),
+        .target(name: "RDAModel", dependencies: ["RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),
 
         // MARK: Command line
         .executableTarget(
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "RDAKernelsTests", dependencies: ["RDAKernels"], swiftSettings: settings),
         .testTarget(name: "RDACoreTests", dependencies: ["RDACore"], swiftSettings: settings),
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO"], swiftSettings: settings),
+        .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDAModelTests", dependencies: ["RDAModel"], swiftSettings: settings),
         .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel"], swiftSettings: settings),
     ]
