@@ -222,16 +222,22 @@ import Testing
         let tables = (0..<32).map { _ in gaussianTable(scale: exp(Double.random(in: log(0.3)...log(5), using: &rng))) }
         let messages = (0..<2000).map { _ in tables.map { draw($0.1, offset: $0.0.offset, using: &rng) } }
         let t = tables.map(\.0)
-        for coder in Coder.allCases + Coder.allCases {   // each twice: the first run warms up
-            let start = Date()
-            let coded = messages.map { encode(coder, $0, t) }
-            let mid = Date()
+        let n = Double(messages.count * 32)
+        for coder in Coder.allCases {
+            // Best of 5: the machine is shared, the best run is the least disturbed.
+            var encodeSeconds = Double.infinity, decodeSeconds = Double.infinity
             var check = 0
-            for bytes in coded { check += try decode(coder, bytes, t).count }
-            let end = Date()
-            let n = Double(messages.count * 32)
-            print("speed \(coder): encode \(Int(n / mid.timeIntervalSince(start))) symbols/s, decode \(Int(n / end.timeIntervalSince(mid))) symbols/s (32-symbol messages)")
-            #expect(check == messages.count * 32)
+            for _ in 0..<5 {
+                let start = Date()
+                let coded = messages.map { encode(coder, $0, t) }
+                let mid = Date()
+                for bytes in coded { check += try decode(coder, bytes, t).count }
+                let end = Date()
+                encodeSeconds = min(encodeSeconds, mid.timeIntervalSince(start))
+                decodeSeconds = min(decodeSeconds, end.timeIntervalSince(mid))
+            }
+            print("speed \(coder): encode \(Int(n / encodeSeconds)) symbols/s, decode \(Int(n / decodeSeconds)) symbols/s (32-symbol messages, best of 5)")
+            #expect(check == 5 * messages.count * 32)
         }
     }
 }
