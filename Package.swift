@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "RDAKernelsTests", dependencies: ["RDAKernels"], swiftSettings: settings),
         .testTarget(name: "RDACoreTests", dependencies: ["RDACore"], swiftSettings: settings),
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO"], swiftSettings: settings),
+        .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAIO", "RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel"], swiftSettings: settings),
     ]

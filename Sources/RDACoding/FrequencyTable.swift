@@ -175,12 +175,14 @@ public struct FrequencyTable: SymbolModel, Equatable, Sendable {
 
     /// Binary search: the last slot s with cumulative[s] <= c (c < 2^precision).
     public func slot(forCumulative c: UInt32) -> Int {
-        var low = 0, high = frequencies.count   // cumulative[low] <= c < cumulative[high]
-        while high - low > 1 {
-            let mid = (low + high) >> 1
-            if cumulative[mid] <= c { low = mid } else { high = mid }
+        cumulative.withUnsafeBufferPointer { cumulative in
+            var low = 0, high = cumulative.count - 1   // cumulative[low] <= c < cumulative[high]
+            while high - low > 1 {
+                let mid = (low + high) >> 1
+                if cumulative[mid] <= c { low = mid } else { high = mid }
+            }
+            return low
         }
-        return low
     }
 
     // MARK: Symbols

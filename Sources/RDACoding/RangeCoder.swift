@@ -22,7 +22,9 @@
 /// and then drops every trailing 0x00 byte of the whole output: the decoder reads missing bytes
 /// as 0, so V is unchanged. No shorter byte string has its zero-padded value in [L, L + R), so
 /// the output is the shortest one the final interval allows: an empty message is 0 bytes, and a
-/// message of ideal cost b bits takes about ceil((b + 1) / 8) bytes.
+/// message of ideal cost b bits never takes more than ceil(b / 8) bytes (an interval of width
+/// 2^-b holds a multiple of 256^-ceil(b/8)), up to the window's rounding of < 2^-28 bits a
+/// symbol: at most 8 bits over the ideal, sometimes under it.
 ///
 /// ## Decoder
 /// The decoder keeps range and code = (V - L) in the same window, reading 7 bytes to start and
@@ -31,8 +33,11 @@
 /// a bounded amount of work. It may return wrong symbols for damaged input (the file's checksum
 /// catches that).
 ///
-/// ## Measured overhead (bytes * 8 - sum of -log2 P, `RangeCoderOverheadTests`)
-/// See `docs/compressed-format.md` and the doc comment of `RangeEncoder.encode(symbols:tables:)`.
+/// ## Measured overhead (bytes * 8 - sum of -log2 P; `CoderTests.overheadAgainstIdealCodeLength`)
+/// 1,966 seeded messages of 32 symbols with discretized Gaussian priors, 20-129 ideal bits
+/// (mean 72.5): range coder mean +2.6 bits (min -7.9, max +7.9); rANS (`ANSCoder`) mean
+/// +15.7 bits (min -4.8, max +21.4). One message of 20,000 symbols: +1.6 and +17.6 bits. The
+/// .rdac format therefore uses the range coder.
 public struct RangeEncoder: EntropyEncoder {
     public static var isLastInFirstOut: Bool { false }
 
