@@ -60,9 +60,15 @@ public final class Adam: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float
     public private(set) var stepCount = 0
+    /// Per-parameter multipliers of the learning rate (1 for every parameter unless given).
+    public let learningRateScales: [Float]
     private let m: [Tensor], v: [Tensor]
 
-    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                learningRateScales: [Float]? = nil) {
+        precondition(learningRateScales == nil || learningRateScales!.count == parameters.count,
+                     "Adam: \(learningRateScales!.count) learning-rate scales for \(parameters.count) parameters")
+        self.learningRateScales = learningRateScales ?? [Float](repeating: 1, count: parameters.count)
         self.parameters = parameters; self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
         m = parameters.map { Tensor(zeros: $0.shape) }
@@ -77,6 +83,7 @@ public final class Adam: Optimizer {
         for (k, p) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             let pd = p.data, gd = g.data, md = m[k].data, vd = v[k].data
+            let lr = learningRateScales[k] == 1 ? lr : lr * learningRateScales[k]
             parallelRanges(p.count, grain: 1 << 16) { lo, hi in
                 Adam.update(pd + lo, gd + lo, md + lo, vd + lo, count: hi - lo,
                             lr: lr, b1: b1, b2: b2, eps: eps, c1: c1, c2: c2)

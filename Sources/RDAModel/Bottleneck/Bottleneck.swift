@@ -32,6 +32,9 @@ public protocol Bottleneck: AnyObject {
     /// Trainable parameters under their checkpoint names (without the `prior.` prefix).
     var namedParameters: [(name: String, tensor: Tensor)] { get }
 
+    /// The multiple of the model's learning rate its parameters train at (1: the same).
+    var learningRateScale: Float { get }
+
     /// Integer tensors stored beside the parameters (coding tables), under their names.
     var namedIntegerTensors: [(name: String, shape: [Int], values: [Int32])] { get }
 
@@ -48,6 +51,7 @@ public protocol Bottleneck: AnyObject {
 }
 
 extension Bottleneck {
+    public var learningRateScale: Float { 1 }
     public var namedIntegerTensors: [(name: String, shape: [Int], values: [Int32])] { [] }
     public func loadIntegerTensors(_ lookup: (String) -> (shape: [Int], values: [Int32])?) throws {}
     public func finalize() {}

@@ -40,6 +40,12 @@ public final class RateDistortionAutoencoder {
 
     public var parameters: [Tensor] { namedParameters.map(\.tensor) }
 
+    /// The learning-rate multiple of each of `parameters` (the bottleneck's for its own).
+    public var learningRateScales: [Float] {
+        [Float](repeating: 1, count: encoder.namedParameters.count + decoder.namedParameters.count)
+            + [Float](repeating: bottleneck.learningRateScale, count: bottleneck.namedParameters.count)
+    }
+
     /// Throws a one-line error when `data`'s examples are not the shape this model takes.
     public func checkFits(_ data: Dataset, name: String) throws {
         guard data.dimensions == config.dimensions else {

@@ -42,7 +42,7 @@ public final class Trainer {
     public init(model: RateDistortionAutoencoder, options: TrainingOptions) {
         self.model = model
         self.options = options
-        optimizer = Adam(model.parameters, learningRate: Float(options.learningRate))
+        optimizer = Adam(model.parameters, learningRate: Float(options.learningRate), learningRateScales: model.learningRateScales)
         rng = SeededGenerator(seed: options.seed ^ 0x7F4A_7C15_9E37_79B9)
     }
 
