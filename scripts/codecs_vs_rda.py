@@ -100,21 +100,18 @@ def rda_points(rda, sweep, data, data_dir, count, channel):
 
 
 def bound_points(rda, data, data_dir, lambdas, dims):
-    args = [rda, "bound", "--data", data, "--lambdas", ",".join(str(l) for l in lambdas), "--json"] + (["--data-dir", data_dir] if data_dir else [])
+    """The Gaussian-covariance bound at the sweep's lambdas (`rda bound` prints one JSON object)."""
+    args = [rda, "bound", "--data", data, "--lambdas", ",".join(str(l) for l in lambdas)] + (["--data-dir", data_dir] if data_dir else [])
     r = subprocess.run(args, capture_output=True, text=True)
     if r.returncode != 0:
+        print(f"rda bound failed: {r.stderr.strip()}", file=sys.stderr)
         return []
+    at = json.loads(r.stdout)["at_lambdas"]
     out = []
-    for line in r.stdout.strip().splitlines():
-        try:
-            p = json.loads(line)
-        except ValueError:
-            continue
-        for item in (p if isinstance(p, list) else p.get("points", [p])):
-            if "rate_nats" in item and "distortion" in item:
-                mse = item["distortion"] / dims
-                out.append({"codec": "Gaussian-covariance bound", "lambda": item.get("lambda"),
-                            "bits_per_image": item["rate_nats"] / math.log(2), "psnr_db": psnr(mse), "mse_per_dim": mse})
+    for lam, rate, dist in zip(at["lambda"], at["rate_nats"], at["distortion"]):
+        mse = dist / dims
+        out.append({"codec": "Gaussian-covariance bound", "lambda": lam, "bits_per_image": rate / math.log(2),
+                    "psnr_db": psnr(mse), "mse_per_dim": mse})
     return out
 
 
