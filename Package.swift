@@ -68,6 +68,6 @@ let package = Package(
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO"], swiftSettings: settings),
         .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAIO", "RDACoding"], swiftSettings: settings),
-        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel"], swiftSettings: settings),
+        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel", "RDACore", "RDACoding"], swiftSettings: settings),
     ]
 )

@@ -2,10 +2,11 @@ import Testing
 import Foundation
 
 /// Runs the built `rda` executable (beside the test bundle) and returns its exit status and output.
-func runRDA(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runRDA(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = productsDirectory.appendingPathComponent("rda")
     p.arguments = args
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     try p.run()

@@ -88,5 +88,17 @@ struct CompressionTests {
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(c2.stdout.utf8)) as? [String: Any])
         #expect(summary["images"] as? Int == 5 && summary["bits_per_pixel"] is Double)
         expectCleanFailure(try runRDA(["compress", "--model", run.path, "--image", file.path, "--out", again.path]), mentions: ["m.rdac"])
+
+        // the same file from 1 and 2 threads, and from either GEMM backend
+        var files: [String: Data] = [:]
+        for (threads, gemm) in [("1", "swift"), ("2", "swift"), ("1", "openblas"), ("2", "openblas")] {
+            let f = dir.appendingPathComponent("t\(threads)-\(gemm).rdac")
+            let r = try runRDA(["compress", "--model", run.path, "--data-dir", sharedData!.path, "--count", "200", "--out", f.path],
+                               environment: ["RDA_THREADS": threads, "RDA_GEMM": gemm])
+            #expect(r.status == 0, "\(r.stderr)")
+            files["\(threads) \(gemm)"] = try Data(contentsOf: f)
+        }
+        let reference = try #require(files["1 swift"])
+        for (setting, bytes) in files { #expect(bytes == reference, "the file from \(setting) differs from 1 thread, swift") }
     }
 }
