@@ -16,17 +16,20 @@ struct CodingSummary: Encodable {
     var msePerDim: Double?
     var psnrDb: Double?
     var seconds: Double
+    /// The part of `seconds` spent in the entropy coder (the rest runs the network).
+    var coderSeconds: Double
     var imagesPerSec: Double
 
     enum CodingKeys: String, CodingKey {
         case images, seconds
+        case coderSeconds = "coder_seconds"
         case fileBytes = "file_bytes", payloadBits = "payload_bits", bitsPerImage = "bits_per_image"
         case bitsPerPixel = "bits_per_pixel", estimatedBitsPerImage = "estimated_bits_per_image"
         case msePerDim = "mse_per_dim", psnrDb = "psnr_db", imagesPerSec = "images_per_sec"
     }
 
     init(model: RateDistortionAutoencoder, file: CompressedFile, symbols: [[Int32]], tables: CodingTables,
-         originals: Tensor?, decoded: Tensor?, isImage: Bool, seconds: Double) {
+         originals: Tensor?, decoded: Tensor?, isImage: Bool, seconds: Double, coderSeconds: Double) {
         let n = Swift.max(file.count, 1)
         images = file.count
         fileBytes = file.fileBytes
@@ -42,6 +45,7 @@ struct CodingSummary: Encodable {
             psnrDb = isImage ? 10 * log10(1 / mse) : nil
         }
         self.seconds = seconds
+        self.coderSeconds = coderSeconds
         imagesPerSec = Double(file.count) / Swift.max(seconds, 1e-9)
     }
 
@@ -50,7 +54,7 @@ struct CodingSummary: Encodable {
         if let b = bitsPerPixel { s += String(format: " (%.4f bits/pixel)", b) }
         s += String(format: ", payload %d bits, estimate %.2f bits/example", payloadBits, estimatedBitsPerImage)
         if let p = psnrDb { s += String(format: ", PSNR %.2f dB", p) } else if let m = msePerDim { s += String(format: ", MSE/dim %.6f", m) }
-        s += String(format: ", %.2f s (%.0f examples/s)", seconds, imagesPerSec)
+        s += String(format: ", %.2f s (%.0f examples/s, %.0f%% in the coder)", seconds, imagesPerSec, 100 * coderSeconds / Swift.max(seconds, 1e-9))
         return s
     }
 
@@ -96,15 +100,16 @@ struct Compress: ParsableCommand {
             }
             let start = Date()
             let symbols = try Codec.symbols(m, examples: examples)
+            let coding = Date()
             let file = try CompressedFile(fingerprint: m.fingerprint, shape: m.config.exampleShape, records: symbols.map { tables.encode($0) })
-            let seconds = Date().timeIntervalSince(start)
+            let seconds = Date().timeIntervalSince(start), coderSeconds = Date().timeIntervalSince(coding)
             do { try file.write(toFile: out) } catch {
                 throw RDAError("cannot write \(out): \(error)")
             }
             // what the decoder will see: decode the file's own bytes
             let decoded = Codec.reconstruct(m, symbols: try Codec.decodeSymbols(m, file: file))
             try CodingSummary(model: m, file: file, symbols: symbols, tables: tables, originals: examples, decoded: decoded,
-                              isImage: isImage, seconds: seconds).print(json: json)
+                              isImage: isImage, seconds: seconds, coderSeconds: coderSeconds).print(json: json)
         }
     }
 }
@@ -131,11 +136,12 @@ struct Decompress: ParsableCommand {
             }
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
+            let coderSeconds = Date().timeIntervalSince(start)
             let decoded = Codec.reconstruct(m, symbols: symbols)
             let seconds = Date().timeIntervalSince(start)
             try DecodedOutput.write(decoded, shape: m.config.exampleShape, to: out)
             try CodingSummary(model: m, file: compressed, symbols: symbols, tables: tables, originals: nil, decoded: decoded,
-                              isImage: m.config.exampleShape.count == 3, seconds: seconds).print(json: json)
+                              isImage: m.config.exampleShape.count == 3, seconds: seconds, coderSeconds: coderSeconds).print(json: json)
         }
     }
 }
