@@ -125,7 +125,7 @@ public enum Evaluator {
             report.bound = EvaluationReport.Bound(rateNats: p.rateNats, distortion: p.distortion, objective: p.objective, kind: b.kind)
         case .exact(let b)?:
             report.boundNote = "no exact bound: the \(b.kind) R(D) is for \(b.distortionKind.rawValue) distortion, the model uses \(model.config.distortion.rawValue)"
-        case .none(let reason)?: report.boundNote = reason
+        case .unavailable(let reason)?: report.boundNote = reason
         case nil: break
         }
         return report

@@ -27,7 +27,7 @@ public struct BoundReport {
             return (BoundReport(kind: rd.kind, description: "Shannon R(D) of the Gaussian source (reverse water-filling)", rd: rd), nil)
         case .exact(let rd):
             return (BoundReport(kind: rd.kind, description: "exact R(D) of the \(rd.kind) source under \(rd.distortionKind.rawValue) distortion", rd: rd), nil)
-        case .none(let reason):
+        case .unavailable(let reason):
             guard case .idx = source, distortion == .l2 else { return (nil, reason) }
         }
         let train = try source.load(split: .train, dataDir: dataDir)

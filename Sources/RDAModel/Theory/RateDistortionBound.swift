@@ -42,7 +42,7 @@ extension LaplaceRateDistortion: RateDistortionBound {
 /// Which exact bound applies to a source and a distortion, or why none does.
 public enum BoundChoice: Sendable {
     case exact(any RateDistortionBound)
-    case none(reason: String)
+    case unavailable(reason: String)
 
     public var bound: (any RateDistortionBound)? {
         if case .exact(let b) = self { return b }
@@ -50,7 +50,7 @@ public enum BoundChoice: Sendable {
     }
 
     public var reason: String? {
-        if case .none(let r) = self { return r }
+        if case .unavailable(let r) = self { return r }
         return nil
     }
 }
@@ -67,13 +67,13 @@ extension DataSource {
         case (.laplace(let b), .l1):
             return .exact(LaplaceRateDistortion(scales: b))
         case (.gaussian, .l1):
-            return .none(reason: "no exact bound: a Gaussian source's R(D) is known in closed form under l2 (squared error), not l1; train with --distortion l2 to compare with it")
+            return .unavailable(reason: "no exact bound: a Gaussian source's R(D) is known in closed form under l2 (squared error), not l1; train with --distortion l2 to compare with it")
         case (.laplace, .l2):
-            return .none(reason: "no exact bound: a Laplace source's R(D) is known in closed form under l1 (absolute error), not l2; train with --distortion l1 to compare with it")
+            return .unavailable(reason: "no exact bound: a Laplace source's R(D) is known in closed form under l1 (absolute error), not l2; train with --distortion l1 to compare with it")
         case (.idx, .l2):
-            return .none(reason: "no exact bound for image data; rda bound and rda sweep give the Gaussian-covariance upper bound under l2")
+            return .unavailable(reason: "no exact bound for image data; rda bound and rda sweep give the Gaussian-covariance upper bound under l2")
         case (.idx, .l1):
-            return .none(reason: "no bound for image data under l1 (the Gaussian-covariance bound is for l2)")
+            return .unavailable(reason: "no bound for image data under l1 (the Gaussian-covariance bound is for l2)")
         }
     }
 }
