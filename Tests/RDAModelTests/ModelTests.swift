@@ -84,7 +84,7 @@ struct ModelTests {
         let history = try Trainer(model: model, options: opts).train(on: train, test: nil)
         #expect(history.count == 12)
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: src.description, seed: 4,
-                                            miExamples: 2000, bound: src.gaussianBound)
+                                            miExamples: 2000, bound: src.exactBound(distortion: .l2))
         let bound = report.bound!.objective
         #expect(report.objective >= bound - 5 * report.objectiveStderr)
         #expect(report.objective < bound * 1.03, "objective \(report.objective) vs bound \(bound)")

@@ -29,7 +29,7 @@ struct Eval: ParsableCommand {
             let m = try checkpoint.load()
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             let report = try Evaluator.evaluate(model: m, data: data, split: split, dataName: source.description, seed: seed,
-                                                miExamples: miExamples, bound: source.gaussianBound)
+                                                miExamples: miExamples, bound: source.exactBound(distortion: m.config.distortion))
             print(json ? String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self) : try EvalFormatting.summary(report))
         }
     }
@@ -56,7 +56,9 @@ enum EvalFormatting {
         }
         lines.append(String(format: "  NELBO       %.4f nats  (%.4f bits/dim)", r.nelboNats, r.bitsPerDim))
         if let b = r.bound {
-            lines.append(String(format: "  bound       rate %.4f  distortion %.4f  objective %.4f   (model is %+.2f%%)", b.rateNats, b.distortion, b.objective, 100 * (r.objective / b.objective - 1)))
+            lines.append(String(format: "  bound       rate %.4f  distortion %.4f  objective %.4f   (model is %+.2f%%)%@", b.rateNats, b.distortion, b.objective, 100 * (r.objective / b.objective - 1), b.kind.map { ", exact \($0) R(D)" } ?? ""))
+        } else if let note = r.boundNote {
+            lines.append("  bound       none: \(note)")
         }
         return lines.joined(separator: "\n")
     }

@@ -66,7 +66,8 @@ struct SweepCommand: ParsableCommand {
         let entries = try Sweep.collect(dirs)
         let cfg = entries[0].record.config
         let source = try DataSource.parse(cfg.data)
-        let bound = try BoundReport.forSource(source, distortion: cfg.distortion, dataDir: dataDir ?? entries[0].record.request.dataDir)
+        let (bound, noBound) = try BoundReport.select(source, distortion: cfg.distortion, dataDir: dataDir ?? entries[0].record.request.dataDir)
+        if let noBound { Console.info("curve drawn without a bound (\(noBound))") }
         let curve = Sweep.curve(entries, name: name ?? dir.lastPathComponent, bound: bound)
         try TrainingRun.prepare(dir)
         try Sweep.write(curve, to: dir)
@@ -96,23 +97,22 @@ enum CurveTable {
 struct BoundCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bound",
-        abstract: "Print the rate-distortion bound of a data source as JSON (Gaussian R(D), or the Gaussian-covariance bound of image data).")
+        abstract: "Print the rate-distortion bound of a data source as JSON (Gaussian R(D) under l2, Laplace R(D) under l1, or the Gaussian-covariance bound of image data under l2).")
 
     @OptionGroup var dataOptions: DataOptions
 
     @Option(help: "Comma-separated lambdas at which to give the bound's optimum.")
     var lambdas: String
 
-    @Option(help: "Distortion (the bounds are for l2).")
-    var distortion: DistortionKind = .l2
+    @Option(help: "Distortion (default: l1 for laplace:, l2 otherwise; gaussian: and image bounds are for l2, laplace: for l1).")
+    var distortion: DistortionKind?
 
     func run() throws {
         try reportingErrors {
             let list = try LambdaList.parse(lambdas)
             let source = try dataOptions.source(default: "mnist")
-            guard let bound = try BoundReport.forSource(source, distortion: distortion, dataDir: dataOptions.dataDir) else {
-                throw RDAError("no bound for \(distortion.rawValue) distortion: the Gaussian R(D) bounds are for squared error (l2)")
-            }
+            let (found, reason) = try BoundReport.select(source, distortion: distortion ?? source.defaultDistortion, dataDir: dataOptions.dataDir)
+            guard let bound = found else { throw RDAError(reason ?? "no bound for this source and distortion") }
             let json = try JSONEncoder.sorted.encode(bound.curveBound(lambdas: list))
             print(String(decoding: json, as: UTF8.self))
         }

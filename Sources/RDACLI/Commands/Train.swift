@@ -12,19 +12,19 @@ extension Split: ExpressibleByArgument {}
 
 /// Where examples come from, shared by every command that reads data.
 struct DataOptions: ParsableArguments {
-    @Option(help: "mnist, fashion-mnist, a folder of IDX files, or gaussian:V1,V2,... (independent Gaussian source with those variances). Default: mnist for train and sweep, the model's own data otherwise.")
+    @Option(help: "mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... (independent Gaussian source with those variances) or laplace:B1,B2,... (independent Laplace source with those scales). Default: mnist for train and sweep, the model's own data otherwise.")
     var data: String?
 
     @Option(help: "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>).")
     var dataDir: String?
 
-    @Option(help: "Training examples: drawn from a gaussian: source (default 50000), or the first N of an image set (default all).")
+    @Option(help: "Training examples: drawn from a gaussian: or laplace: source (default 50000), or the first N of an image set (default all).")
     var examples: Int?
 
-    @Option(help: "Test examples drawn from a gaussian: source.")
+    @Option(help: "Test examples drawn from a gaussian: or laplace: source.")
     var testExamples: Int = 100_000
 
-    @Option(help: "Seed of the gaussian: source's draws (independent of --seed).")
+    @Option(help: "Seed of a gaussian: or laplace: source's draws (independent of --seed).")
     var dataSeed: UInt64 = 0
 
     /// The source named by --data, or `fallback` when it was not given.
@@ -42,19 +42,19 @@ struct DataOptions: ParsableArguments {
 struct ModelTrainOptions: ParsableArguments {
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Encoder/decoder family: linear, mlp or conv (default: conv for images, linear for gaussian:).")
+    @Option(help: "Encoder/decoder family: linear, mlp or conv (default: conv for images, linear for gaussian: and laplace:).")
     var arch: Architecture?
 
-    @Option(help: "Latent dimensions K (default: 32 for images, the source's dimension for gaussian:).")
+    @Option(help: "Latent dimensions K (default: 32 for images, the source's dimension for gaussian: and laplace:).")
     var latentDim: Int?
 
     @Option(help: "Hidden widths (mlp, e.g. 512,256) or channels (conv, e.g. 32,64).")
     var widths: String?
 
-    @Option(help: "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions.")
-    var distortion: DistortionKind = .l2
+    @Option(help: "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise).")
+    var distortion: DistortionKind?
 
-    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian:).")
+    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian: and laplace:).")
     var lambda: Double?
 
     @Option(help: "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior).")
@@ -66,16 +66,16 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: "Logistic mixture components per latent dimension of the quantized channel's prior (1-8, default 3).")
     var priorComponents: Int?
 
-    @Option(help: "Passes over the training set (default: 10 for images, 20 for gaussian:).")
+    @Option(help: "Passes over the training set (default: 10 for images, 20 for gaussian: and laplace:).")
     var epochs: Int?
 
     @Option(help: "Examples per step.")
     var batchSize: Int = 128
 
-    @Option(help: "Adam learning rate (default: 1e-3 for images, 1e-2 for gaussian:).")
+    @Option(help: "Adam learning rate (default: 1e-3 for images, 1e-2 for gaussian: and laplace:).")
     var learningRate: Double?
 
-    @Option(help: "Learning-rate schedule: cosine (anneal to 0) or constant (default: constant for images, cosine for gaussian:).")
+    @Option(help: "Learning-rate schedule: cosine (anneal to 0) or constant (default: constant for images, cosine for gaussian: and laplace:).")
     var schedule: LearningRateSchedule?
 
     @Option(help: "Rate estimator for training: closed-form (KL) or monte-carlo (one sample).")

@@ -6,7 +6,7 @@ import Foundation
 ///     { "name": "...", "description": "...", "data": "mnist", "distortion_kind": "l2",
 ///       "results": { "lambda": [...], "rate_nats": [...], "rate_bits": [...], "distortion": [...],
 ///                    "mse_per_dim": [...], "psnr_db": [...], "mi_estimate_nats": [...], "objective": [...] },
-///       "bound": { "kind": "gaussian" | "gaussian-covariance", "description": "...",
+///       "bound": { "kind": "gaussian" | "laplace" | "gaussian-covariance", "description": "...",
 ///                  "curve": { "rate_nats": [...], "distortion": [...] },
 ///                  "at_lambdas": { "lambda": [...], "rate_nats": [...], "distortion": [...], "objective": [...] } } }
 ///
@@ -62,8 +62,8 @@ public struct CurveData: Codable, Equatable, Sendable {
 
     /// A theoretical rate-distortion curve to compare with.
     public struct Bound: Codable, Equatable, Sendable {
-        /// "gaussian" (independent components) or "gaussian-covariance" (eigenvalues of the
-        /// data covariance).
+        /// "gaussian" (independent components, l2), "laplace" (independent components, l1) or
+        /// "gaussian-covariance" (eigenvalues of the data covariance).
         public var kind: String
         public var description: String?
         /// The continuous curve, for drawing.

@@ -77,6 +77,7 @@ public enum RateDistortionChart {
         var kinds: [String] = []
         for kind in curves.compactMap(\.distortionKind) where !kinds.contains(kind) { kinds.append(kind) }
         if kinds == ["l2"] { return "distortion D (squared error summed over dimensions, per example)" }
+        if kinds == ["l1"] { return "distortion D (absolute error summed over dimensions, per example)" }
         if kinds.isEmpty { return "distortion D (per example)" }
         return "distortion D (\(kinds.joined(separator: ", ")), per example)"
     }

@@ -26,42 +26,53 @@ public struct Dataset {
 }
 
 /// Where examples come from (`--data`): a named image set, a folder of IDX files, or an
-/// independent zero-mean Gaussian source.
+/// independent zero-mean Gaussian or Laplace source.
 public enum DataSource: Equatable, CustomStringConvertible {
     /// `mnist`, `fashion-mnist` (searched for), or a folder path holding IDX files.
     case idx(String)
     /// `gaussian:V1,V2,...`: y ~ N(0, diag(V)), train and test drawn from separate seeded streams.
     case gaussian([Double])
+    /// `laplace:B1,B2,...`: independent zero-mean Laplace components with scales B
+    /// (density 1/(2b) exp(-|y|/b), E|y| = b), seeded like `gaussian:`.
+    case laplace([Double])
 
-    /// Parses `--data`. Throws a one-line error for a malformed `gaussian:` spec.
+    /// Parses `--data`. Throws a one-line error for a malformed `gaussian:` or `laplace:` spec.
     public static func parse(_ text: String) throws -> DataSource {
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard t.lowercased().hasPrefix("gaussian:") else {
-            guard !t.isEmpty else { throw RDAError("--data is empty: give mnist, fashion-mnist, a folder of IDX files, or gaussian:V1,V2,...") }
-            return .idx(t)
+        if t.lowercased().hasPrefix("gaussian:") {
+            return .gaussian(try parameters(t.dropFirst("gaussian:".count), spec: text, prefix: "gaussian", noun: "variance", example: "4,2,1,0.5,0.25"))
         }
-        let list = t.dropFirst("gaussian:".count)
+        if t.lowercased().hasPrefix("laplace:") {
+            return .laplace(try parameters(t.dropFirst("laplace:".count), spec: text, prefix: "laplace", noun: "scale", example: "2,1,0.5"))
+        }
+        guard !t.isEmpty else { throw RDAError("--data is empty: give mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... or laplace:B1,B2,...") }
+        return .idx(t)
+    }
+
+    /// The positive numbers after `gaussian:` / `laplace:` (one-line errors naming the bad item).
+    private static func parameters(_ list: Substring, spec text: String, prefix: String, noun: String, example: String) throws -> [Double] {
         let items = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !list.isEmpty, !items.isEmpty else {
-            throw RDAError("--data \(text): no variances; write e.g. gaussian:4,2,1,0.5,0.25")
+            throw RDAError("--data \(text): no \(noun)s; write e.g. \(prefix):\(example)")
         }
-        var variances: [Double] = []
+        var values: [Double] = []
         for item in items {
             guard let v = Double(item), v.isFinite else {
-                throw RDAError("--data \(text): '\(item)' is not a number; variances are positive numbers like gaussian:4,2,1")
+                throw RDAError("--data \(text): '\(item)' is not a number; \(noun)s are positive numbers like \(prefix):\(example)")
             }
             guard v > 0 else {
-                throw RDAError("--data \(text): variance \(item) is not positive; every variance must be > 0")
+                throw RDAError("--data \(text): \(noun) \(item) is not positive; every \(noun) must be > 0")
             }
-            variances.append(v)
+            values.append(v)
         }
-        return .gaussian(variances)
+        return values
     }
 
     public var description: String {
         switch self {
         case .idx(let name): return name
         case .gaussian(let v): return "gaussian:" + v.map { formatNumber($0) }.joined(separator: ",")
+        case .laplace(let b): return "laplace:" + b.map { formatNumber($0) }.joined(separator: ",")
         }
     }
 
@@ -87,7 +98,37 @@ public enum DataSource: Equatable, CustomStringConvertible {
             let scale = variances.map { Float($0.squareRoot()) }
             for i in 0..<n { for j in 0..<d { t.data[i * d + j] *= scale[j] } }
             return Dataset(examples: t, exampleShape: [d], isImage: false)
+        case .laplace(let scales):
+            // Seeded like gaussian: (its own root constant): one stream per split.
+            var root = SeededGenerator(seed: dataSeed ^ 0xBB67_AE85_84CA_A73B)
+            let trainRNG = root.split()
+            var rng = split == .train ? trainRNG : root.split()
+            let n = split == .train ? (examples ?? 50_000) : testExamples
+            let d = scales.count
+            let t = Tensor(zeros: [n, d])
+            // Inverse CDF: u uniform on (0, 1), y = b ln(2u) below 1/2, -b ln(2 - 2u) above.
+            for i in 0..<n {
+                for j in 0..<d {
+                    let u = (Double(rng.next() >> 11) + 0.5) * 0x1p-53
+                    t.data[i * d + j] = Float(u < 0.5 ? scales[j] * Foundation.log(2 * u) : -scales[j] * Foundation.log(2 - 2 * u))
+                }
+            }
+            return Dataset(examples: t, exampleShape: [d], isImage: false)
         }
+    }
+
+    /// The distortion a model of this source trains under unless told: l1 for `laplace:` (its
+    /// exact R(D) is for absolute error), l2 otherwise.
+    public var defaultDistortion: DistortionKind {
+        if case .laplace = self { return .l1 }
+        return .l2
+    }
+
+    /// Whether the source is a synthetic vector source (`gaussian:`, `laplace:`), whose defaults
+    /// are a linear RDA with latent dimension = source dimension and lambda 1.
+    public var isSynthetic: Bool {
+        if case .idx = self { return false }
+        return true
     }
 
     /// The analytic optimum for a Gaussian source (nil for image data).

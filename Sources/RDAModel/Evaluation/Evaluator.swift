@@ -9,7 +9,9 @@ import RDACore
 public struct EvaluationReport: Codable, Sendable {
     public struct Bound: Codable, Sendable {
         public var rateNats: Double, distortion: Double, objective: Double
-        enum CodingKeys: String, CodingKey { case rateNats = "rate_nats", distortion, objective }
+        /// "gaussian" or "laplace" (absent in reports written before there were two).
+        public var kind: String?
+        enum CodingKeys: String, CodingKey { case rateNats = "rate_nats", distortion, objective, kind }
     }
     public var data: String
     public var split: String
@@ -38,11 +40,14 @@ public struct EvaluationReport: Codable, Sendable {
     /// Quantized channel: payload bits per example from actually entropy coding the evaluation
     /// set, the integer tables' -log2 P(z~) per example, and the whole `.rdac` file per example.
     public var codedBitsPerImage: Double?, estimatedBitsPerImage: Double?, containerBitsPerImage: Double?
-    /// Analytic optimum for Gaussian sources.
-    public var bound: Bound?
+    /// The exact optimum when the source's R(D) under this distortion is known (Gaussian under
+    /// l2, Laplace under l1); written as null otherwise, with `boundNote` saying why.
+    @NullEncoded public var bound: Bound?
+    public var boundNote: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case data, split, examples, seed, lambda, objective, distortion, bound, channel
+        case boundNote = "bound_note"
         case distortionKind = "distortion_kind"
         case rateNats = "rate_nats", rateBits = "rate_bits"
         case rateMCNats = "rate_mc_nats", rateMCStderr = "rate_mc_stderr"
@@ -74,7 +79,7 @@ public enum Evaluator {
     /// The full report. `seed` drives the channel noise: same seed, same figures.
     public static func evaluate(model: RateDistortionAutoencoder, data: Dataset, split: Split, dataName: String,
                                 seed: UInt64, batchSize: Int = defaultBatchSize, miExamples: Int = 10_000,
-                                bound: GaussianRateDistortion? = nil) throws -> EvaluationReport {
+                                bound: BoundChoice? = nil) throws -> EvaluationReport {
         try model.checkFits(data, name: dataName)
         let lambda = model.config.lambda, n = data.count
         guard n > 0 else { throw RDAError("\(dataName) \(split.rawValue) split has no examples") }
@@ -114,13 +119,14 @@ public enum Evaluator {
             nelboNats: nelbo, bitsPerDim: nelbo / (Double(d) * M_LN2),
             codedBitsPerImage: nil, estimatedBitsPerImage: nil, containerBitsPerImage: nil, bound: nil)
         statistics.finish(into: &report)
-        switch model.config.distortion {
-        case .l2:   // the Gaussian R(D) is for squared error
-            if let bound {
-                let p = bound.optimum(lambda: lambda)
-                report.bound = EvaluationReport.Bound(rateNats: p.rateNats, distortion: p.distortion, objective: p.objective)
-            }
-        case .l1: break
+        switch bound {
+        case .exact(let b)? where b.distortionKind == model.config.distortion:
+            let p = b.optimum(lambda: lambda)
+            report.bound = EvaluationReport.Bound(rateNats: p.rateNats, distortion: p.distortion, objective: p.objective, kind: b.kind)
+        case .exact(let b)?:
+            report.boundNote = "no exact bound: the \(b.kind) R(D) is for \(b.distortionKind.rawValue) distortion, the model uses \(model.config.distortion.rawValue)"
+        case .unavailable(let reason)?: report.boundNote = reason
+        case nil: break
         }
         return report
     }

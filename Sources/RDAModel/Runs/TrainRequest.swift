@@ -7,7 +7,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var arch: Architecture? = nil
     public var latentDim: Int? = nil
     public var widths: [Int]? = nil
-    public var distortion: DistortionKind = .l2
+    /// nil: l1 for a `laplace:` source (the distortion its exact R(D) is for), l2 otherwise.
+    public var distortion: DistortionKind? = nil
     public var lambda: Double? = nil
     /// The Gaussian channel's prior (nil: standard).
     public var prior: Prior.Kind? = nil
@@ -65,7 +66,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case .gaussian: resolvedPrior = prior ?? .standard; resolvedComponents = nil
         case .quantized: resolvedPrior = .learned; resolvedComponents = priorComponents ?? QuantizedBottleneck.defaultComponents
         }
-        let isGaussian = source.gaussianBound != nil
+        let isGaussian = source.isSynthetic   // gaussian: or laplace:
         let arch = arch ?? (isGaussian ? .linear : .conv)
         let widths = widths ?? arch.defaultWidths
         if arch == .conv {
@@ -76,7 +77,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
                               latentDim: latentDim ?? (isGaussian ? dataset.dimensions : 32),
-                              widths: widths, prior: resolvedPrior, distortion: distortion,
+                              widths: widths, prior: resolvedPrior, distortion: distortion ?? source.defaultDistortion,
                               lambda: lambda ?? (isGaussian ? 1 : 4),
                               sigmoidOutput: dataset.isImage && arch != .linear, data: source.description,
                               channel: channel, priorComponents: resolvedComponents)

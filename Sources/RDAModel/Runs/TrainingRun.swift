@@ -57,7 +57,7 @@ public enum TrainingRun {
             try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON])
         }
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: source.description,
-                                            seed: evalSeed, bound: source.gaussianBound)
+                                            seed: evalSeed, bound: source.exactBound(distortion: config.distortion))
         events(.evaluated(report))
         if train.isImage {
             try Pictures.writeSheet(Pictures.samples(model, count: 64, seed: evalSeed), shape: config.exampleShape,

@@ -19,13 +19,7 @@ public struct GaussianRateDistortion: Sendable {
     }
 
     /// One point of the curve.
-    public struct Point: Sendable, Codable, Equatable {
-        public let lambda: Double
-        public let rateNats: Double
-        public let distortion: Double
-        public var objective: Double { rateNats + lambda * distortion }
-        public var rateBits: Double { rateNats / M_LN2 }
-    }
+    public typealias Point = RateDistortionPoint
 
     /// The curve at water level theta: D_i = min(theta, v_i), R = sum 1/2 ln(v_i / D_i).
     public func point(waterLevel theta: Double) -> (rateNats: Double, distortion: Double) {
