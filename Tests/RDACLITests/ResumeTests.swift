@@ -69,8 +69,8 @@ struct ResumeTests {
                 let args = resumable ? ["train", "--resume", dir.path] + Self.checkpoints
                                      : ["train"] + Self.tiny + Self.checkpoints + ["--out", dir.path]
                 let (p, _, err) = try startRDA(args, capture: true)
-                if kills < target && Double.random(in: 0..<1, using: &generator) < 0.8 {
-                    usleep(UInt32(Double.random(in: 0.02...1.1, using: &generator) * duration * 1e6))
+                if kills < target && Double.random(in: 0..<1, using: &generator) < 0.9 {
+                    usleep(UInt32(Double.random(in: 0.02...0.9, using: &generator) * duration * 1e6))
                     if p.isRunning {
                         kill(p.processIdentifier, SIGKILL)
                         p.waitUntilExit()
@@ -102,7 +102,8 @@ struct ResumeTests {
             let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
             #expect(!left.contains { $0.hasSuffix(".tmp") }, "temporaries left: \(left)")
         }
-        #expect(kills >= min(target, 10), "only \(kills) kills in the time allowed")
+        // a loaded machine (the whole suite in parallel) fits fewer kills in the time allowed
+        #expect(kills >= min(target, 6), "only \(kills) kills in the time allowed")
         print("resume: \(kills) kills (\(midTraining) after the first checkpoint) over \(trial) runs, every model byte-identical")
     }
 
