@@ -26,7 +26,7 @@ func writeTinyImageSet(to folder: URL, train: Int, test: Int, side: Int) throws 
 }
 
 /// With the Swift kernels, every reduction's order is fixed by the shapes alone: the same seed
-/// gives the same model bits on 1, 2, 3, 4 and 16 threads.
+/// gives the same model bits (and the same eval.json) on 1, 2, 3, 4 and 16 threads.
 @Suite("Same model bits on any thread count")
 struct ThreadCountTests {
     @Test(arguments: ["mlp", "conv"])
@@ -37,7 +37,7 @@ struct ThreadCountTests {
         // 28 x 28 images, batch 64: the conv model's 3136-wide linear layer takes the k-split
         // product, and its convolutions deal 32 blocks into 16 lanes.
         try writeTinyImageSet(to: data, train: 128, test: 32, side: 28)
-        var reference: Data? = nil
+        var reference: Data? = nil, referenceEval: Data? = nil
         for threads in [1, 2, 3, 4, 16] {
             let out = root.appendingPathComponent("\(arch)-\(threads)")
             let r = try runRDA(["train", "--data", data.path, "--arch", arch, "--epochs", "1", "--batch-size", "64",
@@ -45,10 +45,12 @@ struct ThreadCountTests {
                                env: ["RDA_THREADS": "\(threads)", "RDA_GEMM": "swift"])
             #expect(r.status == 0, "\(r.stderr)")
             let model = try Data(contentsOf: out.appendingPathComponent("model.safetensors"))
-            if let reference {
+            let eval = try Data(contentsOf: out.appendingPathComponent("eval.json"))
+            if let reference, let referenceEval {
                 #expect(model == reference, "\(arch): \(threads) threads give other model bits than 1 thread")
+                #expect(eval == referenceEval, "\(arch): \(threads) threads give another evaluation than 1 thread")
             } else {
-                reference = model
+                reference = model; referenceEval = eval
             }
         }
     }
