@@ -104,6 +104,9 @@ public final class Trainer {
         var history: [EpochMetrics] = start?.history ?? []
         let firstEpoch = start?.epoch ?? 1
         guard firstEpoch <= options.epochs else { return history }
+        if let start, !(start.epoch >= 1 && start.step >= 0 && start.step < stepsPerEpoch) {
+            throw RDAError("cannot resume at epoch \(start.epoch), step \(start.step): an epoch here has \(stepsPerEpoch) steps; the training state is from another run")
+        }
         var lastCheckpoint = Date(), stepsSinceCheckpoint = 0
         for epoch in firstEpoch...options.epochs {
             let resumed = epoch == firstEpoch ? start : nil
