@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RDAIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -138,6 +139,18 @@ struct ResumeTests {
         let r2 = try runRDA(["train"] + Self.tiny + ["--batch-size", "5000", "--out", existing.path], env: [:])
         #expect(r2.status != 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: existing.path) == ["notes.txt"])
+    }
+
+    @Test func aFolderAnotherProcessWritesIntoIsRefused() throws {
+        let dir = temporaryFolder("rda-locked")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lock = try #require(try FolderLock.acquire(dir, wait: false))
+        let r = try runRDA(["train"] + Self.tiny + ["--out", dir.path], env: [:])
+        expectCleanFailure(r, mentions: ["another rda process", dir.lastPathComponent])
+        let resumed = try runRDA(["train", "--resume", dir.path], env: [:])
+        expectCleanFailure(resumed, mentions: ["another rda process"])
+        lock.release()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [FolderLock.fileName])
     }
 
     @Test func staleTemporariesAreRemoved() throws {
