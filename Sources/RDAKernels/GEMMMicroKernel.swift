@@ -110,10 +110,14 @@ enum MicroKernel {
             for r in 0..<rows {
                 let src = src0 + r &* nr
                 let dst = c + r &* ldc
+                // The same roundings as the full tile (a fused multiply-add onto beta * C), so an
+                // element's bits do not depend on where the tiles fall (on the thread split).
                 if beta == 0 {
                     for j in 0..<cols { dst[j] = alpha * src[j] }
+                } else if beta == 1 {
+                    for j in 0..<cols { dst[j] = dst[j].addingProduct(alpha, src[j]) }
                 } else {
-                    for j in 0..<cols { dst[j] = beta * dst[j] + alpha * src[j] }
+                    for j in 0..<cols { dst[j] = (beta * dst[j]).addingProduct(alpha, src[j]) }
                 }
             }
         }

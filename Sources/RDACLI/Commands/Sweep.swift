@@ -8,8 +8,8 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Train one model per lambda and draw the rate-distortion curve beside its bound.",
         discussion: """
-        Each lambda trains in DIR/lambda-<value>/ (a finished run is reused, so an interrupted sweep \
-        resumes). When every lambda has finished, DIR/curve.json, curve.csv and curve.svg are written.
+        Each lambda trains in DIR/lambda-<value>/ (a finished run is reused and an interrupted one \
+        resumed from its last checkpoint; sweeps running at once on one folder share the lambdas). When every lambda has finished, DIR/curve.json, curve.csv and curve.svg are written.
         Spread a sweep over machines with --shard I/N (I = 1..N), then join with --merge DIR...
         """)
 
@@ -23,6 +23,8 @@ struct SweepCommand: ParsableCommand {
 
     @Option(parsing: .upToNextOption, help: "Join the finished runs of these sweep folders into one curve (no training).")
     var merge: [String] = []
+
+    @OptionGroup var checkpointOptions: CheckpointOptions
 
     @Option(help: "Name of the curve (legend and title); default: the output folder's name.")
     var name: String?
@@ -45,10 +47,11 @@ struct SweepCommand: ParsableCommand {
             let request = try options.request()
             let dir = URL(fileURLWithPath: out ?? "runs/sweep")
             let progress = ProgressReporter()
-            try Sweep.train(request, lambdas: list, shard: shardSpec, in: dir) { event in
+            try Sweep.train(request, lambdas: list, shard: shardSpec, in: dir, checkpoints: checkpointOptions.policy()) { event in
                 switch event {
                 case let .starting(lambda, i, n): Console.info("== lambda \(formatNumber(lambda)) (\(i)/\(n)) -> \(dir.appendingPathComponent(LambdaList.folderName(lambda)).path)")
                 case let .reused(lambda): Console.info("== lambda \(formatNumber(lambda)): finished run reused")
+                case let .busy(lambda): Console.info("== lambda \(formatNumber(lambda)): another process is training it; going on, will wait for it at the end")
                 case let .run(e): progress.handle(e)
                 case let .finished(lambda, r): Console.info(String(format: "   lambda %@: rate %.4f nats, distortion %.4f, objective %.4f", formatNumber(lambda), r.rateNats, r.distortion, r.objective))
                 }

@@ -121,14 +121,47 @@ struct Train: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String = "runs/latest"
 
+    @Flag(help: "Replace the run already in the output folder (refused without it).")
+    var force = false
+
+    @Option(help: "Continue the killed or interrupted run in this folder from its last checkpoint, with the options of its run.json (the final model is the one an uninterrupted run gives, bit for bit).")
+    var resume: String?
+
+    @OptionGroup var checkpointOptions: CheckpointOptions
+
     func run() throws {
         try reportingErrors {
-            let req = try options.request()
-            let dir = URL(fileURLWithPath: out)
             let progress = ProgressReporter()
-            let report = try TrainingRun.run(req, in: dir, events: progress.handle)
+            let policy = try checkpointOptions.policy()
+            let dir: URL, report: EvaluationReport
+            if let resume {
+                guard !force else { throw RDAError("--resume continues a run, --force replaces one: give one of them") }
+                dir = URL(fileURLWithPath: resume)
+                report = try TrainingRun.resume(dir, checkpoints: policy, events: progress.handle)
+            } else {
+                let req = try options.request()
+                dir = URL(fileURLWithPath: out)
+                report = try TrainingRun.run(req, in: dir, force: force, checkpoints: policy, events: progress.handle)
+            }
             Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json\(report.psnrDb != nil ? ", samples.png, reconstructions.png" : "")}")
             print(try EvalFormatting.summary(report))
         }
+    }
+}
+
+/// How often `train` and `sweep` save the resumable training state within an epoch.
+struct CheckpointOptions: ParsableArguments {
+    @Option(help: "Save the resumable training state (DIR/state.safetensors) every N steps as well (default: by time only).")
+    var checkpointSteps: Int?
+
+    @Option(help: "Save the resumable training state every T seconds (0: only at the end of epochs).")
+    var checkpointSeconds: Double = TrainingRun.defaultCheckpoints.seconds ?? 30
+
+    func policy() throws -> CheckpointPolicy {
+        if let n = checkpointSteps, n < 1 { throw RDAError("--checkpoint-steps \(n) must be at least 1") }
+        guard checkpointSeconds >= 0, checkpointSeconds.isFinite else {
+            throw RDAError("--checkpoint-seconds \(checkpointSeconds) must be a finite number >= 0 (0: at epoch ends only)")
+        }
+        return CheckpointPolicy(steps: checkpointSteps, seconds: checkpointSeconds > 0 ? checkpointSeconds : nil)
     }
 }

@@ -21,7 +21,8 @@ import RDAKernels
 // result that came out channels-last is kept as `Tensor.channelsLast` for the next convolution
 // (which then skips its transpose), and without gradients its NCHW copy is only made if read
 // (`Tensor.pendingValues`). Weight and bias gradients are summed per lane and reduced in lane
-// order, so results do not depend on timing.
+// order; blocks and lanes depend on the batch and the shapes only, so results depend neither on
+// timing nor on the thread count.
 //
 // RDA_DIRECT_CONV=0 turns the in-place kernels off (everything through im2col + GEMM), for
 // comparisons; RDA_CONV_BLOCK_FLOATS sets the block size.
@@ -48,10 +49,10 @@ enum ConvBlocking {
     }
 
     /// Images per block for `perImage` cols floats per image: at most `targetFloats` of them,
-    /// and small enough that every lane of `forEachBlock` gets a block.
+    /// and small enough that every lane of `forEachBlock` gets a block. Independent of the
+    /// thread count, as the blocks decide the order of the weight-gradient sums.
     static func images(batch: Int, perImage: Int) -> Int {
-        let threads = WorkerPool.shared.threadCount, lanes = lanesPerThread * threads
-        let balanced = threads == 1 ? batch : (batch + lanes - 1) / lanes
+        let balanced = (batch + fixedLanes - 1) / fixedLanes
         return Swift.max(1, Swift.min(balanced, targetFloats / Swift.max(perImage, 1)))
     }
 }

@@ -20,11 +20,12 @@ func parallelRanges(_ count: Int, grain: Int = 1 << 15, _ body: (Int, Int) -> Vo
 }
 
 /// Processes `count` items in blocks of `blockSize` on the worker pool. The blocks are dealt
-/// into *lanes* of consecutive blocks (one lane per thread, or up to 4 per thread so that a slow
-/// thread does fewer); each lane runs on one thread, block after block, calling
-/// `body(lane, start, size, firstOfLane)`. The deal depends only on the counts and the thread
-/// count, never on timing, so per-lane partial sums reduced in lane order give the same bits
-/// every run. GEMMs inside `body` must use `laneGEMM` (the pool is busy). Returns the lane count.
+/// into *lanes* of consecutive blocks (`lanesFor`: at most `fixedLanes`, however many threads
+/// there are); each lane runs on one thread, block after block, calling
+/// `body(lane, start, size, firstOfLane)`. The deal depends only on the counts, never on the
+/// thread count or on timing, so per-lane partial sums reduced in lane order give the same bits
+/// on any number of threads. GEMMs inside `body` must use `laneGEMM` (the pool is busy).
+/// Returns the lane count.
 @discardableResult
 func forEachBlock(count: Int, blockSize: Int, _ body: (_ lane: Int, _ start: Int, _ size: Int, _ first: Bool) -> Void) -> Int {
     let blocks = (count + blockSize - 1) / blockSize
@@ -39,15 +40,17 @@ func forEachBlock(count: Int, blockSize: Int, _ body: (_ lane: Int, _ start: Int
     return lanes
 }
 
-/// The number of lanes `forEachBlock` deals `count` items in blocks of `blockSize` into.
+/// The number of lanes `forEachBlock` deals `count` items in blocks of `blockSize` into:
+/// min(blocks, `fixedLanes`), independent of the thread count (so are the sums per lane).
 func lanesFor(count: Int, blockSize: Int) -> Int {
     let blocks = (count + blockSize - 1) / blockSize
-    let threads = WorkerPool.shared.threadCount
-    return Swift.max(1, Swift.min(blocks, threads == 1 ? 1 : lanesPerThread * threads))
+    return Swift.max(1, Swift.min(blocks, fixedLanes))
 }
 
-/// Lanes per thread in `forEachBlock` (with more than one thread): uneven blocks balance out.
-let lanesPerThread = 4
+/// Lanes of `forEachBlock`, whatever the thread count: enough that up to 4 threads get 4 lanes
+/// each (uneven blocks balance out), few enough that reducing the per-lane partial sums stays
+/// cheap. More than 16 threads share 16 lanes.
+let fixedLanes = 16
 
 /// sink (+)= sum over lanes of parts[lane, 0..<length], lanes added in order.
 func reduceLanes(_ parts: UnsafePointer<Float>, lanes: Int, length: Int, into sink: GradientSink) {
@@ -82,19 +85,22 @@ public enum ProductBackend {
 /// A product on the whole pool (see `ProductBackend`).
 ///
 /// A product with a long reduction and a small result (k >= 4 max(m, n): the 3136-wide linear
-/// layers of the conv model) is split along k: thread t computes its slice of the sum into its
-/// own m x n partial, and the partials are added in thread order (deterministic). Splitting C
-/// instead would make every thread pack the whole of the other, large, operand.
+/// layers of the conv model) is split along k into `kSplitParts(k)` slices, a number that
+/// depends on k alone (never on the thread count): slice t's sum goes into its own m x n
+/// partial, on whichever thread, and the partials are added in slice order, so the bits are the
+/// same on any number of threads. Splitting C instead would make every thread pack the whole of
+/// the other, large, operand. Every other product splits C by rows or columns only (each element
+/// summed over all of k in one order by one thread: see `SwiftGEMM`).
 func poolGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let backend = ProductBackend.pool, threads = WorkerPool.shared.threadCount
-    guard backend == .swift, threads > 1, k >= 4 * Swift.max(m, n), m * n * k >= 1 << 20 else {
+    let backend = ProductBackend.pool
+    let parts = kSplitParts(k)
+    guard backend == .swift, parts > 1, k >= 4 * Swift.max(m, n), m * n * k >= 1 << 20 else {
         GEMM.sgemm(backend: backend, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
-    let parts = threads
     let partials = Tensor(uninitialized: [parts - 1, m * n])
     let pd = partials.data
     WorkerPool.shared.parallelFor(parts) { t in
@@ -114,6 +120,10 @@ func poolGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         for i in 0..<m { addInto(c + i * ldc, part + i * n, count: n) }
     }
 }
+
+/// The number of k slices of a split `poolGEMM`: one per 384 of k (slices of at least 384 keep
+/// the packing cost small against the arithmetic), at most 8; a function of k alone.
+func kSplitParts(_ k: Int) -> Int { Swift.max(1, Swift.min(8, k / 384)) }
 
 /// A single-threaded product for use inside `forEachBlock` lanes (see `ProductBackend`).
 @inline(__always)

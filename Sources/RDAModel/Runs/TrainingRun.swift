@@ -5,18 +5,35 @@ import RDAIO
 /// A training run as files in one folder:
 ///
 ///     DIR/model.safetensors     weights + configuration (written after every epoch, atomically)
-///     DIR/metrics.jsonl         one line per epoch: every loss term on both splits, time
+///     DIR/metrics.jsonl         one line per finished epoch: every loss term on both splits, time
 ///     DIR/run.json              the request with every default filled in
-///     DIR/eval.json             the test-split evaluation of the final model
+///     DIR/state.safetensors     the resumable training state (`TrainingState`), while training
+///     DIR/eval.json             the test-split evaluation of the final model (the run is finished)
 ///     DIR/samples.png           64 decoded draws from the prior (image data)
 ///     DIR/reconstructions.png   examples, noisy-channel and mean-latent reconstructions (image data)
+///     DIR/.rda-lock             held (flock) by the process writing into DIR
+///
+/// The folder holds one run's files at every instant: nothing is written before the first
+/// checkpoint (run.json and state.safetensors together), a metrics line is written only after
+/// its epoch's model and state, and a folder holding another run is refused unless `force`
+/// (which then removes that run's files first). A run that fails before its first checkpoint
+/// leaves nothing behind. A killed run continues with `resume`, bit for bit.
 public enum TrainingRun {
     public static let evalFile = "eval.json", metricsFile = "metrics.jsonl", runFile = "run.json"
     public static let samplesFile = "samples.png", reconstructionsFile = "reconstructions.png"
+    public static let stateFile = TrainingState.fileName
+
+    /// Every file a run writes, in the order `force` removes them (the finished mark first, the
+    /// record last), so that the folder never mixes two runs.
+    static let runFiles = [evalFile, samplesFile, reconstructionsFile, stateFile, metricsFile, Checkpoint.fileName, runFile]
+
+    /// Checkpoints within epochs by default: every 30 seconds.
+    public static let defaultCheckpoints = CheckpointPolicy(seconds: 30)
 
     /// What a run reports as it goes.
     public enum Event {
         case loaded(train: Int, test: Int, config: ModelConfig, options: TrainingOptions, parameters: Int)
+        case resumed(epoch: Int, step: Int)
         case training(TrainingEvent)
         case evaluated(EvaluationReport)
     }
@@ -28,12 +45,88 @@ public enum TrainingRun {
         public var options: TrainingOptions
     }
 
-    /// Trains, evaluates and writes every file of the run into `dir`.
+    /// What a folder holds.
+    public enum FolderState: Equatable {
+        /// No run files (or only the run.json of a run killed before its first checkpoint).
+        case empty
+        /// eval.json: a finished run.
+        case finished
+        /// run.json and state.safetensors without eval.json: a run that can be resumed.
+        case resumable
+        /// Some run files, but neither finished nor resumable.
+        case partial
+    }
+
+    /// The state of the run folder `dir`.
+    public static func state(of dir: URL) -> FolderState {
+        func has(_ name: String) -> Bool { FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path) }
+        if has(evalFile) { return .finished }
+        if has(runFile) && has(stateFile) { return .resumable }
+        // run.json alone: a run killed before its first checkpoint wrote it (nothing to keep)
+        let present = runFiles.filter(has)
+        return present.isEmpty || present == [runFile] ? .empty : .partial
+    }
+
+    /// Trains, evaluates and writes every file of the run into `dir`. A folder that already
+    /// holds run files is refused unless `force`, which removes them first.
     @discardableResult
-    public static func run(_ request: TrainRequest, in dir: URL, evalSeed: UInt64 = 0,
+    public static func run(_ request: TrainRequest, in dir: URL, force: Bool = false,
+                           checkpoints: CheckpointPolicy = defaultCheckpoints, evalSeed: UInt64 = 0,
                            events: (Event) -> Void = { _ in }) throws -> EvaluationReport {
         try request.validate()
+        let existed = FileManager.default.fileExists(atPath: dir.path)
         try prepare(dir)
+        let lock = try lockOrRefuse(dir)
+        defer { lock.release() }
+        switch state(of: dir) {
+        case .empty: break
+        case _ where force: try removeRun(in: dir)
+        case .finished:
+            throw RDAError("\(dir.path) holds a finished run; pass --force to replace it, or choose another --out")
+        case .resumable:
+            throw RDAError("\(dir.path) holds an unfinished run; continue it with rda train --resume \(dir.path), or pass --force to replace it")
+        case .partial:
+            throw RDAError("\(dir.path) holds files of another run (\(runFiles.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }.joined(separator: ", "))); pass --force to replace them, or choose another --out")
+        }
+        do {
+            return try execute(request, in: dir, resume: false, checkpoints: checkpoints, evalSeed: evalSeed, events: events)
+        } catch {
+            if state(of: dir) == .empty { cleanUp(dir, removeFolder: !existed) }
+            throw error
+        }
+    }
+
+    /// Continues the run in `dir` from its last checkpoint (state.safetensors) with the options
+    /// of its run.json; the final model is byte-identical to an uninterrupted run's.
+    @discardableResult
+    public static func resume(_ dir: URL, checkpoints: CheckpointPolicy = defaultCheckpoints, evalSeed: UInt64 = 0,
+                              events: (Event) -> Void = { _ in }) throws -> EvaluationReport {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw RDAError("--resume \(dir.path): no such run folder; give the --out folder of the run to continue")
+        }
+        let lock = try lockOrRefuse(dir)
+        defer { lock.release() }
+        switch state(of: dir) {
+        case .resumable: break
+        case .finished: throw RDAError("\(dir.path): the run has finished (eval.json is there); nothing to resume")
+        case .empty: throw RDAError("\(dir.path) holds no run; start one with rda train --out \(dir.path)")
+        case .partial:
+            throw RDAError("\(dir.path): no run.json and state.safetensors to resume from (a run of an older rda, or killed before its first checkpoint); train it again with --force")
+        }
+        let record: Record
+        do { record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: dir.appendingPathComponent(runFile))) } catch {
+            throw RDAError("\(dir.path)/\(runFile) is unreadable (\(error)); train again with --force")
+        }
+        return try execute(record.request, in: dir, resume: true, checkpoints: checkpoints, evalSeed: evalSeed, events: events, record: record)
+    }
+
+    /// Trains `request` into the locked folder `dir` (from its state when `resume`), evaluates
+    /// and writes the pictures and eval.json, then removes the state. `record`: the run.json
+    /// being resumed (the data must give the same configuration again).
+    static func execute(_ request: TrainRequest, in dir: URL, resume: Bool, checkpoints: CheckpointPolicy,
+                        evalSeed: UInt64, events: (Event) -> Void, record old: Record? = nil) throws -> EvaluationReport {
+        AtomicFile.removeStaleTemporaries(in: dir)
         let source = try DataSource.parse(request.data)
         func load(_ split: Split) throws -> Dataset {
             try source.load(split: split, dataDir: request.dataDir, examples: request.examples,
@@ -41,21 +134,50 @@ public enum TrainingRun {
         }
         let train = try load(.train), test = try load(.test)
         let (config, options) = try request.resolved(for: train, source: source)
+        let record = Record(request: request, config: config, options: options)
+        if let old, old != record {
+            throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with --force")
+        }
         var rng = SeededGenerator(seed: request.seed)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)
         events(.loaded(train: train.count, test: test.count, config: config, options: options,
                        parameters: model.parameters.reduce(0) { $0 + $1.count }))
-        let record = Record(request: request, config: config, options: options)
-        try AtomicFile.write(JSONEncoder.pretty.encode(record), to: dir.appendingPathComponent(runFile))
-        let metricsURL = dir.appendingPathComponent(metricsFile)
-        try? FileManager.default.removeItem(at: metricsURL)
-        try? FileManager.default.removeItem(at: dir.appendingPathComponent(evalFile))
-        let modelURL = dir.appendingPathComponent(Checkpoint.fileName)
+        let trainer = Trainer(model: model, options: options)
+        let stateURL = dir.appendingPathComponent(stateFile)
+        let metricsURL = dir.appendingPathComponent(metricsFile), modelURL = dir.appendingPathComponent(Checkpoint.fileName)
         let trainingJSON = String(decoding: try JSONEncoder.sorted.encode(options), as: UTF8.self)
-        _ = try Trainer(model: model, options: options).train(on: train, test: test, progress: { events(.training($0)) }) { m in
-            try JSONLines.append(m, to: metricsURL)
-            try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON])
+        var recorded = resume, metricLines = 0
+        func writeRecord() throws {
+            if !recorded { try AtomicFile.write(JSONEncoder.pretty.encode(record), to: dir.appendingPathComponent(runFile)); recorded = true }
         }
+        /// metrics.jsonl: exactly the finished epochs (written once their model and state are).
+        func writeMetrics(_ history: [EpochMetrics]) throws {
+            guard history.count != metricLines else { return }
+            let lines = try history.map { try JSONLines.line(forEncodable: $0) + "\n" }
+            try AtomicFile.write(Data(lines.joined().utf8), to: metricsURL)
+            metricLines = history.count
+        }
+        var start: TrainingPosition? = nil
+        if resume {
+            let position = try TrainingState.restore(trainer, from: stateURL)
+            start = position
+            // a kill between the state and the metrics line lost that line: write it again
+            metricLines = -1
+            if !position.history.isEmpty { try writeMetrics(position.history) }
+            metricLines = position.history.count
+            events(.resumed(epoch: position.epoch, step: position.step))
+        }
+        _ = try trainer.train(on: train, test: test, from: start, checkpoints: checkpoints,
+                              progress: { events(.training($0)) },
+                              onEpoch: { _ in
+                                  try writeRecord()
+                                  try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON])
+                              },
+                              onCheckpoint: { position in
+                                  try writeRecord()
+                                  try TrainingState.save(trainer, at: position, to: stateURL)
+                                  try writeMetrics(position.history)
+                              })
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: source.description,
                                             seed: evalSeed, bound: source.exactBound(distortion: config.distortion))
         events(.evaluated(report))
@@ -66,7 +188,36 @@ public enum TrainingRun {
                                                   shape: config.exampleShape, to: dir.appendingPathComponent(reconstructionsFile))
         }
         try AtomicFile.write(JSONEncoder.pretty.encode(report), to: dir.appendingPathComponent(evalFile))
+        try? FileManager.default.removeItem(at: stateURL)
         return report
+    }
+
+    /// Takes `dir`'s lock, or refuses at once when another process holds it.
+    static func lockOrRefuse(_ dir: URL) throws -> FolderLock {
+        guard let lock = try FolderLock.acquire(dir, wait: false) else {
+            throw RDAError("another rda process is writing into \(dir.path); wait for it to finish or choose another --out")
+        }
+        return lock
+    }
+
+    /// Removes the run files of `dir` (see `runFiles` for the order).
+    static func removeRun(in dir: URL) throws {
+        for name in runFiles {
+            let url = dir.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            do { try FileManager.default.removeItem(at: url) } catch {
+                throw RDAError("cannot remove \(url.path) to replace the run: \((error as NSError).localizedDescription); remove it by hand or choose another --out")
+            }
+        }
+    }
+
+    /// After a failure before the first checkpoint: removes the lock file, and the folder when
+    /// this run created it and it is empty.
+    static func cleanUp(_ dir: URL, removeFolder: Bool) {
+        try? FileManager.default.removeItem(at: dir.appendingPathComponent(FolderLock.fileName))
+        if removeFolder, (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: dir)
+        }
     }
 
     /// Creates `dir` (and parents) and checks that it takes files, before any work is done.

@@ -11,6 +11,9 @@ public enum Sweep {
     public enum Event {
         case starting(lambda: Double, index: Int, of: Int)
         case reused(lambda: Double)
+        /// Another process (a second sweep on the same folder) holds this lambda's folder: it is
+        /// left to that process for now and waited for at the end.
+        case busy(lambda: Double)
         case run(TrainingRun.Event)
         case finished(lambda: Double, report: EvaluationReport)
     }
@@ -23,25 +26,70 @@ public enum Sweep {
     }
 
     /// Trains every lambda of `lambdas` (the shard's slice of it) that has no finished run in `dir`.
+    ///
+    /// Each lambda's folder is locked while it trains (`FolderLock`), so sweeps running at once on
+    /// one folder share the work: a sweep skips a lambda another one is training, goes on with
+    /// the next, and at the end waits for the skipped ones (finding them finished, or resuming
+    /// one whose process died). A lambda whose run was interrupted is resumed from its training
+    /// state, bit for bit (`TrainingRun.resume`).
     public static func train(_ request: TrainRequest, lambdas: [Double], shard: Shard? = nil, in dir: URL,
+                             checkpoints: CheckpointPolicy = TrainingRun.defaultCheckpoints,
                              events: (Event) -> Void = { _ in }) throws {
         let mine = shard?.select(lambdas) ?? lambdas
         try TrainingRun.prepare(dir)
+        var skipped: [(Int, Double)] = []
         for (i, lambda) in mine.enumerated() {
-            var r = request
-            r.lambda = lambda
-            let folder = dir.appendingPathComponent(LambdaList.folderName(lambda))
-            if let done = try finished(folder) {
-                guard done.record.request == r else {
-                    throw RDAError("\(folder.path) holds a finished run with other options than this sweep's; use another --out or remove that folder")
-                }
-                events(.reused(lambda: lambda))
-                continue
+            if try !trainOne(request, lambda: lambda, index: i, of: mine.count, in: dir, wait: false, checkpoints: checkpoints, events: events) {
+                events(.busy(lambda: lambda))
+                skipped.append((i, lambda))
             }
-            events(.starting(lambda: lambda, index: i + 1, of: mine.count))
-            let report = try TrainingRun.run(r, in: folder) { events(.run($0)) }
-            events(.finished(lambda: lambda, report: report))
         }
+        for (i, lambda) in skipped {
+            _ = try trainOne(request, lambda: lambda, index: i, of: mine.count, in: dir, wait: true, checkpoints: checkpoints, events: events)
+        }
+    }
+
+    /// Reuses, resumes or trains one lambda; false when its folder is locked by another process
+    /// (only with `wait` false).
+    static func trainOne(_ request: TrainRequest, lambda: Double, index i: Int, of count: Int, in dir: URL, wait: Bool,
+                         checkpoints: CheckpointPolicy, events: (Event) -> Void) throws -> Bool {
+        var r = request
+        r.lambda = lambda
+        let folder = dir.appendingPathComponent(LambdaList.folderName(lambda))
+        func reuse() throws -> Bool {
+            guard let done = try finished(folder) else { return false }
+            guard done.record.request == r else {
+                throw RDAError("\(folder.path) holds a finished run with other options than this sweep's; use another --out or remove that folder")
+            }
+            events(.reused(lambda: lambda))
+            return true
+        }
+        if try reuse() { return true }
+        let existed = FileManager.default.fileExists(atPath: folder.path)
+        guard let lock = try FolderLock.acquire(folder, wait: wait) else { return false }
+        defer { lock.release() }
+        if try reuse() { return true }   // finished by another sweep while we waited
+        var resume = false
+        switch TrainingRun.state(of: folder) {
+        case .resumable:
+            let old = try? JSONDecoder().decode(TrainingRun.Record.self, from: Data(contentsOf: folder.appendingPathComponent(TrainingRun.runFile)))
+            guard old?.request == r else {
+                throw RDAError("\(folder.path) holds an unfinished run with other options than this sweep's; use another --out or remove that folder")
+            }
+            resume = true
+        case .partial: try TrainingRun.removeRun(in: folder)   // unfinished, nothing to resume from
+        case .empty, .finished: break
+        }
+        events(.starting(lambda: lambda, index: i + 1, of: count))
+        let report: EvaluationReport
+        do {
+            report = try TrainingRun.execute(r, in: folder, resume: resume, checkpoints: checkpoints, evalSeed: 0, events: { events(.run($0)) })
+        } catch {
+            if TrainingRun.state(of: folder) == .empty { TrainingRun.cleanUp(folder, removeFolder: !existed) }
+            throw error
+        }
+        events(.finished(lambda: lambda, report: report))
+        return true
     }
 
     /// The finished run in `folder` (its run.json and eval.json), or nil when it has not finished.

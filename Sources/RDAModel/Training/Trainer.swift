@@ -83,8 +83,17 @@ public final class Trainer {
     /// Trains for `options.epochs` epochs. `onEpoch` runs after each epoch (save a checkpoint
     /// there); it may throw to stop. A non-finite rate or distortion stops training with an
     /// `RDAError` naming the step and the term, before that step's update touches the weights.
-    public func train(on train: Dataset, test: Dataset?, progress: (TrainingEvent) -> Void = { _ in },
-                      onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
+    ///
+    /// Resuming: `from` is a position `onCheckpoint` was given, with the weights and the
+    /// optimizer restored to that instant (`TrainingState.restore`); training then continues
+    /// exactly as the uninterrupted run would have, bit for bit. `onCheckpoint` runs between
+    /// steps when `checkpoints` says one is due, and after `onEpoch` at every epoch's end (with
+    /// the position at the start of the next epoch).
+    public func train(on train: Dataset, test: Dataset?, from start: TrainingPosition? = nil,
+                      checkpoints: CheckpointPolicy = .never,
+                      progress: (TrainingEvent) -> Void = { _ in },
+                      onEpoch: (EpochMetrics) throws -> Void = { _ in },
+                      onCheckpoint: (TrainingPosition) throws -> Void = { _ in }) throws -> [EpochMetrics] {
         let n = train.count, b = options.batchSize
         let lambda = model.config.lambda
         guard n >= b else {
@@ -92,13 +101,24 @@ public final class Trainer {
         }
         let stepsPerEpoch = n / b
         let totalSteps = stepsPerEpoch * options.epochs
-        var history: [EpochMetrics] = []
-        for epoch in 1...options.epochs {
-            let start = Date()
+        var history: [EpochMetrics] = start?.history ?? []
+        let firstEpoch = start?.epoch ?? 1
+        guard firstEpoch <= options.epochs else { return history }
+        if let start, !(start.epoch >= 1 && start.step >= 0 && start.step < stepsPerEpoch) {
+            throw RDAError("cannot resume at epoch \(start.epoch), step \(start.step): an epoch here has \(stepsPerEpoch) steps; the training state is from another run")
+        }
+        var lastCheckpoint = Date(), stepsSinceCheckpoint = 0
+        for epoch in firstEpoch...options.epochs {
+            let resumed = epoch == firstEpoch ? start : nil
+            if let resumed { rng.state = resumed.epochStartRNG }
+            let epochStartRNG = rng.state
             let order = rng.permutation(n)
-            var sumRate = 0.0, sumDist = 0.0
+            var sumRate = resumed?.sumRate ?? 0, sumDist = resumed?.sumDistortion ?? 0
+            let earlierSeconds = resumed?.seconds ?? 0
+            if let resumed, resumed.step > 0 { rng.state = resumed.rng }   // after the permutation and the steps' draws
+            let begin = Date()
             var lr = options.learningRate
-            for s in 0..<stepsPerEpoch {
+            for s in (resumed?.step ?? 0)..<stepsPerEpoch {
                 let globalStep = (epoch - 1) * stepsPerEpoch + s
                 lr = options.schedule.rate(base: options.learningRate, step: globalStep, total: totalSteps)
                 optimizer.learningRate = Float(lr)
@@ -106,8 +126,15 @@ public final class Trainer {
                 let (rate, dist) = try step(y, at: globalStep + 1, epoch: epoch)
                 sumRate += rate; sumDist += dist
                 progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsPerEpoch, objective: rate + lambda * dist))
+                stepsSinceCheckpoint += 1
+                if s + 1 < stepsPerEpoch, checkpoints.isDue(steps: stepsSinceCheckpoint, since: lastCheckpoint) {
+                    try onCheckpoint(TrainingPosition(epoch: epoch, step: s + 1, epochStartRNG: epochStartRNG, rng: rng.state,
+                                                      sumRate: sumRate, sumDistortion: sumDist,
+                                                      seconds: earlierSeconds + Date().timeIntervalSince(begin), history: history))
+                    lastCheckpoint = Date(); stepsSinceCheckpoint = 0
+                }
             }
-            let seconds = Date().timeIntervalSince(start)
+            let seconds = earlierSeconds + Date().timeIntervalSince(begin)
             let steps = Double(stepsPerEpoch)
             var m = EpochMetrics(epoch: epoch, steps: stepsPerEpoch, learningRate: lr,
                                  trainRate: sumRate / steps, trainDistortion: sumDist / steps,
@@ -121,6 +148,9 @@ public final class Trainer {
             history.append(m)
             progress(.epochEnd(m))
             try onEpoch(m)
+            try onCheckpoint(TrainingPosition(epoch: epoch + 1, step: 0, epochStartRNG: rng.state, rng: rng.state,
+                                              sumRate: 0, sumDistortion: 0, seconds: 0, history: history))
+            lastCheckpoint = Date(); stepsSinceCheckpoint = 0
         }
         return history
     }

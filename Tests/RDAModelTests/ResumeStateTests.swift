@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import RDACore
+import RDAModel
+
+/// Interrupts training at every checkpoint in turn (mid-epoch and at epoch ends), restores a
+/// fresh trainer from the state file and checks that it ends with the same bits as a run that
+/// was never interrupted.
+@Suite("Training state: exact resume from every checkpoint")
+struct ResumeStateTests {
+    struct Interrupted: Error {}
+
+    static func setup(_ arch: Architecture) throws -> (Dataset, () -> Trainer) {
+        let src = DataSource.gaussian([4, 2, 1, 0.5, 0.25, 0.125, 2, 1])
+        let train = try src.load(split: .train, dataDir: nil, examples: 160, dataSeed: 5)
+        let makeTrainer = {
+            var rng = SeededGenerator(seed: 9)
+            let cfg = ModelConfig(arch: arch, exampleShape: [8], latentDim: 3, widths: arch == .mlp ? [12, 6] : [],
+                                  prior: .learned, distortion: .l2, lambda: 2, sigmoidOutput: false, data: src.description)
+            var opts = TrainingOptions()
+            opts.epochs = 3; opts.batchSize = 32; opts.learningRate = 1e-2; opts.schedule = .cosine
+            opts.seed = 4; opts.testExamplesPerEpoch = 0; opts.rate = .monteCarlo
+            return Trainer(model: RateDistortionAutoencoder(config: cfg, rng: &rng), options: opts)
+        }
+        return (train, makeTrainer)
+    }
+
+    static func bits(_ t: Trainer) -> [UInt32] { t.model.parameters.flatMap { $0.values.map(\.bitPattern) } }
+
+    @Test(arguments: [Architecture.linear, .mlp])
+    func resumingFromAnyCheckpointGivesTheSameBits(arch: Architecture) throws {
+        let (train, makeTrainer) = try Self.setup(arch)
+        let reference = makeTrainer()
+        var checkpoints = 0
+        let history = try reference.train(on: train, test: nil, checkpoints: CheckpointPolicy(steps: 2), onCheckpoint: { _ in checkpoints += 1 })
+        let expected = Self.bits(reference)
+        #expect(checkpoints == 3 * 2 + 3)   // 5 steps per epoch: after steps 2 and 4, and at each end
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rda-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for stop in 1...checkpoints {
+            let url = folder.appendingPathComponent("state-\(stop).safetensors")
+            let first = makeTrainer()
+            var seen = 0
+            #expect(throws: Interrupted.self) {
+                _ = try first.train(on: train, test: nil, checkpoints: CheckpointPolicy(steps: 2), onCheckpoint: { position in
+                    seen += 1
+                    guard seen == stop else { return }
+                    try TrainingState.save(first, at: position, to: url)
+                    throw Interrupted()
+                })
+            }
+            let second = makeTrainer()
+            let position = try TrainingState.restore(second, from: url)
+            let resumed = try second.train(on: train, test: nil, from: position, checkpoints: CheckpointPolicy(steps: 2))
+            #expect(Self.bits(second) == expected, "resumed at checkpoint \(stop) (epoch \(position.epoch), step \(position.step))")
+            #expect(resumed.map(\.trainObjective) == history.map(\.trainObjective))
+        }
+    }
+
+    @Test func aStateOfAnotherModelIsRefused() throws {
+        let (train, makeTrainer) = try Self.setup(.linear)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rda-state-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let t = makeTrainer()
+        _ = try t.train(on: train, test: nil, onCheckpoint: { try TrainingState.save(t, at: $0, to: url) })
+        let (_, makeMLP) = try Self.setup(.mlp)
+        #expect(throws: RDAError.self) { _ = try TrainingState.restore(makeMLP(), from: url) }
+    }
+}
