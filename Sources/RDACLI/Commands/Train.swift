@@ -114,20 +114,28 @@ struct ModelTrainOptions: ParsableArguments {
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train an RDA and write its model, metrics, evaluation and pictures to a folder.",
-        discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json and, for images, samples.png and reconstructions.png.")
+        discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json, training.svg, rate-per-dim.svg, report.html and, for images, samples.png, reconstructions.png, interpolations.png and traversals.png.")
 
     @OptionGroup var options: ModelTrainOptions
 
     @Option(help: "Output folder.")
     var out: String = "runs/latest"
 
+    @Option(help: "Also write the sample grid every N epochs (samples-epoch-<E>.png; image data; 0: never).")
+    var picturesEvery: Int = 0
+
+    @OptionGroup var scaleOption: ScaleOption
+
     func run() throws {
         try reportingErrors {
             let req = try options.request()
+            let scale = try scaleOption.validated()
+            guard picturesEvery >= 0 else { throw RDAError("--pictures-every \(picturesEvery) must be 0 (never) or a number of epochs") }
             let dir = URL(fileURLWithPath: out)
             let progress = ProgressReporter()
-            let report = try TrainingRun.run(req, in: dir, events: progress.handle)
-            Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json\(report.psnrDb != nil ? ", samples.png, reconstructions.png" : "")}")
+            let report = try TrainingRun.run(req, in: dir, scale: scale, picturesEvery: picturesEvery, events: progress.handle)
+            Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json, training.svg, rate-per-dim.svg\(report.psnrDb != nil ? ", samples.png, reconstructions.png, interpolations.png, traversals.png" : "")}")
+            Console.info("open \(dir.appendingPathComponent(RunReport.file).path) to see the run")
             print(try EvalFormatting.summary(report))
         }
     }

@@ -40,6 +40,12 @@ public struct EvaluationReport: Codable, Sendable {
     public var codedBitsPerImage: Double?, estimatedBitsPerImage: Double?, containerBitsPerImage: Double?
     /// Analytic optimum for Gaussian sources.
     public var bound: Bound?
+    /// The closed-form rate split by latent dimension (mean over examples, nats, entry k for
+    /// dimension k; sums to `rateNats`). Absent in reports written before it existed.
+    public var ratePerDimNats: [Double]?
+    /// For Gaussian sources: the bound's rate per source component (reverse water-filling), in
+    /// the order of the source's variances.
+    public var boundRatePerComponentNats: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case data, split, examples, seed, lambda, objective, distortion, bound, channel
@@ -53,6 +59,7 @@ public struct EvaluationReport: Codable, Sendable {
         case nelboNats = "nelbo_nats", bitsPerDim = "bits_per_dim"
         case codedBitsPerImage = "coded_bits_per_image", estimatedBitsPerImage = "estimated_bits_per_image"
         case containerBitsPerImage = "container_bits_per_image"
+        case ratePerDimNats = "rate_per_dim_nats", boundRatePerComponentNats = "bound_rate_per_component_nats"
     }
 }
 
@@ -80,8 +87,14 @@ public enum Evaluator {
         guard n > 0 else { throw RDAError("\(dataName) \(split.rawValue) split has no examples") }
         var rate = 0.0, dist = 0.0, distMean = 0.0, sq = 0.0, obj = 0.0, obj2 = 0.0
         var statistics = model.bottleneck.evaluationStatistics(examples: n, exampleShape: model.config.exampleShape, miExamples: miExamples)
+        // The rate split by latent dimension (Gaussian channel: the closed form's terms).
+        let gaussian = model.bottleneck as? GaussianBottleneck
+        var perDim = [Double](repeating: 0, count: gaussian == nil ? 0 : model.config.latentDim)
         forEachScoredBatch(model: model, data: data, seed: seed, batchSize: batchSize) { range, y, f in
             statistics.add(f.bottleneck, examples: y, range: range)
+            if let gaussian, let mu = f.bottleneck.extras["mu"], let logvar = f.bottleneck.extras["logvar"] {
+                for (j, r) in Rate.closedFormPerDimension(mu: mu, logvar: logvar, prior: gaussian.prior).enumerated() { perDim[j] += r * Double(range.count) }
+            }
             let dMean = model.config.distortion.perExample(y, model.decode(f.bottleneck.noiseless))
             let l2: Tensor
             switch model.config.distortion {
@@ -119,9 +132,11 @@ public enum Evaluator {
             if let bound {
                 let p = bound.optimum(lambda: lambda)
                 report.bound = EvaluationReport.Bound(rateNats: p.rateNats, distortion: p.distortion, objective: p.objective)
+                report.boundRatePerComponentNats = bound.allocation(lambda: lambda).map(\.rateNats)
             }
         case .l1: break
         }
+        if gaussian != nil { report.ratePerDimNats = perDim.map { $0 / N } }
         return report
     }
 }

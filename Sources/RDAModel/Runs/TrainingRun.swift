@@ -10,6 +10,7 @@ import RDAIO
 ///     DIR/eval.json             the test-split evaluation of the final model
 ///     DIR/samples.png           64 decoded draws from the prior (image data)
 ///     DIR/reconstructions.png   examples, noisy-channel and mean-latent reconstructions (image data)
+///     DIR/report.html           the run's page with its charts and pictures (see `RunReport`)
 public enum TrainingRun {
     public static let evalFile = "eval.json", metricsFile = "metrics.jsonl", runFile = "run.json"
     public static let samplesFile = "samples.png", reconstructionsFile = "reconstructions.png"
@@ -29,8 +30,10 @@ public enum TrainingRun {
     }
 
     /// Trains, evaluates and writes every file of the run into `dir`.
+    /// `scale`: pixels per image pixel in the pictures; `picturesEvery` N > 0: also a sample
+    /// grid every N epochs (`samples-epoch-<E>.png`, same noise each time).
     @discardableResult
-    public static func run(_ request: TrainRequest, in dir: URL, evalSeed: UInt64 = 0,
+    public static func run(_ request: TrainRequest, in dir: URL, evalSeed: UInt64 = 0, scale: Int = 2, picturesEvery: Int = 0,
                            events: (Event) -> Void = { _ in }) throws -> EvaluationReport {
         try request.validate()
         try prepare(dir)
@@ -55,17 +58,16 @@ public enum TrainingRun {
         _ = try Trainer(model: model, options: options).train(on: train, test: test, progress: { events(.training($0)) }) { m in
             try JSONLines.append(m, to: metricsURL)
             try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON])
+            if picturesEvery > 0, train.isImage, m.epoch % picturesEvery == 0 {
+                try RunReport.writeEpochSamples(model, epoch: m.epoch, seed: evalSeed, scale: scale, into: dir)
+            }
         }
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: source.description,
                                             seed: evalSeed, bound: source.gaussianBound)
         events(.evaluated(report))
-        if train.isImage {
-            try Pictures.writeSheet(Pictures.samples(model, count: 64, seed: evalSeed), shape: config.exampleShape,
-                                    columns: 8, to: dir.appendingPathComponent(samplesFile))
-            try Pictures.writeReconstructionSheet(Pictures.reconstructions(model, data: test, count: 16, seed: evalSeed),
-                                                  shape: config.exampleShape, to: dir.appendingPathComponent(reconstructionsFile))
-        }
+        let figures = try RunReport.writePictures(model, test: test, seed: evalSeed, scale: scale, into: dir)
         try AtomicFile.write(JSONEncoder.pretty.encode(report), to: dir.appendingPathComponent(evalFile))
+        try RunReport.write(dir: dir, figures: figures)
         return report
     }
 
