@@ -84,7 +84,7 @@ struct ReportChartTests {
     }
 
     @Test func subtitlesOfThreeLinesAreKeptWhole() throws {
-        let words = (1...45).map { "word\($0)" }
+        let words = (1...30).map { "word\($0)" }
         let chart = LineChart(title: "t", subtitle: words.joined(separator: " "), xLabel: "x", yLabel: "y", width: 600)
         let xml = try #require(XMLCollector.parse(chart.svg()))
         let lines = xml.elements.filter { $0.attributes["class"] == "subtitle" }.map(\.text)

@@ -56,7 +56,7 @@ public enum SweepReport {
             chart.series.append(.init(name: label, points: sorted.enumerated().map { (x: Double($0.offset + 1), y: $0.element) },
                                       colorIndex: i))
             if let b = e.report.boundRatePerComponentNats {
-                chart.series.append(.init(name: label + " bound", points: b.sorted(by: >).enumerated().map { (x: Double($0.offset + 1), y: $0.element) },
+                chart.series.append(.init(name: "dashed: bound, in the colour of its λ", points: b.sorted(by: >).enumerated().map { (x: Double($0.offset + 1), y: $0.element) },
                                           style: .line(dashed: true), colorIndex: i, showsInLegend: i == 0))
             }
         }
