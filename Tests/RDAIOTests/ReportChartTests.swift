@@ -46,6 +46,8 @@ struct ReportChartTests {
         let chart = TrainingChart(title: "run", history: h)
         #expect(chart.panels().map(\.title).count == 4)
         #expect(chart.panels()[0].secondaryYLabel != nil && chart.panels()[1].secondaryYLabel == nil)
+        // The last epoch lies inside the x range, not on its edge (its markers would be cut).
+        #expect(chart.panels().allSatisfy { ($0.xRange?.upperBound ?? 0) > 3 && $0.xRange?.lowerBound == 0 })
         let svg = chart.svg()
         let xml = try #require(XMLCollector.parse(svg))
         #expect(xml.elements.filter { $0.name == "svg" }.count == 5)

@@ -83,9 +83,10 @@ public struct TrainingChart: Sendable {
         ]
     }
 
-    /// Epochs 0 ... last (at least 0 ... 1), so one epoch still gets a readable axis.
+    /// Epochs 0 ... last (at least 0 ... 1) plus 5%, so one epoch still gets a readable axis and
+    /// the last epoch's markers are not cut by the frame.
     var epochRange: ClosedRange<Double> {
-        0...Swift.max(1, history.epoch.max() ?? 1)
+        0...(Swift.max(1, history.epoch.max() ?? 1) * 1.05)
     }
 
     /// The chart as a complete SVG document: a title line over the 2 x 2 panels.
