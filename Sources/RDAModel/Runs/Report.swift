@@ -57,7 +57,7 @@ public enum RunReport {
 
     /// Writes the charts and `report.html` of the run in `dir`, showing `figures`.
     public static func write(dir: URL, figures: [Figure]) throws {
-        let record = try JSONDecoder().decode(TrainingRun.Record.self, from: try read(dir, TrainingRun.runFile))
+        let record = try readRecord(dir)
         let report = try JSONDecoder().decode(EvaluationReport.self, from: try read(dir, TrainingRun.evalFile))
         let config = record.config
         let title = "\(config.arch.rawValue) RDA on \(config.data), lambda \(formatNumber(config.lambda))"
@@ -110,7 +110,7 @@ public enum RunReport {
     /// Regenerates the charts, pictures (when the model and its data load) and page of the run in
     /// `dir`, as `rda report DIR` does for folders written before reports existed.
     public static func rebuild(dir: URL, scale: Int = 2, seed: UInt64 = 0) throws {
-        let record = try JSONDecoder().decode(TrainingRun.Record.self, from: try read(dir, TrainingRun.runFile))
+        let record = try readRecord(dir)
         var figures: [Figure] = []
         let modelURL = dir.appendingPathComponent(Checkpoint.fileName)
         if FileManager.default.fileExists(atPath: modelURL.path) {
@@ -137,6 +137,17 @@ public enum RunReport {
                                       values: bound.sorted(by: >), colorIndex: 1, hollow: true))
         }
         return chart
+    }
+
+    /// The run's `run.json` record, or a one-line error naming the file.
+    static func readRecord(_ dir: URL) throws -> TrainingRun.Record {
+        do {
+            return try JSONDecoder().decode(TrainingRun.Record.self, from: try read(dir, TrainingRun.runFile))
+        } catch let error as RDAError {
+            throw error
+        } catch {
+            throw RDAError("\(dir.appendingPathComponent(TrainingRun.runFile).path) is unreadable (\(error)); was it written by another version of rda? Train the run again")
+        }
     }
 
     static func read(_ dir: URL, _ name: String) throws -> Data {
