@@ -15,8 +15,8 @@ struct RDACommand: ParsableCommand {
         Start with: rda train --data mnist --out runs/mnist
         """,
         version: version,
-        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Standardize.self, Compress.self, Decompress.self,
-                      SweepCommand.self, BoundCommand.self, PlotCommand.self, Bench.self]
+        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Interpolate.self, Traverse.self, Standardize.self,
+                      Compress.self, Decompress.self, SweepCommand.self, ReportCommand.self, BoundCommand.self, PlotCommand.self, Bench.self]
     )
 }
 

@@ -13,13 +13,20 @@ struct Sample: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Output file: .png (image models) or .json.")
     var out: String = "samples.png"
+    @OptionGroup var scaleOption: ScaleOption
 
     func run() throws {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
+            let scale = try scaleOption.validated()
             let m = try checkpoint.load()
-            let x = Pictures.samples(m, count: count, seed: seed)
-            try write(x, shape: m.config.exampleShape, to: out, columns: Int(Double(count).squareRoot().rounded(.up)))
+            let columns = Int(Double(count).squareRoot().rounded(.up))
+            if out.lowercased().hasSuffix(".json") {
+                try write(Pictures.samples(m, count: count, seed: seed), shape: m.config.exampleShape, to: out, columns: columns)
+            } else {
+                try LatentPictures.samples(m, count: count, columns: columns, seed: seed)
+                    .write(to: URL(fileURLWithPath: out), shape: m.config.exampleShape, scale: scale)
+            }
             Console.info("wrote \(count) samples to \(out)")
         }
     }
@@ -39,20 +46,23 @@ struct Reconstruct: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Output file: .png (image models) or .json.")
     var out: String = "reconstructions.png"
+    @OptionGroup var scaleOption: ScaleOption
 
     func run() throws {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
+            let scale = try scaleOption.validated()
             let m = try checkpoint.load()
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             try m.checkFits(data, name: source.description)
-            let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
             if out.lowercased().hasSuffix(".json") {
+                let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
                 try Pictures.writeJSON(Tensor.concat([r.originals, r.noisy, r.mean], axis: 1), to: URL(fileURLWithPath: out))
             } else {
-                try Pictures.writeReconstructionSheet(r, shape: m.config.exampleShape, to: URL(fileURLWithPath: out))
+                try LatentPictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
+                    .write(to: URL(fileURLWithPath: out), shape: m.config.exampleShape, scale: scale)
             }
-            Console.info("wrote \(r.originals.shape[0]) reconstructions to \(out) (each: original, noisy channel, z = mu)")
+            Console.info("wrote \(min(count, data.count)) reconstructions to \(out) (each: original, noisy channel, z = mu)")
         }
     }
 }

@@ -74,7 +74,8 @@ struct SweepCommand: ParsableCommand {
         let curve = Sweep.curve(entries, name: name ?? dir.lastPathComponent, bound: bound)
         try TrainingRun.prepare(dir)
         try Sweep.write(curve, to: dir)
-        Console.info("wrote \(dir.path)/curve.{json,csv,svg} (\(entries.count) lambdas)")
+        try SweepReport.write(dir: dir, curve: curve, entries: entries)
+        Console.info("wrote \(dir.path)/curve.{json,csv,svg} and report.html (\(entries.count) lambdas)")
         print(CurveTable.render(curve))
     }
 }

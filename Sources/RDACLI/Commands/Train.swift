@@ -114,7 +114,7 @@ struct ModelTrainOptions: ParsableArguments {
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train an RDA and write its model, metrics, evaluation and pictures to a folder.",
-        discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json and, for images, samples.png and reconstructions.png.")
+        discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json, training.svg, rate-per-dim.svg, report.html and, for images, samples.png, reconstructions.png, interpolations.png and traversals.png.")
 
     @OptionGroup var options: ModelTrainOptions
 
@@ -129,10 +129,17 @@ struct Train: ParsableCommand {
 
     @OptionGroup var checkpointOptions: CheckpointOptions
 
+    @Option(help: "Also write the sample grid every N epochs (samples-epoch-<E>.png; image data; 0: never).")
+    var picturesEvery: Int = 0
+
+    @OptionGroup var scaleOption: ScaleOption
+
     func run() throws {
         try reportingErrors {
             let progress = ProgressReporter()
             let policy = try checkpointOptions.policy()
+            let scale = try scaleOption.validated()
+            guard picturesEvery >= 0 else { throw RDAError("--pictures-every \(picturesEvery) must be 0 (never) or a number of epochs") }
             let dir: URL, report: EvaluationReport
             if let resume {
                 guard !force else { throw RDAError("--resume continues a run, --force replaces one: give one of them") }
@@ -141,9 +148,11 @@ struct Train: ParsableCommand {
             } else {
                 let req = try options.request()
                 dir = URL(fileURLWithPath: out)
-                report = try TrainingRun.run(req, in: dir, force: force, checkpoints: policy, events: progress.handle)
+                report = try TrainingRun.run(req, in: dir, force: force, checkpoints: policy, scale: scale, picturesEvery: picturesEvery,
+                                             events: progress.handle)
             }
-            Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json\(report.psnrDb != nil ? ", samples.png, reconstructions.png" : "")}")
+            Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json, training.svg, rate-per-dim.svg\(report.psnrDb != nil ? ", samples.png, reconstructions.png, interpolations.png, traversals.png" : "")}")
+            Console.info("open \(dir.appendingPathComponent(RunReport.file).path) to see the run")
             print(try EvalFormatting.summary(report))
         }
     }

@@ -292,7 +292,8 @@ struct ChartRenderer {
         let yRange = Self.sanitize(chart.yRange ?? automaticRange({ $0.y }, includeZero: chart.yIncludesZero))
 
         // Vertical layout: title (+ subtitle) on top, tick labels and the x label below.
-        let subtitleLines = Self.wrap(chart.subtitle ?? "", size: Self.subtitleSize, width: width - 30, maxLines: 2)
+        // Up to 4 lines, with a wide margin: the width estimate must not let a line spill out of the picture.
+        let subtitleLines = Self.wrap(chart.subtitle ?? "", size: Self.subtitleSize, width: width - 60, maxLines: 4)
         let subtitleLineHeight = Self.subtitleSize + 4
         let top = 16 + Self.titleSize + (subtitleLines.isEmpty ? 0 : 4 + Double(subtitleLines.count) * subtitleLineHeight) + 18
         let bottomMargin = 8 + Self.tickSize + 14 + Self.axisLabelSize + 14
@@ -399,7 +400,9 @@ struct ChartRenderer {
         // Lines, then markers on top.
         svg.line("<g class=\"series\" clip-path=\"url(#plot-area)\" fill=\"none\" stroke-linejoin=\"round\" stroke-linecap=\"round\">")
         for s in drawn { s.drawLine(into: &svg) }
-        for s in drawn { s.drawMarkers(into: &svg) }
+        // Hollow markers (bounds, references) first, so filled (measured) markers stay visible on top.
+        for s in drawn where s.series.style == .markers(hollow: true) { s.drawMarkers(into: &svg) }
+        for s in drawn where s.series.style != .markers(hollow: true) { s.drawMarkers(into: &svg) }
         svg.line("</g>")
 
         // Legend, in the corner that covers the fewest points.

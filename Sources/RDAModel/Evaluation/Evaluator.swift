@@ -44,6 +44,12 @@ public struct EvaluationReport: Codable, Sendable {
     /// l2, Laplace under l1); written as null otherwise, with `boundNote` saying why.
     @NullEncoded public var bound: Bound?
     public var boundNote: String? = nil
+    /// The closed-form rate split by latent dimension (mean over examples, nats, entry k for
+    /// dimension k; sums to `rateNats`). Absent in reports written before it existed.
+    public var ratePerDimNats: [Double]?
+    /// For Gaussian sources: the bound's rate per source component (reverse water-filling), in
+    /// the order of the source's variances.
+    public var boundRatePerComponentNats: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case data, split, examples, seed, lambda, objective, distortion, bound, channel
@@ -58,6 +64,7 @@ public struct EvaluationReport: Codable, Sendable {
         case nelboNats = "nelbo_nats", bitsPerDim = "bits_per_dim"
         case codedBitsPerImage = "coded_bits_per_image", estimatedBitsPerImage = "estimated_bits_per_image"
         case containerBitsPerImage = "container_bits_per_image"
+        case ratePerDimNats = "rate_per_dim_nats", boundRatePerComponentNats = "bound_rate_per_component_nats"
     }
 }
 
@@ -123,6 +130,9 @@ public enum Evaluator {
         case .exact(let b)? where b.distortionKind == model.config.distortion:
             let p = b.optimum(lambda: lambda)
             report.bound = EvaluationReport.Bound(rateNats: p.rateNats, distortion: p.distortion, objective: p.objective, kind: b.kind)
+            if let g = b as? GaussianRateDistortion {
+                report.boundRatePerComponentNats = g.allocation(lambda: lambda).map(\.rateNats)
+            }
         case .exact(let b)?:
             report.boundNote = "no exact bound: the \(b.kind) R(D) is for \(b.distortionKind.rawValue) distortion, the model uses \(model.config.distortion.rawValue)"
         case .unavailable(let reason)?: report.boundNote = reason

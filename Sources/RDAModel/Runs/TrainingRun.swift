@@ -11,6 +11,7 @@ import RDAIO
 ///     DIR/eval.json             the test-split evaluation of the final model (the run is finished)
 ///     DIR/samples.png           64 decoded draws from the prior (image data)
 ///     DIR/reconstructions.png   examples, noisy-channel and mean-latent reconstructions (image data)
+///     DIR/report.html           the run's page with its charts and pictures (see `RunReport`)
 ///     DIR/.rda-lock             held (flock) by the process writing into DIR
 ///
 /// The folder holds one run's files at every instant: nothing is written before the first
@@ -25,7 +26,9 @@ public enum TrainingRun {
 
     /// Every file a run writes, in the order `force` removes them (the finished mark first, the
     /// record last), so that the folder never mixes two runs.
-    static let runFiles = [evalFile, samplesFile, reconstructionsFile, stateFile, metricsFile, Checkpoint.fileName, runFile]
+    static let runFiles = [RunReport.file, RunReport.trainingChart, RunReport.ratePerDimChart, RunReport.interpolationsFile,
+                           RunReport.traversalsFile, evalFile, samplesFile, reconstructionsFile, stateFile, metricsFile,
+                           Checkpoint.fileName, runFile]
 
     /// Checkpoints within epochs by default: every 30 seconds.
     public static let defaultCheckpoints = CheckpointPolicy(seconds: 30)
@@ -68,10 +71,13 @@ public enum TrainingRun {
     }
 
     /// Trains, evaluates and writes every file of the run into `dir`. A folder that already
-    /// holds run files is refused unless `force`, which removes them first.
+    /// holds run files is refused unless `force`, which removes them first. `scale`: pixels per
+    /// image pixel in the pictures; `picturesEvery` N > 0: also a sample grid every N epochs
+    /// (`samples-epoch-<E>.png`, the same noise each time).
     @discardableResult
     public static func run(_ request: TrainRequest, in dir: URL, force: Bool = false,
                            checkpoints: CheckpointPolicy = defaultCheckpoints, evalSeed: UInt64 = 0,
+                           scale: Int = 2, picturesEvery: Int = 0,
                            events: (Event) -> Void = { _ in }) throws -> EvaluationReport {
         try request.validate()
         let existed = FileManager.default.fileExists(atPath: dir.path)
@@ -89,7 +95,8 @@ public enum TrainingRun {
             throw RDAError("\(dir.path) holds files of another run (\(runFiles.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }.joined(separator: ", "))); pass --force to replace them, or choose another --out")
         }
         do {
-            return try execute(request, in: dir, resume: false, checkpoints: checkpoints, evalSeed: evalSeed, events: events)
+            return try execute(request, in: dir, resume: false, checkpoints: checkpoints, evalSeed: evalSeed,
+                               scale: scale, picturesEvery: picturesEvery, events: events)
         } catch {
             if state(of: dir) == .empty { cleanUp(dir, removeFolder: !existed) }
             throw error
@@ -125,7 +132,8 @@ public enum TrainingRun {
     /// and writes the pictures and eval.json, then removes the state. `record`: the run.json
     /// being resumed (the data must give the same configuration again).
     static func execute(_ request: TrainRequest, in dir: URL, resume: Bool, checkpoints: CheckpointPolicy,
-                        evalSeed: UInt64, events: (Event) -> Void, record old: Record? = nil) throws -> EvaluationReport {
+                        evalSeed: UInt64, scale: Int = 2, picturesEvery: Int = 0,
+                        events: (Event) -> Void, record old: Record? = nil) throws -> EvaluationReport {
         AtomicFile.removeStaleTemporaries(in: dir)
         let source = try DataSource.parse(request.data)
         func load(_ split: Split) throws -> Dataset {
@@ -169,9 +177,12 @@ public enum TrainingRun {
         }
         _ = try trainer.train(on: train, test: test, from: start, checkpoints: checkpoints,
                               progress: { events(.training($0)) },
-                              onEpoch: { _ in
+                              onEpoch: { m in
                                   try writeRecord()
                                   try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON])
+                                  if picturesEvery > 0, train.isImage, m.epoch % picturesEvery == 0 {
+                                      try RunReport.writeEpochSamples(model, epoch: m.epoch, seed: evalSeed, scale: scale, into: dir)
+                                  }
                               },
                               onCheckpoint: { position in
                                   try writeRecord()
@@ -181,14 +192,10 @@ public enum TrainingRun {
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: source.description,
                                             seed: evalSeed, bound: source.exactBound(distortion: config.distortion))
         events(.evaluated(report))
-        if train.isImage {
-            try Pictures.writeSheet(Pictures.samples(model, count: 64, seed: evalSeed), shape: config.exampleShape,
-                                    columns: 8, to: dir.appendingPathComponent(samplesFile))
-            try Pictures.writeReconstructionSheet(Pictures.reconstructions(model, data: test, count: 16, seed: evalSeed),
-                                                  shape: config.exampleShape, to: dir.appendingPathComponent(reconstructionsFile))
-        }
+        let figures = try RunReport.writePictures(model, test: test, seed: evalSeed, scale: scale, into: dir)
         try AtomicFile.write(JSONEncoder.pretty.encode(report), to: dir.appendingPathComponent(evalFile))
         try? FileManager.default.removeItem(at: stateURL)
+        try RunReport.write(dir: dir, figures: figures)
         return report
     }
 

@@ -39,6 +39,18 @@ public struct GaussianRateDistortion: Sendable {
         return Point(lambda: lambda, rateNats: p.rateNats, distortion: p.distortion)
     }
 
+    /// The optimum's allocation per component at lambda (water level theta = 1/(2 lambda)):
+    /// component i gets distortion D_i = min(theta, v_i) and rate R_i = 1/2 ln(v_i / D_i) nats,
+    /// so components with v_i <= theta get no rate at all. In the order of `variances`.
+    public func allocation(lambda: Double) -> [(variance: Double, rateNats: Double, distortion: Double)] {
+        precondition(lambda > 0 && lambda.isFinite, "lambda must be positive and finite")
+        let theta = 1 / (2 * lambda)
+        return variances.map { v in
+            let d = Swift.min(theta, v)
+            return (v, 0.5 * Foundation.log(v / d), d)
+        }
+    }
+
     /// R(D) for a total distortion target D in (0, sum v_i]: finds theta with sum min(theta, v_i) = D
     /// by bisection. Returns 0 for D >= sum v_i.
     public func rate(atDistortion target: Double) -> Double {

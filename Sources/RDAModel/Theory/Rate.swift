@@ -29,6 +29,30 @@ public enum Rate {
         }
     }
 
+    /// The closed-form rate split by latent dimension and averaged over the examples: entry k is
+    ///
+    ///     1/N sum_n [ ln sigma_z,k - logvar_nk / 2 + (e^logvar_nk + (mu_nk - mu_z,k)^2) / (2 sigma_z,k^2) - 1/2 ]
+    ///
+    /// (the k-th term of `closedForm`, so the entries sum to the mean of `closedForm`). A dimension
+    /// near 0 nats carries no information: its posterior has collapsed to the prior.
+    /// Shapes: mu, logvar [N, K] -> K values (Double, nats).
+    public static func closedFormPerDimension(mu: Tensor, logvar: Tensor, prior: Prior) -> [Double] {
+        let n = mu.shape[0], k = mu.shape[1]
+        var muZ = [Double](repeating: 0, count: k), logSigmaZ = [Double](repeating: 0, count: k)
+        if prior.kind == .learned {
+            for j in 0..<k { muZ[j] = Double(prior.mu.data[j]); logSigmaZ[j] = Double(prior.logSigma.data[j]) }
+        }
+        var out = [Double](repeating: 0, count: k)
+        for r in 0..<n {
+            for j in 0..<k {
+                let m = Double(mu.data[r * k + j]), lv = Double(logvar.data[r * k + j])
+                let invVar = Foundation.exp(-2 * logSigmaZ[j])
+                out[j] += logSigmaZ[j] - lv / 2 + (Foundation.exp(lv) + (m - muZ[j]) * (m - muZ[j])) * invVar / 2 - 0.5
+            }
+        }
+        return out.map { $0 / Double(Swift.max(n, 1)) }
+    }
+
     /// The closed-form KL(N(mu, diag e^logvar) || N(0, I)) per example as one fused op:
     ///
     ///     KL_n = 1/2 sum_k (e^logvar_nk + mu_nk^2 - 1 - logvar_nk)
