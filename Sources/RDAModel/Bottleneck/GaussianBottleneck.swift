@@ -74,10 +74,13 @@ struct GaussianStatistics: BottleneckStatistics {
     let mCount: Int
     let zs: Tensor, mus: Tensor, lvs: Tensor
     var mc = 0.0, mc2 = 0.0, n = 0, rate = 0.0
+    /// The closed-form rate split by latent dimension, summed over examples.
+    var perDimension: [Double]
 
     init(prior: Prior, latentDim k: Int, miExamples: Int) {
         self.prior = prior
         mCount = miExamples
+        perDimension = [Double](repeating: 0, count: k)
         zs = Tensor(zeros: [miExamples, k]); mus = Tensor(zeros: [miExamples, k]); lvs = Tensor(zeros: [miExamples, k])
     }
 
@@ -85,6 +88,9 @@ struct GaussianStatistics: BottleneckStatistics {
         guard let mu = output.extras["mu"], let logvar = output.extras["logvar"], let eps = output.extras["eps"] else { return }
         let k = mu.shape[1]
         let rmc = Rate.monteCarlo(z: output.z, eps: eps, logvar: logvar, prior: prior)
+        for (j, r) in Rate.closedFormPerDimension(mu: mu, logvar: logvar, prior: prior).enumerated() {
+            perDimension[j] += r * Double(range.count)
+        }
         for i in 0..<range.count {
             let m = Double(rmc.data[i])
             mc += m; mc2 += m * m; rate += Double(output.rate.data[i])
@@ -106,6 +112,7 @@ struct GaussianStatistics: BottleneckStatistics {
         report.miEstimateNats = mi
         report.miExamples = mCount
         report.priorGapNats = rate / Double(Swift.max(n, 1)) - mi
+        report.ratePerDimNats = perDimension.map { $0 / Double(Swift.max(n, 1)) }
     }
 }
 
