@@ -92,3 +92,30 @@ struct ModelTests {
         #expect(Swift.abs(mc - report.rateNats) < 4 * se + 1e-3)
     }
 }
+
+@Suite("Files written by older versions keep loading")
+struct OlderFilesTests {
+    @Test func runJSONWithoutTheChannelFieldsDecodes() throws {
+        // the request part of a run.json written before the quantized channel (and laplace defaults) existed
+        let old = """
+        {"batchSize":128,"data":"gaussian:4,2,1","dataSeed":0,"distortion":"l2","prior":"learned","rate":"closed-form",
+         "seed":3,"testExamples":100000,"lambda":2}
+        """
+        let r = try JSONDecoder().decode(TrainRequest.self, from: Data(old.utf8))
+        #expect(r.channel == .gaussian && r.prior == .learned && r.seed == 3 && r.lambda == 2 && r.priorComponents == nil)
+        // and a field missing altogether takes the default
+        let minimal = try JSONDecoder().decode(TrainRequest.self, from: Data("{}".utf8))
+        #expect(minimal == TrainRequest())
+    }
+
+    @Test func modelConfigWithoutAChannelIsGaussian() throws {
+        let old = """
+        {"arch":"linear","data":"gaussian:4,2","distortion":"l2","exampleShape":[2],"lambda":1,"latentDim":2,"prior":"standard","sigmoidOutput":false,"widths":[]}
+        """
+        let c = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
+        #expect(c.channel == .gaussian && c.priorComponents == nil)
+        // written back, a Gaussian configuration has the same keys as before (model files stay byte-identical)
+        let again = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Any]
+        #expect(Set(again.keys) == ["arch", "data", "distortion", "exampleShape", "lambda", "latentDim", "prior", "sigmoidOutput", "widths"])
+    }
+}

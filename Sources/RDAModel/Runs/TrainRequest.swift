@@ -34,6 +34,35 @@ public struct TrainRequest: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// Reads a request written by any rda version: a field it lacks (one added later, such as
+    /// `channel`) takes its default, so older run.json files keep loading.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainRequest()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        data = try value(.data, d.data)
+        dataDir = try value(.dataDir, d.dataDir)
+        arch = try value(.arch, d.arch)
+        latentDim = try value(.latentDim, d.latentDim)
+        widths = try value(.widths, d.widths)
+        distortion = try value(.distortion, d.distortion)
+        lambda = try value(.lambda, d.lambda)
+        prior = try value(.prior, d.prior)
+        channel = try value(.channel, d.channel)
+        priorComponents = try value(.priorComponents, d.priorComponents)
+        epochs = try value(.epochs, d.epochs)
+        batchSize = try value(.batchSize, d.batchSize)
+        learningRate = try value(.learningRate, d.learningRate)
+        schedule = try value(.schedule, d.schedule)
+        rate = try value(.rate, d.rate)
+        seed = try value(.seed, d.seed)
+        examples = try value(.examples, d.examples)
+        testExamples = try value(.testExamples, d.testExamples)
+        dataSeed = try value(.dataSeed, d.dataSeed)
+        clipNorm = try value(.clipNorm, d.clipNorm)
+        injectNaNAtStep = try value(.injectNaNAtStep, d.injectNaNAtStep)
+    }
+
     /// Checks values a user can get wrong; each failure is one line naming the option and the fix.
     public func validate() throws {
         if let l = lambda, !(l > 0 && l.isFinite) { throw RDAError("--lambda \(l) must be a positive finite number, e.g. --lambda 16") }
