@@ -40,7 +40,11 @@ public enum TrainingRun {
                             testExamples: request.testExamples, dataSeed: request.dataSeed)
         }
         let train = try load(.train), test = try load(.test)
+        try Dataset.checkSplitsMatch(train: train, test: test, source: source)
         let (config, options) = try request.resolved(for: train, source: source)
+        try MemoryEstimate.require(MemoryEstimate.trainingBytes(config, batchSize: options.batchSize, trainExamples: train.count, testExamples: test.count),
+                                   for: "training this model (\(config.arch.rawValue), latent \(config.latentDim), widths \(config.widths), batch \(options.batchSize))",
+                                   fix: "choose a smaller --latent-dim, --widths, --batch-size or fewer examples")
         var rng = SeededGenerator(seed: request.seed)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)
         events(.loaded(train: train.count, test: test.count, config: config, options: options,
@@ -65,7 +69,7 @@ public enum TrainingRun {
             try Pictures.writeReconstructionSheet(Pictures.reconstructions(model, data: test, count: 16, seed: evalSeed),
                                                   shape: config.exampleShape, to: dir.appendingPathComponent(reconstructionsFile))
         }
-        try AtomicFile.write(JSONEncoder.pretty.encode(report), to: dir.appendingPathComponent(evalFile))
+        try AtomicFile.write(JSONEncoder.pretty.encodeFinite(report), to: dir.appendingPathComponent(evalFile))
         return report
     }
 
