@@ -13,6 +13,8 @@ public enum Sweep {
         case reused(lambda: Double)
         case run(TrainingRun.Event)
         case finished(lambda: Double, report: EvaluationReport)
+        /// Training stopped (recorded in `SweepFailure.fileName`; `recorded`: by an earlier run).
+        case failed(lambda: Double, reason: String, recorded: Bool)
     }
 
     /// A finished run found on disk.
@@ -38,9 +40,19 @@ public enum Sweep {
                 events(.reused(lambda: lambda))
                 continue
             }
+            if let failure = SweepFailure.read(in: folder) {
+                if failure.request == r { events(.failed(lambda: lambda, reason: failure.reason, recorded: true)); continue }
+                SweepFailure.remove(in: folder)
+            }
             events(.starting(lambda: lambda, index: i + 1, of: mine.count))
-            let report = try TrainingRun.run(r, in: folder) { events(.run($0)) }
-            events(.finished(lambda: lambda, report: report))
+            do {
+                let report = try TrainingRun.run(r, in: folder) { events(.run($0)) }
+                events(.finished(lambda: lambda, report: report))
+            } catch let error where SweepFailure.isTrainingStop(error) {
+                let reason = "\(error)"
+                try SweepFailure(lambda: lambda, reason: reason, request: r).write(in: folder)
+                events(.failed(lambda: lambda, reason: reason, recorded: false))
+            }
         }
     }
 
