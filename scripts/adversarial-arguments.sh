@@ -39,7 +39,7 @@ for v in "${values[@]}"; do
     check standardize --model "$work/model" --out "$work/std" --test-examples "$v"
 done
 for args in "--bogus" "train --bogus" "train --data" "eval" "eval --model" "frobnicate" "plot" "plot $work/none.json --out $work/p.svg" \
-            "sample --model $work/none" "train --data gaussian:2,1 --widths 3,,4" "train --data /dev/null" "train --data $work"; do
+            "sample --model $work/none" "train --data gaussian:2,1 --arch mlp --widths 3,-4 --examples 64 --epochs 1" "train --data /dev/null" "train --data $work"; do
     # shellcheck disable=SC2086
     check $args
 done

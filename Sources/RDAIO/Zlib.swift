@@ -118,6 +118,8 @@ enum Zlib {
                 }
             }
         }
+        // The stream may end exactly when the buffer (one byte past the limit) is full.
+        if !prefixOnly && produced > limit { throw InflateFailure.exceedsLimit(limit) }
         output.count = produced
         return output
     }

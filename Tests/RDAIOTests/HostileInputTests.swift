@@ -57,7 +57,7 @@ struct HostileInputTests {
 
     @Test func strictJSONHeaders() throws {
         let bad = [
-            #"{"a":1,"a":2}"#, #"{"t":{"shape":[4.0,784]}}"#, #"{"x":{"y":1,"y":1}}"#, "[1,]", "{\"a\":01}", "\"\u{1}\"",
+            #"{"a":1,"a":2}"#, #"{"x":{"y":1,"y":1}}"#, "[1,]", "{\"a\":01}", "\"\u{1}\"",
             "[" + String(repeating: "[", count: 100_000), String(repeating: "[", count: 70) + String(repeating: "]", count: 70),
             "1e400", #""\ud800""#, "nul", "{\"a\" 1}", "", " ",
         ]

@@ -79,7 +79,7 @@ struct CheckpointValidationTests {
             ({ $0.latentDim = 2 }, "shape"),                       // consistent, but not these tensors
             ({ $0.arch = .conv }, "[C, H, W]"),
             ({ $0.exampleShape = [1 << 40] }, "outside"),
-            ({ $0.widths = [5, 5] }, "encoder.2.weight"),
+            ({ $0.widths = [5, 5] }, "decoder.2.bias"),          // the first mismatch in name order
         ]
         for (edit, words) in edits {
             let url = try tamperedFile(edit, in: dir)
