@@ -22,7 +22,7 @@ check() {  # args...: one rda invocation
     fi
 }
 for v in "${values[@]}"; do
-    for opt in --latent-dim --lambda --epochs --batch-size --learning-rate --clip-norm --examples --test-examples --data-seed --seed --widths --arch --distortion --prior --rate --schedule; do
+    for opt in --latent-dim --lambda --epochs --batch-size --learning-rate --clip-norm --examples --test-examples --data-seed --seed --widths --arch --distortion --prior --rate --schedule --channel --prior-components; do
         check train "${tiny[@]}" --out "$work/t" "$opt" "$v"
     done
     check train --data "gaussian:$v" --examples 64 --test-examples 64 --epochs 1 --batch-size 16 --out "$work/g"

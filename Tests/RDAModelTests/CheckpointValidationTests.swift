@@ -8,17 +8,20 @@ import RDAIO
 /// network is built; non-finite weights are refused naming the tensor.
 @Suite("Model files: configuration validated before allocation")
 struct CheckpointValidationTests {
-    func config(_ arch: Architecture, shape: [Int] = [1, 8, 12], k: Int = 3, widths: [Int]? = nil, prior: Prior.Kind = .standard) -> ModelConfig {
+    func config(_ arch: Architecture, shape: [Int] = [1, 8, 12], k: Int = 3, widths: [Int]? = nil, prior: Prior.Kind = .standard,
+                channel: ChannelKind = .gaussian, components: Int? = nil) -> ModelConfig {
         ModelConfig(arch: arch, exampleShape: shape, latentDim: k,
                     widths: widths ?? (arch == .conv ? [4, 6] : (arch == .mlp ? [16, 8, 5] : [])),
-                    prior: prior, distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test")
+                    prior: prior, distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test",
+                    channel: channel, priorComponents: components)
     }
 
     /// The shapes computed from the configuration alone are exactly those of a built model.
-    @Test(arguments: [Architecture.linear, .mlp, .conv], [Prior.Kind.standard, .learned])
-    func expectedShapesMatchABuiltModel(_ arch: Architecture, _ prior: Prior.Kind) throws {
+    @Test(arguments: [Architecture.linear, .mlp, .conv], [(Prior.Kind.standard, ChannelKind.gaussian, nil as Int?), (.learned, .gaussian, nil),
+                                                           (.standard, .quantized, nil), (.standard, .quantized, 5)])
+    func expectedShapesMatchABuiltModel(_ arch: Architecture, _ bottleneck: (Prior.Kind, ChannelKind, Int?)) throws {
         for shape in arch == .conv ? [[1, 8, 12], [3, 4, 4]] : [[1, 8, 12], [5]] {
-            let cfg = config(arch, shape: shape, prior: prior)
+            let cfg = config(arch, shape: shape, prior: bottleneck.0, channel: bottleneck.1, components: bottleneck.2)
             var rng = SeededGenerator(seed: 1)
             let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
             let built = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.tensor.shape) })
@@ -50,6 +53,8 @@ struct CheckpointValidationTests {
                 (error as? RDAError)?.message.contains(words) == true
             }
         }
+        #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(config(.linear, channel: .quantized, components: 0)) }
+        #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(config(.linear, channel: .quantized, components: 1000)) }
         var nanLambda = config(.linear); nanLambda.lambda = .nan
         #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(nanLambda) }
     }
@@ -145,6 +150,8 @@ struct GeneratedConfigurationTests {
             c.exampleShape = pick([[], [16], [1, 4, 4], [1, 4], [pick(sizes)], [1, pick(sizes), 4], [pick(sizes), pick(sizes), pick(sizes)], [1, 4, 4, 1]])
             c.widths = pick([[], [4], [4, 4], [pick(sizes)], [pick(sizes), pick(sizes)], [4, 4, 4]])
             c.lambda = pick([1, 0, -1, 1e-300, 1e300, 2.5])
+            c.channel = pick([.gaussian, .gaussian, .quantized])
+            c.priorComponents = pick([nil, nil, 0, 1, 3, 9, -1, Int.max])
             var file = base
             file.metadata["rda.config"] = String(decoding: try JSONEncoder().encode(c), as: UTF8.self)
             let data = try file.encoded()

@@ -15,7 +15,7 @@ struct StandardizationCheckTests {
         let enc = m.encoder.layers[0] as! Linear
         for i in 0..<(enc.weight.count) { enc.weight.data[i] *= 0.01 }   // raw logvar close to its bias
         for j in 2..<4 { enc.bias!.data[j] = logvarBias }
-        for j in 0..<2 { m.prior.logSigma.data[j] = logSigma; m.prior.mu.data[j] = 0.5 }
+        for j in 0..<2 { m.gaussian!.prior.logSigma.data[j] = logSigma; m.gaussian!.prior.mu.data[j] = 0.5 }
         return m
     }
 

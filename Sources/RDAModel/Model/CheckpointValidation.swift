@@ -41,6 +41,8 @@ public enum CheckpointValidation {
             throw bad("lambda \(config.lambda) (needs a positive finite number)")
         }
         let k = config.latentDim
+        // what the bottleneck takes from the encoder per latent (Gaussian: mu and logvar)
+        let outputs = k * config.channel.bottleneckType.encoderOutputsPerLatent
         guard let d = product(config.exampleShape) else { throw bad("an example shape \(config.exampleShape) too large to be real") }
 
         var shapes: [String: [Int]] = [:]
@@ -50,14 +52,14 @@ public enum CheckpointValidation {
         }
         switch config.arch {
         case .linear:
-            linear("encoder.0", d, 2 * k)
+            linear("encoder.0", d, outputs)
             linear("decoder.0", k, d)
         case .mlp:
-            // Encoder: Linear, ReLU pairs then Linear -> 2K; the decoder mirrors it (indices as
+            // Encoder: Linear, ReLU pairs then Linear -> outputs; the decoder mirrors it (indices as
             // in nn.Sequential: every activation takes an index).
             var width = d, index = 0
             for h in config.widths { linear("encoder.\(index)", width, h); width = h; index += 2 }
-            linear("encoder.\(index)", width, 2 * k)
+            linear("encoder.\(index)", width, outputs)
             width = k; index = 0
             for h in config.widths.reversed() { linear("decoder.\(index)", width, h); width = h; index += 2 }
             linear("decoder.\(index)", width, d)
@@ -73,14 +75,25 @@ public enum CheckpointValidation {
             // Conv2d weight [out, in, 4, 4]; ConvTranspose2d weight [in, out, 4, 4].
             shapes["encoder.1.weight"] = [c1, c, 4, 4]; shapes["encoder.1.bias"] = [c1]
             shapes["encoder.3.weight"] = [c2, c1, 4, 4]; shapes["encoder.3.bias"] = [c2]
-            linear("encoder.6", flat, 2 * k)
+            linear("encoder.6", flat, outputs)
             linear("decoder.0", k, flat)
             shapes["decoder.3.weight"] = [c2, c1, 4, 4]; shapes["decoder.3.bias"] = [c1]
             shapes["decoder.5.weight"] = [c1, c, 4, 4]; shapes["decoder.5.bias"] = [c]
         }
-        if config.prior == .learned {
-            shapes["prior.mu"] = [k]
-            shapes["prior.log_sigma"] = [k]
+        switch config.channel {
+        case .gaussian:
+            if config.prior == .learned {
+                shapes["prior.mu"] = [k]
+                shapes["prior.log_sigma"] = [k]
+            }
+        case .quantized:
+            // the logistic-mixture prior's float tensors (its integer coding tables are checked
+            // by `QuantizedBottleneck.loadIntegerTensors`)
+            let m = config.priorComponents ?? QuantizedBottleneck.defaultComponents
+            guard (1...LogisticMixturePrior.maximumComponents).contains(m) else {
+                throw bad("\(m) prior components (needs 1...\(LogisticMixturePrior.maximumComponents))")
+            }
+            for name in ["logits", "loc", "log_scale"] { shapes["prior.\(name)"] = [k, m] }
         }
         for (name, shape) in shapes {
             guard let n = product(shape), n <= maximumTensorElements else {

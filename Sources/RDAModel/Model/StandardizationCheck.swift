@@ -14,8 +14,8 @@ extension Standardization {
         return withoutGradients {
             let y = data.examples.slice(0..<n)
             let eps = Tensor(zeros: [n, model.config.latentDim])
-            let a = model.forward(y, eps: eps, mode: .mean).rate.values
-            let b = standardized.forward(y, eps: eps, mode: .mean).rate.values
+            let a = model.forward(y, noise: eps, mode: .evaluation).rate.values
+            let b = standardized.forward(y, noise: eps, mode: .evaluation).rate.values
             var maxAbs = 0.0, sum = 0.0
             for (x, z) in zip(a, b) {
                 let d = Swift.abs(Double(x) - Double(z))
