@@ -17,7 +17,10 @@ public enum Gzip {
     /// - Parameter source: the file name used in error messages.
     /// - Throws: `RDAIOError` `.badMagic` if `data` is not gzip, `.truncated` if it ends early,
     ///   `.corruptData` for damaged data or checksums, `.trailingData` for junk after the end.
-    public static func decompress(_ data: Data, source: String = "gzip data") throws -> Data {
+    ///   With `limit`, output beyond `limit` bytes throws `.sizeMismatch` (`limitReason` says where
+    ///   the limit comes from) as soon as it appears, so a small file cannot expand without bound.
+    public static func decompress(_ data: Data, source: String = "gzip data", limit: Int = Int.max,
+                                  limitReason: String = "the most this reader accepts") throws -> Data {
         guard isGzip(data) else {
             let start = data.prefix(2).map { String(format: "%02x", $0) }.joined(separator: " ")
             throw RDAIOError(.badMagic, subject: source,
@@ -34,9 +37,20 @@ public enum Gzip {
             hint = min(hint, data.count * 1032 + 1024)
         }
         do {
-            return try Zlib.inflate(data, format: .gzip, sizeHint: hint)
+            return try Zlib.inflate(data, format: .gzip, sizeHint: min(hint, limit), limit: limit)
         } catch let failure as Zlib.InflateFailure {
-            throw error(failure, source: source, compressedSize: data.count)
+            throw error(failure, source: source, compressedSize: data.count, limitReason: limitReason)
+        }
+    }
+
+    /// The first `count` bytes of the decompressed gzip `data` (fewer when it is shorter),
+    /// inflating no more than that: a header can be checked before the rest is expanded.
+    public static func prefix(_ data: Data, count: Int, source: String = "gzip data") throws -> Data {
+        guard isGzip(data) else { return try decompress(data, source: source) }
+        do {
+            return try Zlib.inflate(data, format: .gzip, sizeHint: count, limit: count, prefixOnly: true)
+        } catch let failure as Zlib.InflateFailure {
+            throw error(failure, source: source, compressedSize: data.count, limitReason: "")
         }
     }
 
@@ -49,7 +63,7 @@ public enum Gzip {
         return try Zlib.deflate(data, format: .gzip, level: Int32(level))
     }
 
-    static func error(_ failure: Zlib.InflateFailure, source: String, compressedSize: Int) -> RDAIOError {
+    static func error(_ failure: Zlib.InflateFailure, source: String, compressedSize: Int, limitReason: String = "") -> RDAIOError {
         switch failure {
         case .truncated(let produced):
             return RDAIOError(.truncated, subject: source,
@@ -62,6 +76,10 @@ public enum Gzip {
             return RDAIOError(.trailingData, subject: source,
                               problem: "\(count) bytes of garbage after the end of the gzip data at byte \(offset)",
                               fix: "re-download the file or check the copy")
+        case .exceedsLimit(let limit):
+            return RDAIOError(.sizeMismatch, subject: source,
+                              problem: "gzip data decompresses to more than \(limit) bytes (\(limitReason)); stopped there",
+                              fix: "re-download the file or check that it is the right one")
         case .outOfMemory:
             return RDAIOError(.notReadable, subject: source, problem: "out of memory while decompressing",
                               fix: "free some memory or decompress the file with gunzip first")

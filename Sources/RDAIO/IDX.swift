@@ -11,6 +11,12 @@ public enum IDX {
     public static let imagesMagic: UInt32 = 0x0000_0803
     /// Magic number of an IDX1 unsigned-byte file (labels).
     public static let labelsMagic: UInt32 = 0x0000_0801
+    /// Largest height or width accepted for an image (the header is checked before any data
+    /// is decompressed or copied).
+    public static let maximumImageSide = 4096
+    /// Largest number of bytes (pixels or labels) accepted in one file: 2^30 (1 GiB, 4 GiB as
+    /// float32 once loaded; MNIST's training images are 47 million).
+    public static let maximumPayload = 1 << 30
 
     // MARK: Reading
 
@@ -26,9 +32,12 @@ public enum IDX {
 
     /// Decodes the bytes of an images file (gunzipping them first if they are gzip).
     /// `source` names the file in error messages.
+    /// The header is read and checked (against `maximumImageSide` and `maximumPayload`) before
+    /// the rest of a gzip file is inflated, and inflation stops at the size the header announces.
     public static func decodeImages(_ data: Data, source: String = "IDX images") throws -> IDXImages {
-        let (raw, gzipped) = try uncompressed(data, source: source)
-        let header = try readHeader(raw, expectedMagic: imagesMagic, dimensions: 3, source: source, gzipped: gzipped)
+        let gzipped = Gzip.isGzip(data)
+        let head = gzipped ? try Gzip.prefix(data, count: 16, source: source) : data
+        let header = try readHeader(head, expectedMagic: imagesMagic, dimensions: 3, source: source, gzipped: gzipped)
         let (count, rows, cols) = (header.dims[0], header.dims[1], header.dims[2])
         if count == 0 {
             throw RDAIOError(.badHeader, subject: source, problem: "header says the file holds 0 images",
@@ -46,6 +55,12 @@ public enum IDX {
                              problem: "header sizes \(count) x \(rows) x \(cols) are too large to be real",
                              fix: "re-download the file or check that it is an IDX images file")
         }
+        if rows > maximumImageSide || cols > maximumImageSide || payload > maximumPayload {
+            throw RDAIOError(.unsupported, subject: source,
+                             problem: "header asks for \(count) images of \(rows)x\(cols) pixels (\(payload) bytes); rda reads images of at most \(maximumImageSide)x\(maximumImageSide) pixels and at most \(maximumPayload) pixels per file",
+                             fix: "use fewer or smaller images per file, or check that the header is right")
+        }
+        let raw = try expanded(data, gzipped: gzipped, expected: 16 + payload, source: source)
         try checkLength(raw, headerSize: 16, payload: payload,
                         what: "\(count) images of \(rows)x\(cols)", source: source, gzipped: gzipped)
         let pixels = [UInt8](raw[(raw.startIndex + 16)...])
@@ -55,13 +70,20 @@ public enum IDX {
     /// Decodes the bytes of a labels file (gunzipping them first if they are gzip).
     /// `source` names the file in error messages.
     public static func decodeLabels(_ data: Data, source: String = "IDX labels") throws -> [UInt8] {
-        let (raw, gzipped) = try uncompressed(data, source: source)
-        let header = try readHeader(raw, expectedMagic: labelsMagic, dimensions: 1, source: source, gzipped: gzipped)
+        let gzipped = Gzip.isGzip(data)
+        let head = gzipped ? try Gzip.prefix(data, count: 8, source: source) : data
+        let header = try readHeader(head, expectedMagic: labelsMagic, dimensions: 1, source: source, gzipped: gzipped)
         let count = header.dims[0]
         if count == 0 {
             throw RDAIOError(.badHeader, subject: source, problem: "header says the file holds 0 labels",
                              fix: "re-download the file or check that it is the right one")
         }
+        if count > maximumPayload {
+            throw RDAIOError(.unsupported, subject: source,
+                             problem: "header asks for \(count) labels; rda reads at most \(maximumPayload) per file",
+                             fix: "use fewer labels per file, or check that the header is right")
+        }
+        let raw = try expanded(data, gzipped: gzipped, expected: 8 + count, source: source)
         try checkLength(raw, headerSize: 8, payload: count, what: "\(count) labels", source: source, gzipped: gzipped)
         return [UInt8](raw[(raw.startIndex + 8)...])
     }
@@ -124,9 +146,11 @@ public enum IDX {
         var dims: [Int]
     }
 
-    static func uncompressed(_ data: Data, source: String) throws -> (Data, Bool) {
-        if Gzip.isGzip(data) { return (try Gzip.decompress(data, source: source), true) }
-        return (data, false)
+    /// The file's bytes, gunzipped when `gzipped`, inflating at most `expected` bytes (the
+    /// size its checked header announces): more is reported as a size mismatch.
+    static func expanded(_ data: Data, gzipped: Bool, expected: Int, source: String) throws -> Data {
+        guard gzipped else { return data }
+        return try Gzip.decompress(data, source: source, limit: expected, limitReason: "the \(expected) bytes its IDX header announces")
     }
 
     static func readHeader(_ raw: Data, expectedMagic: UInt32, dimensions: Int, source: String,

@@ -40,7 +40,7 @@ public enum JSONLines {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
+            return String(decoding: try encoder.encodeFinite(value), as: UTF8.self)
         } catch {
             throw RDAIOError(.invalidArgument, subject: "JSON lines record",
                              problem: "cannot encode \(T.self) as JSON (\(error))",

@@ -37,16 +37,11 @@ enum JSONValue: Decodable, Equatable {
         var reason: String
     }
 
-    /// Parses `data`, throwing `ParseFailure` when it is not JSON.
+    /// Parses `data` strictly (`StrictJSONParser`: integers only when written without a fraction
+    /// or exponent, duplicate keys refused, nesting bounded), throwing `ParseFailure` when it is
+    /// not such JSON.
     static func parse(_ data: Data) throws -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.debugDescription ?? context.debugDescription
-            throw ParseFailure(reason: RDAIOError.oneLine(detail))
-        } catch {
-            throw ParseFailure(reason: RDAIOError.oneLine("\(error)"))
-        }
+        try StrictJSONParser.parse([UInt8](data))
     }
 
     /// A short rendering for error messages.

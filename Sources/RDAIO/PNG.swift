@@ -160,13 +160,14 @@ public enum PNG {
         }
         let raw: Data
         do {
-            raw = try Zlib.inflate(compressed, format: .zlib, sizeHint: expected)
+            raw = try Zlib.inflate(compressed, format: .zlib, sizeHint: expected, limit: expected)
         } catch let failure as Zlib.InflateFailure {
             switch failure {
             case .truncated: throw fail(.truncated, "truncated image data (zlib stream ends early)")
             case .corrupt(let message): throw fail(.corruptData, "corrupt image data (\(message))")
             case .trailingData(_, let count): throw fail(.trailingData, "\(count) bytes after the end of the image data")
             case .outOfMemory: throw fail(.notReadable, "out of memory", "free some memory")
+            case .exceedsLimit: throw fail(.trailingData, "image data decompresses to more than the \(expected) bytes a \(width)x\(height) image holds")
             }
         }
         guard raw.count == expected else {

@@ -31,11 +31,20 @@ enum Zlib {
         case trailingData(offset: Int, count: Int)
         /// zlib could not allocate memory.
         case outOfMemory
+        /// The output would exceed the `limit` given to `inflate`.
+        case exceedsLimit(Int)
     }
 
     /// Inflates `input`. With `.gzip`, concatenated gzip members are decoded one after another
     /// and zero padding after the last member is ignored.
-    static func inflate(_ input: Data, format: Format, sizeHint: Int = 0) throws -> Data {
+    ///
+    /// The output is produced in a growing buffer that never exceeds `limit` bytes: output
+    /// beyond it throws `.exceedsLimit` as soon as it appears, or, with `prefixOnly`, ends the
+    /// inflation and returns the first `limit` bytes (a header read before anything else).
+    static func inflate(_ input: Data, format: Format, sizeHint: Int = 0, limit: Int = Int.max, prefixOnly: Bool = false) throws -> Data {
+        precondition(limit >= 0, "Zlib.inflate: negative limit")
+        // The buffer may hold one byte past the limit, so that exceeding it is seen.
+        let cap = prefixOnly || limit == Int.max ? limit : limit + 1
         var stream = z_stream()
         let initResult = inflateInit2_(&stream, format.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard initResult == Z_OK else {
@@ -45,7 +54,7 @@ enum Zlib {
         defer { inflateEnd(&stream) }
 
         let totalIn = input.count
-        var output = Data(count: max(sizeHint + 1, min(max(totalIn * 4, 1 << 12), 1 << 28)))
+        var output = Data(count: min(cap, max(sizeHint + 1, min(max(totalIn * 4, 1 << 12), 1 << 28))))
         var produced = 0
         var consumed = 0
 
@@ -61,8 +70,12 @@ enum Zlib {
                     stream.avail_in = uInt(chunk)
                     consumed += chunk
                 }
+                if produced >= limit && (prefixOnly || produced > limit) {
+                    if prefixOnly { return }
+                    throw InflateFailure.exceedsLimit(limit)
+                }
                 if produced == output.count {
-                    output.count = output.count < (1 << 30) ? output.count * 2 : output.count + (1 << 30)
+                    output.count = min(cap, output.count < (1 << 30) ? output.count * 2 : output.count + (1 << 30))
                 }
                 let room = min(output.count - produced, 1 << 30)
                 let result: Int32 = output.withUnsafeMutableBytes { (out: UnsafeMutableRawBufferPointer) -> Int32 in
@@ -105,6 +118,8 @@ enum Zlib {
                 }
             }
         }
+        // The stream may end exactly when the buffer (one byte past the limit) is full.
+        if !prefixOnly && produced > limit { throw InflateFailure.exceedsLimit(limit) }
         output.count = produced
         return output
     }

@@ -315,6 +315,11 @@ final class XMLCollector: NSObject, XMLParserDelegate {
 
         var nan = Self.sampleCurve()
         nan.results.rateNats[0] = .nan
-        expectRDAIOError(.invalidArgument, ["results.rate_nats[0]"]) { try nan.write(to: folder.file("nan.json")) }
+        // JSON cannot hold NaN: written as null, with what it was under non_finite (issue 10);
+        // reading it back names the entry
+        try nan.write(to: folder.file("nan.json"))
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.file("nan.json"))) as! [String: Any]
+        #expect(written["non_finite"] as? [String: String] == ["results.rate_nats[0]": "nan"])
+        expectRDAIOError(.badHeader, ["results.rate_nats[0]"]) { _ = try CurveData.read(from: folder.file("nan.json")) }
     }
 }

@@ -26,11 +26,14 @@ struct Eval: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard miExamples >= 1 else { throw RDAError("--mi-examples \(miExamples) must be at least 1") }
+            guard miExamples <= MutualInformation.maximumExamples else {
+                throw RDAError("--mi-examples \(miExamples): at most \(MutualInformation.maximumExamples) (the estimate's cost grows with the square of M)")
+            }
             let m = try checkpoint.load()
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             let report = try Evaluator.evaluate(model: m, data: data, split: split, dataName: source.description, seed: seed,
                                                 miExamples: miExamples, bound: source.exactBound(distortion: m.config.distortion))
-            print(json ? String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self) : try EvalFormatting.summary(report))
+            print(json ? String(decoding: try JSONEncoder.sorted.encodeFinite(report), as: UTF8.self) : try EvalFormatting.summary(report))
         }
     }
 }

@@ -20,6 +20,8 @@ struct Sample: ParsableCommand {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
             let scale = try scaleOption.validated()
             let m = try checkpoint.load()
+            try MemoryEstimate.require(MemoryEstimate.samplingBytes(m.config, count: count), for: "--count \(count)",
+                                       fix: "ask for fewer samples")
             let columns = Int(Double(count).squareRoot().rounded(.up))
             if out.lowercased().hasSuffix(".json") {
                 try write(Pictures.samples(m, count: count, seed: seed), shape: m.config.exampleShape, to: out, columns: columns)
@@ -72,6 +74,7 @@ struct Standardize: ParsableCommand {
         abstract: "Convert a learned-prior model to one with prior N(0, I) and the same rate and reconstructions.")
 
     @OptionGroup var checkpoint: ModelOption
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: "Output folder (gets model.safetensors).")
     var out: String
 
@@ -84,10 +87,28 @@ struct Standardize: ParsableCommand {
             case .standard: alreadyStandard = true
             case .learned: alreadyStandard = false
             }
+            if !alreadyStandard && m.config.channel == .gaussian { checkRateKept(m, s) }
             let dir = URL(fileURLWithPath: out)
             try TrainingRun.prepare(dir)
             try Checkpoint.save(s, to: dir.appendingPathComponent(Checkpoint.fileName))
             Console.info("wrote \(dir.appendingPathComponent(Checkpoint.fileName).path) (prior N(0, I)\(alreadyStandard ? "; the model already had it" : ""))")
+        }
+    }
+}
+
+extension Standardize {
+    /// Warns, with the size of the change, when standardizing changes the rate on (up to 2,000
+    /// of) the model's test examples: where the standardized log-variance leaves the encoder's
+    /// clamp range the two models are not equivalent.
+    func checkRateKept(_ m: RateDistortionAutoencoder, _ s: RateDistortionAutoencoder) {
+        guard let (source, data) = try? dataOptions.load(.test, default: m.config.data), (try? m.checkFits(data, name: "")) != nil else {
+            Console.info("note: the rate was not compared on data (\(dataOptions.data ?? m.config.data) could not be loaded; pass --data)")
+            return
+        }
+        let c = Standardization.rateChange(from: m, to: s, on: data)
+        if c.maxAbs > 1e-3 {
+            let range = Channel.logvarRange
+            Console.info("warning: standardizing changes the rate by up to \(String(format: "%.4g", c.maxAbs)) nats (mean \(String(format: "%.4g", c.meanAbs))) on \(c.examples) test examples of \(source): the standardized log-variance leaves the clamp range [\(range.lowerBound), \(range.upperBound)] in \(c.clamped) latent values, where the two models differ")
         }
     }
 }

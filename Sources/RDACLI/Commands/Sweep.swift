@@ -54,11 +54,18 @@ struct SweepCommand: ParsableCommand {
                 case let .busy(lambda): Console.info("== lambda \(formatNumber(lambda)): another process is training it; going on, will wait for it at the end")
                 case let .run(e): progress.handle(e)
                 case let .finished(lambda, r): Console.info(String(format: "   lambda %@: rate %.4f nats, distortion %.4f, objective %.4f", formatNumber(lambda), r.rateNats, r.distortion, r.objective))
+                case let .failed(lambda, reason, recorded):
+                    Console.info("== lambda \(formatNumber(lambda)) failed\(recorded ? " (recorded by an earlier run)" : ""): \(reason)")
                 }
             }
-            let missing = list.filter { (try? Sweep.finished(dir.appendingPathComponent(LambdaList.folderName($0)))) == nil }
+            let folder = { (l: Double) in dir.appendingPathComponent(LambdaList.folderName(l)) }
+            let failed = list.filter { SweepFailure.read(in: folder($0)) != nil && (try? Sweep.finished(folder($0))) == nil }
+            let missing = list.filter { (try? Sweep.finished(folder($0))) == nil && !failed.contains($0) }
             if missing.isEmpty {
-                try writeCurve(from: [dir], into: dir, dataDir: request.dataDir)
+                if failed.count < list.count { try writeCurve(from: [dir], into: dir, dataDir: request.dataDir) }
+                if !failed.isEmpty {
+                    throw RDAError("lambda \(failed.map(formatNumber).joined(separator: ",")) failed to train (see \(SweepFailure.fileName) in \(failed.map { LambdaList.folderName($0) }.joined(separator: ", "))); \(failed.count < list.count ? "the curve holds the other lambdas; " : "")change the options (e.g. a lower --learning-rate) or remove those files to retry")
+                }
             } else {
                 Console.info("shard done; \(missing.count) lambda(s) still to train (\(missing.map(formatNumber).joined(separator: ","))): run the other shards, then rda sweep --merge \(dir.path)")
             }
@@ -117,7 +124,7 @@ struct BoundCommand: ParsableCommand {
             let source = try dataOptions.source(default: "mnist")
             let (found, reason) = try BoundReport.select(source, distortion: distortion ?? source.defaultDistortion, dataDir: dataOptions.dataDir)
             guard let bound = found else { throw RDAError(reason ?? "no bound for this source and distortion") }
-            let json = try JSONEncoder.sorted.encode(bound.curveBound(lambdas: list))
+            let json = try JSONEncoder.sorted.encodeFinite(bound.curveBound(lambdas: list))
             print(String(decoding: json, as: UTF8.self))
         }
     }

@@ -99,7 +99,7 @@ struct ModelTrainOptions: ParsableArguments {
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
         r.rate = rate; r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep
         if let widths {
-            let parts = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let parts = widths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
                 throw RDAError("--widths \(widths): write positive integers separated by commas, e.g. 512,256")
             }

@@ -91,9 +91,8 @@ public final class Adam: Optimizer {
         }
     }
 
-    /// The update of `step()` on `count` consecutive parameters, written so that LLVM vectorizes
-    /// it (`Float.squareRoot()` calls libm's sqrtf, which keeps the loop scalar; `ieeeSquareRoot`
-    /// is the same correctly rounded square root as an instruction).
+    /// The update of `step()` on `count` consecutive parameters. `Float.squareRoot()` is the
+    /// correctly rounded IEEE square root (an instruction in release builds).
     @inline(__always)
     static func update(_ pd: UnsafeMutablePointer<Float>, _ gd: UnsafePointer<Float>,
                        _ md: UnsafeMutablePointer<Float>, _ vd: UnsafeMutablePointer<Float>, count: Int,
@@ -103,7 +102,7 @@ public final class Adam: Optimizer {
             let mi = b1 * md[i] + (1 - b1) * gi
             let vi = b2 * vd[i] + (1 - b2) * gi * gi
             md[i] = mi; vd[i] = vi
-            pd[i] -= lr * (mi / c1) / (ieeeSquareRoot(vi / c2) + eps)
+            pd[i] -= lr * (mi / c1) / ((vi / c2).squareRoot() + eps)
         }
     }
 
@@ -118,9 +117,3 @@ public final class Adam: Optimizer {
         for (t, vals) in zip(self.v, v) { t.assign(vals) }
     }
 }
-
-/// The IEEE square root as the LLVM intrinsic (one `vsqrtps` per 8 lanes once vectorized; the
-/// same correctly rounded result as `Float.squareRoot()`, which goes through libm's `sqrtf` and
-/// its errno check and so stops loops from vectorizing).
-@_silgen_name("llvm.sqrt.f32")
-func ieeeSquareRoot(_ x: Float) -> Float

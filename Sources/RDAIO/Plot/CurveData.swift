@@ -205,7 +205,7 @@ public struct CurveData: Codable, Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            return try encoder.encode(self)
+            return try encoder.encodeFinite(self)
         } catch let EncodingError.invalidValue(value, context) {
             let key = CurveData.keyPath(context.codingPath)
             throw RDAIOError(.invalidArgument, subject: "curve '\(name)'",

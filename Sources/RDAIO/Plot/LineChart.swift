@@ -197,30 +197,55 @@ struct ChartRenderer {
     }
 
     /// `text` broken at spaces into at most `maxLines` lines of at most `width` pixels; the last
-    /// line ends with "…" when text had to be left out.
+    /// line ends with "…" when text had to be left out. Time linear in the text: each word's
+    /// width is measured once, and a line's width is kept as it grows.
     static func wrap(_ text: String, size: Double, width: Double, maxLines: Int) -> [String] {
-        let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        var lines: [String] = []
-        var current = ""
-        var rest = words[...]
-        while let word = rest.first {
-            let candidate = current.isEmpty ? word : current + " " + word
-            if textWidth(candidate, size: size) <= width || current.isEmpty {
-                current = candidate
-                rest = rest.dropFirst()
+        let space = textWidth(" ", size: size)
+        var lines: [(text: String, width: Double)] = []
+        var current = "", currentWidth = 0.0
+        var leftOut = false
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            if lines.count == maxLines { leftOut = true; break }
+            let w = textWidth(String(word), size: size)
+            if current.isEmpty {
+                current = String(word); currentWidth = w
+            } else if currentWidth + space + w <= width {
+                current += " " + word; currentWidth += space + w
             } else {
-                lines.append(current)
-                current = ""
-                if lines.count == maxLines { break }
+                lines.append((current, currentWidth))
+                current = ""; currentWidth = 0
+                if lines.count == maxLines { leftOut = true; break }
+                current = String(word); currentWidth = w
             }
         }
-        if !current.isEmpty { lines.append(current) }
-        if !rest.isEmpty || lines.contains(where: { textWidth($0, size: size) > width }) {
-            var last = lines.removeLast()
-            while !last.isEmpty && textWidth(last + " …", size: size) > width { last.removeLast() }
-            lines.append(last.trimmingCharacters(in: .whitespaces) + " …")
+        if !current.isEmpty { lines.append((current, currentWidth)) }
+        if leftOut || lines.contains(where: { $0.width > width }) {
+            // the last line, cut after its longest prefix that fits with " …"
+            let last = lines.removeLast().text
+            let room = width - textWidth(" …", size: size)
+            var kept = "", used = 0.0
+            for ch in last {
+                let w = textWidth(String(ch), size: size)
+                if used + w > room { break }
+                kept.append(ch); used += w
+            }
+            if leftOut || kept.count < last.count {
+                lines.append((kept.trimmingCharacters(in: .whitespaces) + " …", 0))
+            } else {
+                lines.append((last, used))
+            }
+            // lines before the last were cut at spaces; a single word wider than the line is cut too
+            for i in lines.indices.dropLast() where lines[i].width > width {
+                var cut = "", w = 0.0
+                for ch in lines[i].text {
+                    let cw = textWidth(String(ch), size: size)
+                    if w + cw > room { break }
+                    cut.append(ch); w += cw
+                }
+                lines[i] = (cut + " …", w)
+            }
         }
-        return lines
+        return lines.map(\.text)
     }
 
     /// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
@@ -416,6 +441,7 @@ struct ChartRenderer {
 
         // Point labels, where they overlap nothing else.
         var labelLines: [String] = []
+        let obstacleGrid = PointGrid(obstacles)
         for s in drawn {
             guard let labels = s.series.labels else { continue }
             for (i, p) in s.pixels.enumerated() {
@@ -423,7 +449,7 @@ struct ChartRenderer {
                 let text = labels[i]
                 let w = Self.textWidth(text, size: Self.pointLabelSize), h = Self.pointLabelSize
                 guard let box = Self.placeLabel(at: p, width: w, height: h, plot: plot,
-                                                occupied: occupied, obstacles: obstacles) else { continue }
+                                                occupied: occupied, obstacles: obstacleGrid) else { continue }
                 occupied.append(box)
                 labelLines.append("<text x=\"\(Self.f(box.x))\" y=\"\(Self.f(box.y + 0.82 * h))\" fill=\"\(s.color)\">\(Self.escape(text))</text>")
             }
@@ -439,7 +465,7 @@ struct ChartRenderer {
     /// The best free spot for a label of `width` x `height` next to point `p`, or nil when every
     /// candidate would overlap another label, the legend, or leave the plot.
     static func placeLabel(at p: (x: Double, y: Double), width w: Double, height h: Double, plot: PixelRect,
-                           occupied: [PixelRect], obstacles: [(Double, Double)]) -> PixelRect? {
+                           occupied: [PixelRect], obstacles: PointGrid) -> PixelRect? {
         var best: (score: Double, rect: PixelRect)?
         for gap in [6.0, 11.0] {   // farther away a label no longer reads as this point's
             let candidates = [
@@ -456,8 +482,7 @@ struct ChartRenderer {
                 if !plot.insetBy(2).contains(rect) { continue }
                 if occupied.contains(where: { $0.intersects(rect.insetBy(-3)) }) { continue }
                 let padded = rect.insetBy(-2)
-                var hits = 0.0
-                for o in obstacles where padded.contains(o.0, o.1) { hits += 1 }
+                let hits = Double(obstacles.count(in: padded))
                 // Prefer few crossings, then closeness, then the order above.
                 let score = hits * 10 + gap * 0.1 + Double(order) * 0.01
                 if best == nil || score < best!.score { best = (score, rect) }

@@ -82,9 +82,13 @@ public enum DataSource: Equatable, CustomStringConvertible {
     public func load(split: Split, dataDir: String?, examples: Int? = nil, testExamples: Int = 100_000, dataSeed: UInt64 = 0) throws -> Dataset {
         switch self {
         case .idx(let name):
+            if let e = examples, e < 1 { throw RDAError("--examples \(e) must be at least 1") }
             let files = try DatasetLocator.locate(name, dataDir: dataDir)
             let images = try IDX.readImages(at: split == .train ? files.trainImages : files.testImages)
             let n = split == .train ? Swift.min(examples ?? images.count, images.count) : images.count
+            try MemoryEstimate.require(MemoryEstimate.multiply([n, images.rows, images.cols, 4]),
+                                       for: "\(n) \(split.rawValue) images of \(images.rows)x\(images.cols) as float32",
+                                       fix: "use fewer images (--examples) or a machine with more memory")
             let t = Tensor(shape: [n, images.rows * images.cols], values: images.floats(images: 0..<n))
             return Dataset(examples: t, exampleShape: [1, images.rows, images.cols], isImage: true)
         case .gaussian(let variances):
@@ -94,6 +98,10 @@ public enum DataSource: Equatable, CustomStringConvertible {
             var rng = split == .train ? trainRNG : root.split()
             let n = split == .train ? (examples ?? 50_000) : testExamples
             let d = variances.count
+            guard n >= 1 else { throw RDAError("\(split == .train ? "--examples" : "--test-examples") \(n) must be at least 1") }
+            try MemoryEstimate.require(MemoryEstimate.multiply([n, d, 4]),
+                                       for: "\(n) \(split == .train ? "training (--examples)" : "test (--test-examples)") draws of \(d) dimensions",
+                                       fix: "ask for fewer examples")
             let t = Tensor.randomNormal([n, d], using: &rng)
             let scale = variances.map { Float($0.squareRoot()) }
             for i in 0..<n { for j in 0..<d { t.data[i * d + j] *= scale[j] } }

@@ -46,8 +46,10 @@ public enum Checkpoint {
         do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(text.utf8)) } catch {
             throw RDAError("\(url.path): the model configuration in its metadata is unreadable (\(error)); retrain or re-save the model")
         }
+        try CheckpointValidation.validate(config, tensors: file.tensors.mapValues(\.shape), source: url.path)
         var rng = SeededGenerator(seed: 0)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)
+        try CheckpointValidation.checkFinite(file.tensors, names: model.namedParameters.map(\.name), source: url.path)
         for (name, t) in model.namedParameters {
             guard let stored = file.tensors[name] else {
                 throw RDAError("\(url.path): lacks tensor '\(name)' that a \(config.arch.rawValue) model needs; the file is incomplete or from another model")

@@ -48,7 +48,7 @@ public final class RateDistortionAutoencoder {
 
     /// Throws a one-line error when `data`'s examples are not the shape this model takes.
     public func checkFits(_ data: Dataset, name: String) throws {
-        guard data.dimensions == config.dimensions else {
+        guard data.exampleShape == config.exampleShape else {
             throw RDAError("the model expects examples of \(config.dimensions) values (\(config.exampleShape)), but \(name) has \(data.dimensions) (\(data.exampleShape)); use the data it was trained on (\(config.data))")
         }
     }

@@ -51,7 +51,8 @@ public enum Pictures {
     /// Rows [N, D] as JSON (an array of arrays), for models of non-image data.
     public static func writeJSON(_ t: Tensor, to url: URL) throws {
         let d = t.shape[1]
-        let rows = (0..<t.shape[0]).map { i in (0..<d).map { Double(t.data[i * d + $0]) } }
+        // JSON cannot hold NaN or infinity: such a value is written as null.
+        let rows = (0..<t.shape[0]).map { i in (0..<d).map { j -> Any in let v = Double(t.data[i * d + j]); return v.isFinite ? v : NSNull() } }
         let data = try JSONSerialization.data(withJSONObject: rows, options: [])
         try AtomicFile.write(data, to: url)
     }

@@ -66,6 +66,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     /// Checks values a user can get wrong; each failure is one line naming the option and the fix.
     public func validate() throws {
         if let l = lambda, !(l > 0 && l.isFinite) { throw RDAError("--lambda \(l) must be a positive finite number, e.g. --lambda 16") }
+        if let l = lambda, !Float(l).isNormal { throw RDAError("--lambda \(l) is outside the float32 range training uses (\(Float.leastNormalMagnitude) to \(Float.greatestFiniteMagnitude))") }
         if let k = latentDim, k < 1 { throw RDAError("--latent-dim \(k) must be at least 1") }
         if let e = epochs, e < 1 { throw RDAError("--epochs \(e) must be at least 1") }
         if batchSize < 1 { throw RDAError("--batch-size \(batchSize) must be at least 1") }
@@ -73,7 +74,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if let n = examples, n < 1 { throw RDAError("--examples \(n) must be at least 1") }
         if testExamples < 1 { throw RDAError("--test-examples \(testExamples) must be at least 1") }
         if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("--widths \(w) must be positive sizes, e.g. 512,256") }
-        if let c = clipNorm, !(c > 0) { throw RDAError("--clip-norm \(c) must be positive") }
+        if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("--clip-norm \(c) must be a positive finite number (leave it out for no clipping)") }
         switch channel {
         case .gaussian:
             if priorComponents != nil { throw RDAError("--prior-components sets the quantized channel's prior; add --channel quantized or drop it") }

@@ -141,7 +141,11 @@ public enum TrainingRun {
                             testExamples: request.testExamples, dataSeed: request.dataSeed)
         }
         let train = try load(.train), test = try load(.test)
+        try Dataset.checkSplitsMatch(train: train, test: test, source: source)
         let (config, options) = try request.resolved(for: train, source: source)
+        try MemoryEstimate.require(MemoryEstimate.trainingBytes(config, batchSize: options.batchSize, trainExamples: train.count, testExamples: test.count),
+                                   for: "training this model (\(config.arch.rawValue), latent \(config.latentDim), widths \(config.widths), batch \(options.batchSize))",
+                                   fix: "choose a smaller --latent-dim, --widths, --batch-size or fewer examples")
         let record = Record(request: request, config: config, options: options)
         if let old, old != record {
             throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with --force")
@@ -193,7 +197,7 @@ public enum TrainingRun {
                                             seed: evalSeed, bound: source.exactBound(distortion: config.distortion))
         events(.evaluated(report))
         let figures = try RunReport.writePictures(model, test: test, seed: evalSeed, scale: scale, into: dir)
-        try AtomicFile.write(JSONEncoder.pretty.encode(report), to: dir.appendingPathComponent(evalFile))
+        try AtomicFile.write(JSONEncoder.pretty.encodeFinite(report), to: dir.appendingPathComponent(evalFile))
         try? FileManager.default.removeItem(at: stateURL)
         try RunReport.write(dir: dir, figures: figures)
         return report

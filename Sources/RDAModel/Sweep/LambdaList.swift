@@ -13,6 +13,7 @@ public enum LambdaList {
                 throw RDAError("--lambdas \(text): '\(item)' is not a number; give a comma-separated list such as 0.5,1,2,4")
             }
             guard v > 0 else { throw RDAError("--lambdas \(text): \(item) is not positive; every lambda must be > 0") }
+            guard Float(v).isNormal else { throw RDAError("--lambdas \(text): \(item) is outside the float32 range training uses (\(Float.leastNormalMagnitude) to \(Float.greatestFiniteMagnitude))") }
             guard !values.contains(v) else { throw RDAError("--lambdas \(text): \(item) appears twice; give each lambda once") }
             values.append(v)
         }

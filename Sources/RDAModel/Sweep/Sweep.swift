@@ -16,6 +16,8 @@ public enum Sweep {
         case busy(lambda: Double)
         case run(TrainingRun.Event)
         case finished(lambda: Double, report: EvaluationReport)
+        /// Training stopped (recorded in `SweepFailure.fileName`; `recorded`: by an earlier run).
+        case failed(lambda: Double, reason: String, recorded: Bool)
     }
 
     /// A finished run found on disk.
@@ -65,6 +67,10 @@ public enum Sweep {
             return true
         }
         if try reuse() { return true }
+        if let failure = SweepFailure.read(in: folder) {
+            if failure.request == r { events(.failed(lambda: lambda, reason: failure.reason, recorded: true)); return true }
+            SweepFailure.remove(in: folder)
+        }
         let existed = FileManager.default.fileExists(atPath: folder.path)
         guard let lock = try FolderLock.acquire(folder, wait: wait) else { return false }
         defer { lock.release() }
@@ -86,7 +92,13 @@ public enum Sweep {
             report = try TrainingRun.execute(r, in: folder, resume: resume, checkpoints: checkpoints, evalSeed: 0, events: { events(.run($0)) })
         } catch {
             if TrainingRun.state(of: folder) == .empty { TrainingRun.cleanUp(folder, removeFolder: !existed) }
-            throw error
+            guard SweepFailure.isTrainingStop(error) else { throw error }
+            // a lambda whose training stopped is recorded, so that a rerun with the same options skips it
+            let reason = "\(error)"
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try SweepFailure(lambda: lambda, reason: reason, request: r).write(in: folder)
+            events(.failed(lambda: lambda, reason: reason, recorded: false))
+            return true
         }
         events(.finished(lambda: lambda, report: report))
         return true

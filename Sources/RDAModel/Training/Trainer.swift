@@ -38,6 +38,8 @@ public final class Trainer {
     public let options: TrainingOptions
     public let optimizer: Adam
     var rng: SeededGenerator
+    /// Stops a run whose objective explodes while staying finite.
+    var divergence = DivergenceGuard()
 
     public init(model: RateDistortionAutoencoder, options: TrainingOptions) {
         self.model = model
@@ -64,15 +66,17 @@ public final class Trainer {
         let noise = model.drawNoise(rows: y.shape[0], mode: .training, using: &rng)
         let f = model.forward(y, noise: noise, mode: .training, rate: options.rate)
         let rate = Double(meanOf(f.rate)), dist = Double(meanOf(f.distortion))
+        let kept = DivergenceGuard.checkpointNote(epoch: epoch)
         guard rate.isFinite, dist.isFinite else {
             let term = rate.isFinite ? "distortion" : "rate"
-            throw RDAError("training stopped at \(place): the \(term) term is \(rate.isFinite ? dist : rate); the last good checkpoint is kept; lower --learning-rate or --lambda")
+            throw RDAError("training stopped at \(place): the \(term) term is \(rate.isFinite ? dist : rate); \(kept); lower --learning-rate or --lambda")
         }
         var loss = f.objective(lambda: model.config.lambda)
         if let bad = options.injectNaNAtStep, bad == number { loss = loss * Float.nan }
         guard loss.scalar.isFinite else {
-            throw RDAError("training stopped at \(place): the objective is \(loss.scalar) (rate \(rate), distortion \(dist)); the last good checkpoint is kept; lower --learning-rate or --lambda")
+            throw RDAError("training stopped at \(place): the objective is \(loss.scalar) (rate \(rate), distortion \(dist)); \(kept); lower --learning-rate or --lambda")
         }
+        try divergence.check(objective: Double(loss.scalar), lambda: model.config.lambda, place: place, note: kept)
         optimizer.zeroGrad()
         loss.backward()
         if let c = options.clipNorm { clipGradientNorm(model.parameters, maxNorm: Float(c)) }
