@@ -52,9 +52,10 @@ public enum TrainingRun {
         try? FileManager.default.removeItem(at: dir.appendingPathComponent(evalFile))
         let modelURL = dir.appendingPathComponent(Checkpoint.fileName)
         let trainingJSON = String(decoding: try JSONEncoder.sorted.encode(options), as: UTF8.self)
+        let dataJSON = String(decoding: try JSONEncoder.sorted.encode(DataRecord(request)), as: UTF8.self)
         _ = try Trainer(model: model, options: options).train(on: train, test: test, progress: { events(.training($0)) }) { m in
             try JSONLines.append(m, to: metricsURL)
-            try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON])
+            try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON, "rda.data": dataJSON])
         }
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: source.description,
                                             seed: evalSeed, bound: source.gaussianBound)
@@ -77,7 +78,7 @@ public enum TrainingRun {
             try Data().write(to: probe)
             try FileManager.default.removeItem(at: probe)
         } catch {
-            throw RDAError("cannot write to output folder \(dir.path): \((error as NSError).localizedDescription); choose another --out")
+            throw RDAError("cannot write to output folder \(dir.path): \(OutputFolderProblem.describe(dir)); choose another --out")
         }
     }
 }
