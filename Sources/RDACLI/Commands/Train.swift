@@ -18,7 +18,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>).")
     var dataDir: String?
 
-    @Option(help: "Training examples: drawn from a gaussian: source (default 50000), or the first N of an image set (default all).")
+    @Option(help: "Examples of the training split: the first N of an image set (default all), or N draws from a gaussian: source (default 50000). The test split is always whole (gaussian: sources: --test-examples).")
     var examples: Int?
 
     @Option(help: "Test examples drawn from a gaussian: source.")
@@ -54,9 +54,6 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions.")
     var distortion: DistortionKind = .l2
 
-    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian:).")
-    var lambda: Double?
-
     @Option(help: "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior).")
     var channel: ChannelKind = .gaussian
 
@@ -90,7 +87,8 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(name: .customLong("inject-nan-at-step"), help: .hidden)
     var injectNaNAtStep: Int?
 
-    func request() throws -> TrainRequest {
+    /// The request; `lambda` comes from `rda train --lambda` (a sweep sets it per run).
+    func request(lambda: Double? = nil) throws -> TrainRequest {
         var r = TrainRequest()
         r.data = dataOptions.data ?? "mnist"; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
@@ -118,12 +116,15 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: ModelTrainOptions
 
+    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian:).")
+    var lambda: Double?
+
     @Option(help: "Output folder.")
     var out: String = "runs/latest"
 
     func run() throws {
         try reportingErrors {
-            let req = try options.request()
+            let req = try options.request(lambda: lambda)
             let dir = URL(fileURLWithPath: out)
             let progress = ProgressReporter()
             let report = try TrainingRun.run(req, in: dir, events: progress.handle)
