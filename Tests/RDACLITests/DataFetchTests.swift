@@ -16,6 +16,9 @@ final class LocalHTTPServer {
 
     static let script = #"""
 import http.server, os, socket, sys
+# Close pipe ends inherited from the test process (other tests' rda runs): a reader waiting for
+# their end of file must not wait for this server.
+os.closerange(3, 65536)
 root, log = sys.argv[1], sys.argv[2]
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):

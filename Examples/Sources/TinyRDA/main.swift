@@ -21,10 +21,13 @@ _ = try Trainer(model: model, options: options).train(on: train, test: test)
 let file = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-rda.safetensors")
 try Checkpoint.save(model, to: file)
 let loaded = try Checkpoint.load(file.path)
-let y = test.examples.slice(0..<2)                       // [2, 3]
-let (mu, logvar) = withoutGradients { loaded.encode(y) }  // p(z|y) = N(mu, exp(logvar))
-let yHat = withoutGradients { loaded.decode(mu) }         // reconstruction from z = mu
-print("y     ", y.values, "\nmu    ", mu.values, "\nlogvar", logvar.values, "\ny_hat ", yHat.values)
+let y = test.examples.slice(0..<2)                                       // [2, 3]
+let (z, yHat) = withoutGradients {
+    let h = loaded.encoder(y)                                            // [2, 6]: mu, then log-variance
+    let b = loaded.bottleneck.transmit(h, noise: nil, mode: .noiseless, rate: .closedForm)  // z = mu
+    return (b.z, loaded.decode(b.z))                                     // [2, 3], [2, 3]
+}
+print("y    ", y.values, "\nz    ", z.values, "\ny_hat", yHat.values)
 
 let report = try Evaluator.evaluate(model: loaded, data: test, split: .test, dataName: source.description,
                                     seed: 0, bound: source.gaussianBound)

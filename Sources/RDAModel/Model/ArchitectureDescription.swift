@@ -20,8 +20,11 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         /// `linear`, `conv2d`, `conv_transpose2d`, `relu`, `leaky_relu`, `sigmoid`, `tanh`,
         /// `reshape`, `flatten`.
         public var kind: String
+        /// `linear`: input and output widths.
         public var inFeatures: Int?, outFeatures: Int?
+        /// `conv2d`, `conv_transpose2d`: input and output channels.
         public var inChannels: Int?, outChannels: Int?
+        /// `conv2d`, `conv_transpose2d`: square kernel size, stride, padding (and output padding for the transposed one).
         public var kernelSize: Int?, stride: Int?, padding: Int?, outputPadding: Int?
         /// `reshape`: the shape of one example after the layer (the batch axis is kept).
         public var shape: [Int]?
@@ -30,6 +33,7 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         /// Checkpoint names of the layer's tensors, e.g. `["weight": "encoder.1.weight"]`.
         public var tensors: [String: String]?
 
+        /// A layer of `kind` with no fields set yet.
         public init(kind: String) { self.kind = kind }
 
         enum CodingKeys: String, CodingKey {
@@ -52,6 +56,7 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         public var logvarClamp: [Double]?
         /// The channel and the rate, in formulas.
         public var transmit: String
+        /// How the rate is measured, in words.
         public var rate: String
 
         enum CodingKeys: String, CodingKey {
@@ -68,18 +73,23 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         public var tensors: [String: String]?
     }
 
+    /// `rda-architecture-1`.
     public var format: String
     /// Shape of one example: [D] or [C, H, W]; the model reads and writes flat [N, D] rows.
     public var exampleShape: [Int]
     /// `NCHW`: the order in which image pixels are flattened into rows.
     public var flattenOrder: String
+    /// Latent dimensions K.
     public var latentDim: Int
     /// Encoder [N, D] -> [N, encoderOutputs]; decoder [N, K] -> [N, D].
     public var encoder: [LayerDescription], decoder: [LayerDescription]
+    /// How the encoder's output becomes z.
     public var channel: ChannelDescription
+    /// The prior the rate is measured against.
     public var prior: PriorDescription
     /// `l2`: sum_j (y_j - y_hat_j)^2, `l1`: sum_j |y_j - y_hat_j|, over the D dimensions.
     public var distortion: String
+    /// Weight of the distortion in rate + lambda * distortion.
     public var lambda: Double
 
     enum CodingKeys: String, CodingKey {
@@ -97,8 +107,9 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         encoder = ArchitectureDescription.describe(model.encoder, prefix: "encoder")
         decoder = ArchitectureDescription.describe(model.decoder, prefix: "decoder")
         channel = ArchitectureDescription.channel(for: config)
-        prior = PriorDescription(kind: config.prior.rawValue,
-                                 tensors: config.prior == .learned ? ["mu": "prior.mu", "log_sigma": "prior.log_sigma"] : nil)
+        let priorNames = model.bottleneck.namedParameters.map(\.name) + model.bottleneck.namedIntegerTensors.map(\.name)
+        prior = PriorDescription(kind: config.channel == .gaussian ? config.prior.rawValue : "\(config.channel.rawValue)-learned",
+                                 tensors: priorNames.isEmpty ? nil : Dictionary(uniqueKeysWithValues: priorNames.map { ($0, "prior.\($0)") }))
         distortion = config.distortion.rawValue
         lambda = config.lambda
     }
@@ -106,6 +117,14 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
     /// The channel part of the description for `config` (one place to add a channel).
     public static func channel(for config: ModelConfig) -> ChannelDescription {
         let k = config.latentDim
+        switch config.channel {
+        case .gaussian: break
+        case .quantized:
+            return ChannelDescription(
+                kind: "quantized", encoderOutputs: k, layout: ["y: outputs 0..<\(k)"], logvarClamp: nil,
+                transmit: "z = round(y) (evaluation, coding); z = y + u, u ~ U(-1/2, 1/2) in training; z = y noiseless",
+                rate: "-ln P(z) in nats under the learned discrete prior (tensors prior.*, coding tables as int32), summed over the K latents")
+        }
         return ChannelDescription(
             kind: "gaussian", encoderOutputs: 2 * k,
             layout: ["mu: outputs 0..<\(k)", "logvar: outputs \(k)..<\(2 * k), clamped to [\(formatNumber(Double(Channel.logvarRange.lowerBound))), \(formatNumber(Double(Channel.logvarRange.upperBound)))]"],
