@@ -7,15 +7,23 @@ import RDACore
 /// (`BottleneckStatistics`): the Gaussian channel the Monte Carlo rate and the mutual-information
 /// estimate, the quantized channel the coded, estimated and container bits.
 public struct EvaluationReport: Codable, Sendable {
+    /// The analytic optimum at the model's lambda (Gaussian sources, L2).
     public struct Bound: Codable, Sendable {
+        /// Rate in nats, distortion, and rate + lambda * distortion at the optimum.
         public var rateNats: Double, distortion: Double, objective: Double
         enum CodingKeys: String, CodingKey { case rateNats = "rate_nats", distortion, objective }
     }
+    /// The data's name (`mnist`, `gaussian:4,2,1`, a folder).
     public var data: String
+    /// `train` or `test`.
     public var split: String
+    /// Number of examples scored.
     public var examples: Int
+    /// Seed of the channel noise.
     public var seed: UInt64
+    /// The model's lambda.
     public var lambda: Double
+    /// `l2` or `l1`.
     public var distortionKind: String
     /// The bottleneck (absent for the Gaussian channel, as in files written before it existed).
     public var channel: String?

@@ -6,6 +6,7 @@ import RDAIO
 /// full configuration as JSON in the metadata (`rda.config`), so the file alone rebuilds the model
 /// and Python's `safetensors` package loads the weights.
 public enum Checkpoint {
+    /// The model file's name inside a run folder.
     public static let fileName = "model.safetensors"
     static let configKey = "rda.config"
     static let formatKey = "rda.format"

@@ -10,6 +10,7 @@ public struct DataRecord: Codable, Equatable, Sendable {
     /// `--data-seed` (gaussian: sources).
     public var dataSeed: UInt64
 
+    /// The data part of `request`.
     public init(_ request: TrainRequest) {
         data = request.data; examples = request.examples
         testExamples = request.testExamples; dataSeed = request.dataSeed

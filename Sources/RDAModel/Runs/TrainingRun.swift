@@ -11,7 +11,9 @@ import RDAIO
 ///     DIR/samples.png           64 decoded draws from the prior (image data)
 ///     DIR/reconstructions.png   examples, noisy-channel and mean-latent reconstructions (image data)
 public enum TrainingRun {
+    /// File names inside a run folder.
     public static let evalFile = "eval.json", metricsFile = "metrics.jsonl", runFile = "run.json"
+    /// Picture file names inside a run folder (image data).
     public static let samplesFile = "samples.png", reconstructionsFile = "reconstructions.png"
 
     /// What a run reports as it goes.
@@ -23,8 +25,11 @@ public enum TrainingRun {
 
     /// The run folder's record of what was asked.
     public struct Record: Codable, Equatable {
+        /// The request as given.
         public var request: TrainRequest
+        /// The model configuration, defaults filled in.
         public var config: ModelConfig
+        /// The training options, defaults filled in.
         public var options: TrainingOptions
     }
 

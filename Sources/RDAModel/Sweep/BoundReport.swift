@@ -12,8 +12,11 @@ import RDAIO
 ///   the best *linear* RDA reaches; a nonlinear RDA should land below it.
 /// There is no bound for L1 distortion.
 public struct BoundReport {
+    /// Which bound: the exact Gaussian R(D), or that of a Gaussian with the data's covariance.
     public let kind: String
+    /// One line saying what the bound is.
     public let description: String
+    /// The Gaussian rate-distortion function behind it (reverse water-filling).
     public let rd: GaussianRateDistortion
 
     /// The bound for a data source, or nil (L1 distortion). Image data is loaded to compute its

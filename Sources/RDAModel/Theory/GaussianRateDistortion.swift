@@ -13,6 +13,7 @@ public struct GaussianRateDistortion: Sendable {
     /// Component variances (or covariance eigenvalues), all > 0.
     public let variances: [Double]
 
+    /// The source with these component variances (all positive).
     public init(variances: [Double]) {
         precondition(variances.allSatisfy { $0 > 0 && $0.isFinite }, "variances must be positive and finite")
         self.variances = variances
@@ -20,10 +21,15 @@ public struct GaussianRateDistortion: Sendable {
 
     /// One point of the curve.
     public struct Point: Sendable, Codable, Equatable {
+        /// The lambda this point optimizes.
         public let lambda: Double
+        /// Rate in nats.
         public let rateNats: Double
+        /// Squared-error distortion.
         public let distortion: Double
+        /// rate + lambda * distortion.
         public var objective: Double { rateNats + lambda * distortion }
+        /// Rate in bits.
         public var rateBits: Double { rateNats / M_LN2 }
     }
 
