@@ -10,7 +10,7 @@ import RDAIO
 ///   /missing/    404
 /// Every request is logged as "PATH RANGE" lines to `log`.
 final class LocalHTTPServer {
-    let process = Process()
+    let pid: Int32
     let port: Int
     let log: URL
 
@@ -55,41 +55,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
+with open(sys.argv[3] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(sys.argv[3] + ".tmp", sys.argv[3])
 server.serve_forever()
 """#
 
+    /// Starts the server detached (through sh), so that no long-lived child of the test process
+    /// sits beside the rda runs it waits for; it is stopped by its process id.
     init(serving root: URL) throws {
         let dir = temporaryFolder("rda-http")
         let scriptURL = dir.appendingPathComponent("server.py")
+        let portFile = dir.appendingPathComponent("port"), pidFile = dir.appendingPathComponent("pid")
         log = dir.appendingPathComponent("requests.log")
         try Self.script.write(to: scriptURL, atomically: true, encoding: .utf8)
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptURL.path, root.path, log.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let p = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+        let launch = try runProgram(["sh", "-c", "python3 '\(scriptURL.path)' '\(root.path)' '\(log.path)' '\(portFile.path)' </dev/null >/dev/null 2>&1 & echo $! > '\(pidFile.path)'"])
+        guard launch.status == 0, let p = Int32(((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw RDAIOError(.notFound, subject: "test server", problem: "did not start", fix: "")
         }
-        port = p
+        pid = p
+        var found: Int?
+        for _ in 0..<200 where found == nil {
+            found = Int(((try? String(contentsOf: portFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+            if found == nil { usleep(50_000) }
+        }
+        guard let found else {
+            kill(pid, SIGTERM)
+            throw RDAIOError(.notFound, subject: "test server", problem: "did not report its port", fix: "")
+        }
+        port = found
     }
 
     func base(_ mode: String) -> String { "http://127.0.0.1:\(port)/\(mode)/" }
     var requests: [String] { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
 
     deinit {
-        process.terminate()
-        process.waitUntilExit()
+        kill(pid, SIGTERM)
     }
 }
 
