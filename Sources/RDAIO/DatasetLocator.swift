@@ -48,7 +48,7 @@ public enum DatasetLocator {
         let apt = known == "fashion-mnist" ? ", or apt-get install dataset-fashion-mnist" : ""
         throw RDAIOError(.notFound, subject: "dataset '\(known)'",
                          problem: "not found; searched \(searched.joined(separator: ", "))",
-                         fix: "download it with: rda data fetch \(known) (or pass --data-dir, or set \(environmentVariable))\(apt)")
+                         fix: "download it with: rda data fetch \(known), or put train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz in a folder named by --data-dir or \(environmentVariable)\(apt)")
     }
 
     /// One folder `locate` looks in.
