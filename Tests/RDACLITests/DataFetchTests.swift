@@ -19,6 +19,12 @@ import http.server, os, socket, sys
 # Close pipe ends inherited from the test process (other tests' rda runs): a reader waiting for
 # their end of file must not wait for this server.
 os.closerange(3, 65536)
+# A spawned child can inherit a blocked SIGTERM: unblock it, and stop by itself after 5 minutes
+# in any case, so that no server outlives its test.
+import signal, threading
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+threading.Timer(300, lambda: os._exit(0)).start()
 root, log = sys.argv[1], sys.argv[2]
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
