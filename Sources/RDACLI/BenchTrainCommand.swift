@@ -4,8 +4,14 @@ import RDAModel
 
 /// Options shared by `rda bench train` and `rda bench eval`.
 struct ModelBenchOptions: ParsableArguments {
+    /// The presets a benchmark runs (no linear one).
+    enum Preset: String, CaseIterable, ExpressibleByArgument {
+        case mlp, conv
+        var architecture: Architecture { self == .mlp ? .mlp : .conv }
+    }
+
     @Option(help: "Model preset: mlp or conv (latent 32, L2, standard prior, as the PyTorch reference).")
-    var arch: Architecture = .mlp
+    var arch: Preset = .mlp
 
     @Option(help: "Threads of the worker pool and OpenBLAS (default: RDA_THREADS or all cores).")
     var threads: Int?
@@ -35,7 +41,6 @@ struct ModelBenchOptions: ParsableArguments {
     var noGemm = false
 
     func validate() throws {
-        if arch == .linear { throw ValidationError("--arch takes mlp or conv") }
         if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be in 1...64") }
         guard (batchSize ?? 1) >= 1, windows >= 1, steps >= 1, warmup >= 0 else {
             throw ValidationError("--batch-size, --windows and --steps must be positive, --warmup non-negative")
@@ -44,7 +49,7 @@ struct ModelBenchOptions: ParsableArguments {
 
     func run(_ mode: TrainingBenchmark.Mode) throws {
         var o = TrainingBenchmark.Options()
-        o.arch = arch; o.mode = mode; o.threads = threads; o.batchSize = batchSize
+        o.arch = arch.architecture; o.mode = mode; o.threads = threads; o.batchSize = batchSize
         o.windows = windows; o.steps = steps; o.warmupSteps = warmup; o.seed = seed
         o.synthetic = synthetic; o.measureGEMM = !noGemm
         o.dataDir = dataDir ?? (FileManager.default.fileExists(atPath: "../shared/data/mnist") ? "../shared/data" : nil)

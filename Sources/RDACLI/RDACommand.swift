@@ -12,12 +12,21 @@ struct RDACommand: ParsableCommand {
         discussion: """
         An RDA encodes y to p(z|y) = N(mu, sigma^2), sends z = mu + sigma * eps through a noisy \
         channel and decodes y_hat(z); training minimises rate + lambda * distortion (nats per example).
-        Start with: rda train --data mnist --out runs/mnist
+        Start with: rda data fetch mnist, then rda train --data mnist --out runs/mnist
         """,
         version: version,
         subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Interpolate.self, Traverse.self, Standardize.self,
-                      Compress.self, Decompress.self, SweepCommand.self, ReportCommand.self, BoundCommand.self, PlotCommand.self, Bench.self]
+                      Compress.self, Decompress.self, SweepCommand.self, ReportCommand.self, BoundCommand.self, PlotCommand.self, Bench.self, DataCommand.self]
     )
+
+    /// Names an unknown command (`rda trian`) and the closest one before parsing.
+    static func main() {
+        if let problem = CommandSuggestion.problem(Array(CommandLine.arguments.dropFirst()), root: RDACommand.self) {
+            Console.error(problem)
+            Foundation.exit(64)
+        }
+        main(nil)
+    }
 }
 
 /// `rda bench ...`: speed measurements that print JSON lines.

@@ -45,12 +45,10 @@ public enum DatasetLocator {
                 searched.append("\(place.folder.path) (\(reason))")
             }
         }
-        let install = known == "fashion-mnist"
-            ? "apt-get install dataset-fashion-mnist"
-            : "put train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz in one of these folders"
+        let apt = known == "fashion-mnist" ? ", or apt-get install dataset-fashion-mnist" : ""
         throw RDAIOError(.notFound, subject: "dataset '\(known)'",
                          problem: "not found; searched \(searched.joined(separator: ", "))",
-                         fix: "pass --data-dir, set \(environmentVariable), or \(install)")
+                         fix: "download it with: rda data fetch \(known), or put train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz in a folder named by --data-dir or \(environmentVariable)\(apt)")
     }
 
     /// One folder `locate` looks in.

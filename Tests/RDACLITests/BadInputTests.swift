@@ -32,7 +32,7 @@ struct BadInputTests {
         let empty = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: empty) }
         let r = try runRDA(["train", "--data", "mnist", "--data-dir", empty.path, "--out", temporaryFolder().path])
-        expectCleanFailure(r, mentions: ["mnist", empty.path, "/usr/share/datasets"])
+        expectCleanFailure(r, mentions: ["mnist", empty.path, "/usr/share/datasets", "rda data fetch mnist"])
     }
 
     /// A folder of IDX files whose train images are damaged in one way.

@@ -2,11 +2,13 @@ import Testing
 import Foundation
 import RDAIO
 
-/// The offline MNIST copy beside the checkout (`../shared/data`), as CI and developers have it.
+/// The offline MNIST copy: `$RDA_DATA_DIR` when it holds `mnist/`, else `../shared/data` beside
+/// the checkout, as CI and developers have it.
 let sharedData: URL? = {
     let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let dir = repo.deletingLastPathComponent().appendingPathComponent("shared/data")
-    return FileManager.default.fileExists(atPath: dir.appendingPathComponent("mnist").path) ? dir : nil
+    var candidates = [repo.deletingLastPathComponent().appendingPathComponent("shared/data")]
+    if let env = ProcessInfo.processInfo.environment["RDA_DATA_DIR"], !env.isEmpty { candidates.insert(URL(fileURLWithPath: env), at: 0) }
+    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("mnist").path) }
 }()
 
 @Suite("MNIST end to end (small budgets)", .enabled(if: sharedData != nil, "needs ../shared/data/mnist"))

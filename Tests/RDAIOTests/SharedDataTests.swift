@@ -3,7 +3,7 @@ import Testing
 import RDAIO
 
 /// Checks against the real MNIST / Fashion-MNIST test files when the offline copies exist
-/// (../shared/data next to the checkout, or /work/shared/data). Only the small t10k files are read.
+/// ($RDA_DATA_DIR, or ../shared/data next to the checkout). Only the small t10k files are read.
 @Suite(.enabled(if: Environment.hasSharedData, "no shared data folder"))
 struct SharedDataTests {
     static let root = Environment.sharedData ?? URL(fileURLWithPath: "/nonexistent")

@@ -95,12 +95,12 @@ enum Environment {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The shared offline data folder (holding mnist/ and fashion-mnist/), if present:
-    /// `../shared/data` next to the checkout (CI), or /work/shared/data.
+    /// `$RDA_DATA_DIR` when it holds mnist/, else `../shared/data` next to the checkout (CI).
     static let sharedData: URL? = {
-        let candidates = [
-            packageRoot.appendingPathComponent("../shared/data").standardizedFileURL,
-            URL(fileURLWithPath: "/work/shared/data"),
-        ]
+        var candidates = [packageRoot.appendingPathComponent("../shared/data").standardizedFileURL]
+        if let env = ProcessInfo.processInfo.environment["RDA_DATA_DIR"], !env.isEmpty {
+            candidates.insert(URL(fileURLWithPath: env), at: 0)
+        }
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("mnist/t10k-images-idx3-ubyte.gz").path) }
     }()
 

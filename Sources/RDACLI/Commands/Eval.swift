@@ -31,6 +31,7 @@ struct Eval: ParsableCommand {
             }
             let m = try checkpoint.load()
             let (source, data) = try dataOptions.load(split, default: m.config.data)
+            warnIfOtherData(m, source)
             let report = try Evaluator.evaluate(model: m, data: data, split: split, dataName: source.description, seed: seed,
                                                 miExamples: miExamples, bound: source.exactBound(distortion: m.config.distortion))
             print(json ? String(decoding: try JSONEncoder.sorted.encodeFinite(report), as: UTF8.self) : try EvalFormatting.summary(report))
@@ -57,7 +58,8 @@ enum EvalFormatting {
         if let mi = r.miEstimateNats, let m = r.miExamples, let gap = r.priorGapNats {
             lines.append(String(format: "  I(y;z) est. %.4f nats (of at most ln %d = %.2f)   prior gap %.4f", mi, m, log(Double(m)), gap))
         }
-        lines.append(String(format: "  NELBO       %.4f nats  (%.4f bits/dim)", r.nelboNats, r.bitsPerDim))
+        lines.append(String(format: "  NELBO       %.4f nats  (%.4f bits/dim)%@", r.nelboNats, r.bitsPerDim,
+                            r.bitsPerDim8bit.map { String(format: "   8-bit pixels: %.4f bits/dim", $0) } ?? ""))
         if let b = r.bound {
             lines.append(String(format: "  bound       rate %.4f  distortion %.4f  objective %.4f   (model is %+.2f%%)%@", b.rateNats, b.distortion, b.objective, 100 * (r.objective / b.objective - 1), b.kind.map { ", exact \($0) R(D)" } ?? ""))
         } else if let note = r.boundNote {

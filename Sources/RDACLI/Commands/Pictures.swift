@@ -57,6 +57,7 @@ struct Reconstruct: ParsableCommand {
             let m = try checkpoint.load()
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             try m.checkFits(data, name: source.description)
+            warnIfOtherData(m, source)
             if out.lowercased().hasSuffix(".json") {
                 let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
                 try Pictures.writeJSON(Tensor.concat([r.originals, r.noisy, r.mean], axis: 1), to: URL(fileURLWithPath: out))

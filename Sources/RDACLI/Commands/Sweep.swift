@@ -41,7 +41,6 @@ struct SweepCommand: ParsableCommand {
                 return
             }
             guard let lambdas else { throw RDAError("give --lambdas (e.g. --lambdas 0.5,1,2,4), or --merge DIR... to join finished sweeps") }
-            guard options.lambda == nil else { throw RDAError("a sweep takes --lambdas, not --lambda") }
             let list = try LambdaList.parse(lambdas)
             let shardSpec = try shard.map(Shard.parse)
             let request = try options.request()

@@ -18,7 +18,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>).")
     var dataDir: String?
 
-    @Option(help: "Training examples: drawn from a gaussian: or laplace: source (default 50000), or the first N of an image set (default all).")
+    @Option(help: "Examples of the training split: the first N of an image set (default all), or N draws from a gaussian: or laplace: source (default 50000). The test split is always whole (gaussian: and laplace: sources: --test-examples).")
     var examples: Int?
 
     @Option(help: "Test examples drawn from a gaussian: or laplace: source.")
@@ -54,9 +54,6 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise).")
     var distortion: DistortionKind?
 
-    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian: and laplace:).")
-    var lambda: Double?
-
     @Option(help: "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior).")
     var channel: ChannelKind = .gaussian
 
@@ -90,7 +87,8 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(name: .customLong("inject-nan-at-step"), help: .hidden)
     var injectNaNAtStep: Int?
 
-    func request() throws -> TrainRequest {
+    /// The request; `lambda` comes from `rda train --lambda` (a sweep sets it per run).
+    func request(lambda: Double? = nil) throws -> TrainRequest {
         var r = TrainRequest()
         r.data = dataOptions.data ?? "mnist"; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
@@ -117,6 +115,9 @@ struct Train: ParsableCommand {
         discussion: "Writes DIR/model.safetensors, metrics.jsonl, run.json, eval.json, training.svg, rate-per-dim.svg, report.html and, for images, samples.png, reconstructions.png, interpolations.png and traversals.png.")
 
     @OptionGroup var options: ModelTrainOptions
+
+    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian: and laplace:).")
+    var lambda: Double?
 
     @Option(help: "Output folder.")
     var out: String = "runs/latest"
@@ -146,7 +147,7 @@ struct Train: ParsableCommand {
                 dir = URL(fileURLWithPath: resume)
                 report = try TrainingRun.resume(dir, checkpoints: policy, events: progress.handle)
             } else {
-                let req = try options.request()
+                let req = try options.request(lambda: lambda)
                 dir = URL(fileURLWithPath: out)
                 report = try TrainingRun.run(req, in: dir, force: force, checkpoints: policy, scale: scale, picturesEvery: picturesEvery,
                                              events: progress.handle)

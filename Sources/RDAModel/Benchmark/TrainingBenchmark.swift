@@ -17,35 +17,49 @@ import RDAKernels
 public enum TrainingBenchmark {
     public enum Mode: String, Codable, CaseIterable, Sendable { case train, eval }
 
+    /// What to measure.
     public struct Options: Sendable {
+        /// The model preset.
         public var arch: Architecture = .mlp
+        /// Training steps or forward passes.
         public var mode: Mode = .train
         /// Threads of the worker pool and of OpenBLAS (nil: leave as they are).
         public var threads: Int?
         /// Images per step: the training batch (128), or for `.eval` the evaluator's batch
         /// (`Evaluator.defaultBatchSize`, 1000) when nil.
         public var batchSize: Int?
+        /// Timed windows.
         public var windows = 9
+        /// Steps per window.
         public var steps = 50
+        /// Untimed steps first.
         public var warmupSteps = 10
         /// Folder searched first for MNIST (see `DatasetLocator`); synthetic images when not found.
         public var dataDir: String?
         /// Use synthetic images even when MNIST is found.
         public var synthetic = false
+        /// Seed of initialization, batches and noise.
         public var seed: UInt64 = 0
+        /// The objective's lambda.
         public var lambda = 1.0
+        /// The objective's distortion.
         public var distortion: DistortionKind = .l2
         /// Also time a training-shaped GEMM with the active backend (for `fraction_of_gemm_ceiling`).
         public var measureGEMM = true
 
+        /// The defaults above.
         public init() {}
     }
 
     /// One timed window.
     public struct Window: Codable, Sendable {
+        /// `window`.
         public var kind = "window"
+        /// What ran: preset, mode, threads, batch size.
         public var arch: String, mode: String, threads: Int, batch: Int
+        /// Window number, steps in it, wall-clock seconds.
         public var window: Int, steps: Int, seconds: Double
+        /// Throughput and time per step.
         public var imagesPerSec: Double, msPerStep: Double
         /// CPU time of this process per step (all its threads, spinning included): less
         /// sensitive than wall time to other processes taking the cores.
@@ -64,22 +78,29 @@ public enum TrainingBenchmark {
 
     /// The run's summary line.
     public struct Summary: Codable, Sendable {
+        /// `summary`.
         public var kind = "summary"
+        /// What ran: preset, mode, threads, batch size.
         public var arch: String, mode: String, threads: Int, batch: Int
+        /// Windows, steps per window, warm-up steps.
         public var windows: Int, steps: Int, warmupSteps: Int
+        /// The images used, the GEMM backend, the model's parameter count.
         public var data: String, gemmBackend: String, parameters: Int
         /// Median, min and max over the windows.
         public var imagesPerSec: Double, imagesPerSecMin: Double, imagesPerSecMax: Double
+        /// Median time per step.
         public var msPerStep: Double
         /// FLOPs per image (the reference's analytic count) and the GFLOP/s they imply at the median.
         public var flopsPerImage: Double, gflopsPerSec: Double
         /// GFLOP/s of `gemmShape` with the active backend and thread count, measured in this run.
         public var gemmGflopsPerSec: Double?, gemmShape: String?
+        /// gflopsPerSec over the GEMM rate measured in the same run.
         public var fractionOfGemmCeiling: Double?
         /// Buffers the pool had to get from the system per timed step (0: no steady-state allocation).
         public var bufferAllocationsPerStep: Double
         /// Peak resident memory of the process (VmHWM), data included.
         public var peakRssMB: Double?
+        /// Rate and distortion of the last step (a sanity check).
         public var finalRateNats: Double, finalDistortion: Double
 
         enum CodingKeys: String, CodingKey {

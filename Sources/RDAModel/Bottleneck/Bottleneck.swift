@@ -80,6 +80,7 @@ public struct BottleneckOutput {
     /// `eps`), by name.
     public let extras: [String: Tensor]
 
+    /// The parts of one batch's output (see the properties).
     public init(z: Tensor, rate: Tensor, noiseless: Tensor, extras: [String: Tensor] = [:]) {
         self.z = z; self.rate = rate; self.noiseless = noiseless; self.extras = extras
     }

@@ -17,12 +17,17 @@ import RDACore
 /// `prior.table_precision` [1]) and read back validated; coding never recomputes them, so a
 /// file's symbols decode identically on any machine, thread count and GEMM backend.
 public struct CodingTables: Equatable, Sendable {
+    /// Bits of precision of the integer frequencies (they sum to 2^precision).
     public static let precision = 16
+    /// Probability mass left to the escape code beyond each table's range.
     public static let tailMass = 1e-6
+    /// The most symbols one table may hold.
     public static let maximumSymbols = 4096
 
+    /// One table per latent dimension.
     public let tables: [FrequencyTable]
 
+    /// Tables as given (one per latent dimension).
     public init(tables: [FrequencyTable]) { self.tables = tables }
 
     /// Tables from the float prior (parameters [K, M]).

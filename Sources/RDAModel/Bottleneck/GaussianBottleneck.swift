@@ -6,10 +6,14 @@ import RDACore
 /// is KL(p(z|y) || p_hat(z)) in closed form or its one-sample Monte Carlo estimate (`Rate`)
 /// against the prior p_hat = N(mu_z, diag sigma_z^2) (`Prior`).
 public final class GaussianBottleneck: Bottleneck {
+    /// mu and the raw log-variance.
     public static let encoderOutputsPerLatent = 2
+    /// The prior p_hat(z) = N(mu_z, diag sigma_z^2).
     public let prior: Prior
+    /// K, the number of latent dimensions.
     public let latentDim: Int
 
+    /// A channel of `latentDim` dimensions with a prior of `kind` (starting at N(0, I)).
     public init(prior kind: Prior.Kind, latentDim: Int) {
         self.latentDim = latentDim
         prior = Prior(kind: kind, latentDim: latentDim)
@@ -60,6 +64,7 @@ public final class GaussianBottleneck: Bottleneck {
         }
     }
 
+    /// The prior's parameters (learned priors only).
     public var namedParameters: [(name: String, tensor: Tensor)] { prior.namedParameters }
 
     public func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics {

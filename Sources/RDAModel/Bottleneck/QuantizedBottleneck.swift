@@ -14,18 +14,21 @@ import RDACore
 /// the prior is turned into integer frequency tables (`CodingTables`) that the entropy coder and
 /// `rda sample` use, so decoding does no floating point on probabilities.
 public final class QuantizedBottleneck: Bottleneck {
+    /// y, the latent before rounding.
     public static let encoderOutputsPerLatent = 1
     /// Mixture components per dimension when the configuration does not say.
     public static let defaultComponents = 3
     /// Latents are clamped to +-2^30 before rounding, so that every symbol fits an Int32.
     public static let latentLimit: Float = 1_073_741_824   // 2^30
 
+    /// K, the number of latent dimensions.
     public let latentDim: Int
     /// Mixture weights' logits, locations and log-scales, [K, M] each.
     public let logits: Tensor, loc: Tensor, logScale: Tensor
     /// The integer tables, derived by `finalize` (or read from the model file).
     public private(set) var tables: CodingTables?
 
+    /// A quantized channel of `k` dimensions whose prior mixes `m` logistics per dimension.
     public init(latentDim k: Int, components m: Int) {
         latentDim = k
         logits = Tensor(zeros: [k, m]).requiringGrad()
@@ -34,6 +37,7 @@ public final class QuantizedBottleneck: Bottleneck {
         logScale = Tensor(zeros: [k, m]).requiringGrad()
     }
 
+    /// Logistic components per latent dimension.
     public var components: Int { logits.shape[1] }
 
     /// u ~ U(-1/2, 1/2), [rows, K], in training; none otherwise.

@@ -11,12 +11,15 @@ public struct Dataset {
     /// Whether the examples are images (pixels in [0, 1]; PSNR is meaningful).
     public let isImage: Bool
 
+    /// Examples [N, D] with their per-example shape.
     public init(examples: Tensor, exampleShape: [Int], isImage: Bool) {
         precondition(examples.rank == 2 && examples.shape[1] == exampleShape.reduce(1, *), "dataset rows \(examples.shape) vs example shape \(exampleShape)")
         self.examples = examples; self.exampleShape = exampleShape; self.isImage = isImage
     }
 
+    /// Number of examples N.
     public var count: Int { examples.shape[0] }
+    /// Dimensions D of one example.
     public var dimensions: Int { examples.shape[1] }
 
     /// The first `n` examples (all when n >= count).
@@ -68,6 +71,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
         return values
     }
 
+    /// The source as `--data` writes it.
     public var description: String {
         switch self {
         case .idx(let name): return name

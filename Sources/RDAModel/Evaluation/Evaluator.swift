@@ -7,17 +7,25 @@ import RDACore
 /// (`BottleneckStatistics`): the Gaussian channel the Monte Carlo rate and the mutual-information
 /// estimate, the quantized channel the coded, estimated and container bits.
 public struct EvaluationReport: Codable, Sendable {
+    /// The analytic optimum at the model's lambda (Gaussian sources, L2).
     public struct Bound: Codable, Sendable {
+        /// Rate in nats, distortion, and rate + lambda * distortion at the optimum.
         public var rateNats: Double, distortion: Double, objective: Double
         /// "gaussian" or "laplace" (absent in reports written before there were two).
         public var kind: String?
         enum CodingKeys: String, CodingKey { case rateNats = "rate_nats", distortion, objective, kind }
     }
+    /// The data's name (`mnist`, `gaussian:4,2,1`, a folder).
     public var data: String
+    /// `train` or `test`.
     public var split: String
+    /// Number of examples scored.
     public var examples: Int
+    /// Seed of the channel noise.
     public var seed: UInt64
+    /// The model's lambda.
     public var lambda: Double
+    /// `l2` or `l1`.
     public var distortionKind: String
     /// The bottleneck (absent for the Gaussian channel, as in files written before it existed).
     public var channel: String?
@@ -50,6 +58,9 @@ public struct EvaluationReport: Codable, Sendable {
     /// For Gaussian sources: the bound's rate per source component (reverse water-filling), in
     /// the order of the source's variances.
     public var boundRatePerComponentNats: [Double]?
+    /// Images: the NELBO with the likelihood's mass on each 8-bit pixel value instead of its
+    /// density (`DiscretizedLikelihood`), in bits per dimension, as VAE papers report it.
+    public var bitsPerDim8bit: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case data, split, examples, seed, lambda, objective, distortion, bound, channel
@@ -65,6 +76,7 @@ public struct EvaluationReport: Codable, Sendable {
         case codedBitsPerImage = "coded_bits_per_image", estimatedBitsPerImage = "estimated_bits_per_image"
         case containerBitsPerImage = "container_bits_per_image"
         case ratePerDimNats = "rate_per_dim_nats", boundRatePerComponentNats = "bound_rate_per_component_nats"
+        case bitsPerDim8bit = "bits_per_dim_8bit"
     }
 }
 
@@ -91,6 +103,8 @@ public enum Evaluator {
         let lambda = model.config.lambda, n = data.count
         guard n > 0 else { throw RDAError("\(dataName) \(split.rawValue) split has no examples") }
         var rate = 0.0, dist = 0.0, distMean = 0.0, sq = 0.0, obj = 0.0, obj2 = 0.0
+        var discrete = 0.0   // sum of -ln P(8-bit pixels | y_hat), images only
+        let dims = model.config.dimensions
         var statistics = model.bottleneck.evaluationStatistics(examples: n, exampleShape: model.config.exampleShape, miExamples: miExamples)
         forEachScoredBatch(model: model, data: data, seed: seed, batchSize: batchSize) { range, y, f in
             statistics.add(f.bottleneck, examples: y, range: range)
@@ -106,6 +120,10 @@ public enum Evaluator {
                 distMean += Double(dMean.data[i]); sq += Double(l2.data[i])
                 let o = r + lambda * d
                 obj += o; obj2 += o * o
+                if data.isImage {
+                    discrete += DiscretizedLikelihood.negativeLogMass(model.config.distortion, lambda: lambda, y: y.data + i * dims,
+                                                                      yHat: f.yHat.data + i * dims, count: dims)
+                }
             }
         }
         let N = Double(n)
@@ -126,6 +144,7 @@ public enum Evaluator {
             nelboNats: nelbo, bitsPerDim: nelbo / (Double(d) * M_LN2),
             codedBitsPerImage: nil, estimatedBitsPerImage: nil, containerBitsPerImage: nil, bound: nil)
         statistics.finish(into: &report)
+        if data.isImage { report.bitsPerDim8bit = (rateMean + discrete / N) / (Double(d) * M_LN2) }
         switch bound {
         case .exact(let b)? where b.distortionKind == model.config.distortion:
             let p = b.optimum(lambda: lambda)

@@ -15,6 +15,7 @@ public enum Channel {
     /// `mean`: z = mu (the mean-latent reconstruction).
     public enum Mode: String, Codable, Sendable { case noisy, mean }
 
+    /// The range raw log-variances are clamped to.
     public static let logvarRange: ClosedRange<Float> = -30...20
 
     /// Clamps raw encoder outputs into the documented log-variance range. Shapes: S -> S.

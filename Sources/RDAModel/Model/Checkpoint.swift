@@ -6,10 +6,13 @@ import RDAIO
 /// full configuration as JSON in the metadata (`rda.config`), so the file alone rebuilds the model
 /// and Python's `safetensors` package loads the weights.
 public enum Checkpoint {
+    /// The model file's name inside a run folder.
     public static let fileName = "model.safetensors"
     static let configKey = "rda.config"
     static let formatKey = "rda.format"
     static let format = "rda-model-1"
+    /// The whole architecture, layer by layer (`ArchitectureDescription`); absent in older files.
+    static let architectureKey = "rda.architecture"
 
     /// Writes `model` atomically (temporary file, then rename): a failed save leaves any
     /// previous file intact. `extra` adds metadata entries (e.g. the training options).
@@ -19,7 +22,8 @@ public enum Checkpoint {
         for (name, t) in model.namedParameters { file.set(name, shape: t.shape, values: t.values) }
         for t in model.bottleneck.namedIntegerTensors { file.set("prior." + t.name, shape: t.shape, integers: t.values) }
         let json = try JSONEncoder.sorted.encode(model.config)
-        file.metadata = extra.merging([configKey: String(decoding: json, as: UTF8.self), formatKey: format]) { $1 }
+        file.metadata = extra.merging([configKey: String(decoding: json, as: UTF8.self), formatKey: format,
+                                       architectureKey: try ArchitectureDescription(model).json()]) { $1 }
         try file.write(to: url)
     }
 
@@ -41,6 +45,9 @@ public enum Checkpoint {
         let file = try SafetensorsFile.read(from: url)
         guard let text = file.metadata[configKey] else {
             throw RDAError("\(url.path): a safetensors file but not an rda model (no \(configKey) metadata); pass a folder or file written by rda train")
+        }
+        if let f = file.metadata[formatKey], f != format {
+            throw RDAError("\(url.path): model format '\(f)' is not one this rda reads (\(format)); use the rda version that wrote it")
         }
         let config: ModelConfig
         do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(text.utf8)) } catch {

@@ -4,16 +4,20 @@
 /// gaussian), and are written only when they differ from that default, so a Gaussian model's
 /// file is the same bytes as before they existed.
 public struct ModelConfig: Codable, Equatable, Sendable {
+    /// The encoder/decoder family.
     public var arch: Architecture
     /// Shape of one example: [D] or [C, H, W].
     public var exampleShape: [Int]
+    /// Latent dimensions K.
     public var latentDim: Int
     /// Hidden sizes (mlp) or channels (conv).
     public var widths: [Int]
     /// The Gaussian channel's prior (`standard` or `learned`); the quantized channel's prior is
     /// always learned (recorded as `learned`).
     public var prior: Prior.Kind
+    /// How reconstructions are scored.
     public var distortion: DistortionKind
+    /// Weight of the distortion in rate + lambda * distortion.
     public var lambda: Double
     /// Whether the decoder ends in a sigmoid (image data).
     public var sigmoidOutput: Bool
@@ -24,6 +28,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Components of the quantized channel's logistic-mixture prior (nil: the default).
     public var priorComponents: Int? = nil
 
+    /// A configuration from its parts (see the properties).
     public init(arch: Architecture, exampleShape: [Int], latentDim: Int, widths: [Int], prior: Prior.Kind,
                 distortion: DistortionKind, lambda: Double, sigmoidOutput: Bool, data: String,
                 channel: ChannelKind = .gaussian, priorComponents: Int? = nil) {

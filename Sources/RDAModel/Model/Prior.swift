@@ -7,12 +7,14 @@ import RDACore
 public final class Prior {
     public enum Kind: String, Codable, CaseIterable, Sendable { case standard, learned }
 
+    /// Standard or learned.
     public let kind: Kind
     /// mu_z, shape [K] (zeros for the standard prior).
     public let mu: Tensor
     /// ln sigma_z, shape [K] (zeros for the standard prior).
     public let logSigma: Tensor
 
+    /// N(0, I) over `latentDim` dimensions; a learned prior starts there and trains mu_z and ln sigma_z.
     public init(kind: Kind, latentDim: Int) {
         self.kind = kind
         mu = Tensor(zeros: [latentDim])

@@ -11,6 +11,7 @@ import RDACore
 /// minimises the mean over a batch of rate + lambda * distortion (`Forward.objective`). Read as a
 /// VAE, the distortion is -ln p(y|y_hat) and the objective a negative ELBO.
 public final class RateDistortionAutoencoder {
+    /// The configuration the model was built from (saved in its checkpoint).
     public let config: ModelConfig
     /// [N, D] -> [N, K * bottleneck's encoder outputs per latent].
     public let encoder: Sequential
@@ -38,6 +39,7 @@ public final class RateDistortionAutoencoder {
             + prefixed("prior", bottleneck.namedParameters)
     }
 
+    /// Every parameter tensor, in `namedParameters` order.
     public var parameters: [Tensor] { namedParameters.map(\.tensor) }
 
     /// The learning-rate multiple of each of `parameters` (the bottleneck's for its own).

@@ -14,9 +14,12 @@ import RDACore
 /// decoder's first affine layer W z + b becomes (W diag sigma_z) z' + (b + W mu_z).
 /// A noise draw eps maps to the same z either way: z = mu + sigma eps = mu_z + sigma_z (mu' + sigma' eps).
 public enum Standardization {
+    /// Why a model cannot be standardized.
     public enum Failure: Error, CustomStringConvertible {
+        /// The decoder does not start with a linear layer that can absorb the prior's affine map.
         case notAffineEnds
         case notGaussian(ChannelKind)
+        /// One line naming the problem.
         public var description: String {
             switch self {
             case .notAffineEnds: return "standardize: the encoder must end and the decoder must start with an affine layer"

@@ -2,13 +2,19 @@ import Foundation
 
 /// Everything `rda train` accepts; nil means "the default for this data" (see `resolved`).
 public struct TrainRequest: Codable, Equatable, Sendable {
+    /// `--data`: a data set name, a folder, or `gaussian:V1,...`.
     public var data: String = "mnist"
+    /// `--data-dir`: a folder searched first for named data sets.
     public var dataDir: String? = nil
+    /// `--arch` (default: conv for images, linear for gaussian:).
     public var arch: Architecture? = nil
+    /// `--latent-dim` K.
     public var latentDim: Int? = nil
+    /// `--widths`: hidden sizes or channels.
     public var widths: [Int]? = nil
     /// nil: l1 for a `laplace:` source (the distortion its exact R(D) is for), l2 otherwise.
     public var distortion: DistortionKind? = nil
+    /// `--lambda`.
     public var lambda: Double? = nil
     /// The Gaussian channel's prior (nil: standard).
     public var prior: Prior.Kind? = nil
@@ -16,22 +22,31 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var channel: ChannelKind = .gaussian
     /// Mixture components of the quantized channel's prior (nil: its default).
     public var priorComponents: Int? = nil
+    /// `--epochs`.
     public var epochs: Int? = nil
+    /// `--batch-size`.
     public var batchSize: Int = 128
+    /// `--learning-rate`.
     public var learningRate: Double? = nil
+    /// `--schedule`.
     public var schedule: LearningRateSchedule? = nil
+    /// `--rate`: the estimator training minimises.
     public var rate: RateEstimator = .closedForm
+    /// `--seed`: initialization, shuffling and channel noise.
     public var seed: UInt64 = 0
     /// Training examples: drawn from a `gaussian:` source (default 50,000), or the first N of an
     /// image set (default all).
     public var examples: Int? = nil
     /// Test examples drawn from a `gaussian:` source.
     public var testExamples: Int = 100_000
+    /// `--data-seed`: the draws of a gaussian: source.
     public var dataSeed: UInt64 = 0
+    /// `--clip-norm`: the largest global gradient norm.
     public var clipNorm: Double? = nil
     /// Fault injection (tests): a NaN objective at this step.
     public var injectNaNAtStep: Int? = nil
 
+    /// Every option at its default.
     public init() {}
 
     /// Reads a request written by any rda version: a field it lacks (one added later, such as

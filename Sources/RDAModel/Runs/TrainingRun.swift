@@ -20,7 +20,9 @@ import RDAIO
 /// (which then removes that run's files first). A run that fails before its first checkpoint
 /// leaves nothing behind. A killed run continues with `resume`, bit for bit.
 public enum TrainingRun {
+    /// File names inside a run folder.
     public static let evalFile = "eval.json", metricsFile = "metrics.jsonl", runFile = "run.json"
+    /// Picture file names inside a run folder (image data).
     public static let samplesFile = "samples.png", reconstructionsFile = "reconstructions.png"
     public static let stateFile = TrainingState.fileName
 
@@ -43,8 +45,11 @@ public enum TrainingRun {
 
     /// The run folder's record of what was asked.
     public struct Record: Codable, Equatable {
+        /// The request as given.
         public var request: TrainRequest
+        /// The model configuration, defaults filled in.
         public var config: ModelConfig
+        /// The training options, defaults filled in.
         public var options: TrainingOptions
     }
 
@@ -158,6 +163,7 @@ public enum TrainingRun {
         let stateURL = dir.appendingPathComponent(stateFile)
         let metricsURL = dir.appendingPathComponent(metricsFile), modelURL = dir.appendingPathComponent(Checkpoint.fileName)
         let trainingJSON = String(decoding: try JSONEncoder.sorted.encode(options), as: UTF8.self)
+        let dataJSON = String(decoding: try JSONEncoder.sorted.encode(DataRecord(request)), as: UTF8.self)
         var recorded = resume, metricLines = 0
         func writeRecord() throws {
             if !recorded { try AtomicFile.write(JSONEncoder.pretty.encode(record), to: dir.appendingPathComponent(runFile)); recorded = true }
@@ -183,7 +189,7 @@ public enum TrainingRun {
                               progress: { events(.training($0)) },
                               onEpoch: { m in
                                   try writeRecord()
-                                  try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON])
+                                  try Checkpoint.save(model, to: modelURL, extra: ["rda.training": trainingJSON, "rda.data": dataJSON])
                                   if picturesEvery > 0, train.isImage, m.epoch % picturesEvery == 0 {
                                       try RunReport.writeEpochSamples(model, epoch: m.epoch, seed: evalSeed, scale: scale, into: dir)
                                   }
@@ -239,7 +245,7 @@ public enum TrainingRun {
             try Data().write(to: probe)
             try FileManager.default.removeItem(at: probe)
         } catch {
-            throw RDAError("cannot write to output folder \(dir.path): \((error as NSError).localizedDescription); choose another --out")
+            throw RDAError("cannot write to output folder \(dir.path): \(OutputFolderProblem.describe(dir)); choose another --out")
         }
     }
 }

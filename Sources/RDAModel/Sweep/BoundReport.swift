@@ -15,8 +15,11 @@ import RDAIO
 /// Other pairs (a Gaussian source under l1, a Laplace source under l2, image data under l1) have
 /// no bound here: `select` says why.
 public struct BoundReport {
+    /// Which bound: the exact Gaussian R(D), or that of a Gaussian with the data's covariance.
     public let kind: String
+    /// One line saying what the bound is.
     public let description: String
+    /// The rate-distortion function behind it (Gaussian reverse water-filling, or Laplace).
     public let rd: any RateDistortionBound
 
     /// The bound for a data source under `distortion`, or nil with the reason there is none.

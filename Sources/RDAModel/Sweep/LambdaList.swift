@@ -2,6 +2,7 @@ import RDAIO
 
 /// The lambdas of a sweep (`--lambdas 0.25,1,4`): positive, finite, distinct; kept sorted.
 public enum LambdaList {
+    /// Parses `0.5,1,2`: positive finite lambdas separated by commas, or throws a one-line `RDAError`.
     public static func parse(_ text: String) throws -> [Double] {
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -27,8 +28,10 @@ public enum LambdaList {
 /// One slice of a sweep for one machine (`--shard I/N`, I from 1 to N): lambda number j (0-based,
 /// sorted) belongs to shard (j mod N) + 1, so slices are interleaved and similar in cost.
 public struct Shard: Equatable, Sendable {
+    /// Slice `index` (1-based) of `count`.
     public let index: Int, count: Int
 
+    /// Parses `I/N` with 1 <= I <= N, or throws a one-line `RDAError`.
     public static func parse(_ text: String) throws -> Shard {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let i = Int(parts[0].trimmingCharacters(in: .whitespaces)),

@@ -8,13 +8,18 @@ import RDAIO
 /// Runs are independent, so a sweep can be split over machines (`Shard`) and joined afterwards
 /// by `merge` from the run folders alone; a finished run is never trained again.
 public enum Sweep {
+    /// What a sweep reports as it goes.
     public enum Event {
+        /// Training for `lambda` begins (the `index`-th of `of`).
         case starting(lambda: Double, index: Int, of: Int)
+        /// A finished run for `lambda` was found and reused.
         case reused(lambda: Double)
         /// Another process (a second sweep on the same folder) holds this lambda's folder: it is
         /// left to that process for now and waited for at the end.
         case busy(lambda: Double)
+        /// An event of the current training run.
         case run(TrainingRun.Event)
+        /// The run for `lambda` finished with this test-split evaluation.
         case finished(lambda: Double, report: EvaluationReport)
         /// Training stopped (recorded in `SweepFailure.fileName`; `recorded`: by an earlier run).
         case failed(lambda: Double, reason: String, recorded: Bool)
@@ -22,8 +27,11 @@ public enum Sweep {
 
     /// A finished run found on disk.
     public struct Entry {
+        /// The run's folder.
         public let folder: URL
+        /// What the run was asked (its `run.json`).
         public let record: TrainingRun.Record
+        /// Its test-split evaluation (`eval.json`).
         public let report: EvaluationReport
     }
 

@@ -13,6 +13,7 @@ public struct GaussianRateDistortion: Sendable {
     /// Component variances (or covariance eigenvalues), all > 0.
     public let variances: [Double]
 
+    /// The source with these component variances (all positive).
     public init(variances: [Double]) {
         precondition(variances.allSatisfy { $0 > 0 && $0.isFinite }, "variances must be positive and finite")
         self.variances = variances

@@ -3,14 +3,19 @@ import RDACore
 
 /// One epoch's figures (a line of `metrics.jsonl`).
 public struct EpochMetrics: Codable, Sendable {
+    /// The epoch, from 1.
     public var epoch: Int
+    /// Optimizer steps taken so far.
     public var steps: Int
+    /// The learning rate at the epoch's last step.
     public var learningRate: Double
     /// Means over the epoch's training batches (noisy channel, the training rate estimator).
     public var trainRate: Double, trainDistortion: Double, trainObjective: Double
     /// On (a prefix of) the test split with a fixed noise seed; nil when not evaluated.
     public var testRate: Double?, testDistortion: Double?, testObjective: Double?
+    /// Wall-clock seconds the epoch's training took.
     public var seconds: Double
+    /// Training examples per second over the epoch.
     public var examplesPerSecond: Double
 
     enum CodingKeys: String, CodingKey {
@@ -34,13 +39,17 @@ public enum TrainingEvent {
 /// last partial batch. All randomness (initialization aside) comes from one generator seeded
 /// with `options.seed`: permutations and channel noise. Same seed, same run, bit for bit.
 public final class Trainer {
+    /// The model being trained (in place).
     public let model: RateDistortionAutoencoder
+    /// How it is trained.
     public let options: TrainingOptions
+    /// Adam over every parameter of the model.
     public let optimizer: Adam
     var rng: SeededGenerator
     /// Stops a run whose objective explodes while staying finite.
     var divergence = DivergenceGuard()
 
+    /// A trainer for `model` with Adam at `options.learningRate`.
     public init(model: RateDistortionAutoencoder, options: TrainingOptions) {
         self.model = model
         self.options = options

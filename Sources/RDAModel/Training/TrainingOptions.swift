@@ -2,11 +2,17 @@ import Foundation
 
 /// How to train (`rda train` options other than the model's shape).
 public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// Passes over the training set.
     public var epochs: Int = 10
+    /// Examples per step.
     public var batchSize: Int = 128
+    /// Adam's base learning rate.
     public var learningRate: Double = 1e-3
+    /// How the learning rate changes over training.
     public var schedule: LearningRateSchedule = .cosine
+    /// Seed of shuffling and channel noise.
     public var seed: UInt64 = 0
+    /// The rate estimate training minimises.
     public var rate: RateEstimator = .closedForm
     /// Rescale gradients whose global norm exceeds this (nil: never).
     public var clipNorm: Double? = nil
@@ -15,6 +21,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Fault injection for tests of the failure path: make the objective NaN at this step (1-based).
     public var injectNaNAtStep: Int? = nil
 
+    /// The defaults above.
     public init() {}
 }
 
