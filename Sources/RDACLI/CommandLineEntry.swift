@@ -2,10 +2,15 @@ import ArgumentParser
 import Foundation
 
 extension RDACommand {
-    /// The entry point: parses the arguments (after `CommandLineEntry.joiningNegativeValues`),
-    /// runs the command, and turns a parse error into one line on standard error (the problem and
-    /// where to look for the options) with exit status 64, never the usage text.
+    /// The entry point: names an unknown command (`rda trian`) and the closest one, parses the
+    /// arguments (after `CommandLineEntry.joiningNegativeValues`), runs the command, and turns a
+    /// parse error into one line on standard error (the problem and where to look for the
+    /// options) with exit status 64, never the usage text.
     static func main() {
+        if let problem = CommandSuggestion.problem(Array(CommandLine.arguments.dropFirst()), root: RDACommand.self) {
+            Console.error(problem)
+            Foundation.exit(64)
+        }
         let arguments = CommandLineEntry.joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)

@@ -18,15 +18,6 @@ struct RDACommand: ParsableCommand {
         subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Interpolate.self, Traverse.self, Standardize.self,
                       Compress.self, Decompress.self, SweepCommand.self, ReportCommand.self, BoundCommand.self, PlotCommand.self, Bench.self, DataCommand.self]
     )
-
-    /// Names an unknown command (`rda trian`) and the closest one before parsing.
-    static func main() {
-        if let problem = CommandSuggestion.problem(Array(CommandLine.arguments.dropFirst()), root: RDACommand.self) {
-            Console.error(problem)
-            Foundation.exit(64)
-        }
-        main(nil)
-    }
 }
 
 /// `rda bench ...`: speed measurements that print JSON lines.

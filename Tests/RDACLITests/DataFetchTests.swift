@@ -103,20 +103,6 @@ server.serve_forever()
 
 let hasPython3: Bool = (try? runProgram(["python3", "-c", "import http.server"]))?.status == 0
 
-/// Runs rda with extra environment variables.
-func runRDA(_ args: [String], environment extra: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = productsDirectory.appendingPathComponent("rda")
-    p.arguments = args
-    p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out; p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
-
 @Suite("rda data fetch against a local HTTP server", .serialized,
        .enabled(if: hasPython3 && sharedData != nil, "needs python3 and ../shared/data/mnist"))
 struct DataFetchTests {
