@@ -55,10 +55,11 @@ public enum RunReport {
         }.sorted { $0.epoch < $1.epoch }
     }
 
-    /// Writes the charts and `report.html` of the run in `dir`, showing `figures`.
-    public static func write(dir: URL, figures: [Figure]) throws {
+    /// Writes the charts and `report.html` of the run in `dir`, showing `figures` and
+    /// `evaluation` (read from the folder's eval.json when nil).
+    public static func write(dir: URL, figures: [Figure], evaluation: EvaluationReport? = nil) throws {
         let record = try readRecord(dir)
-        let report = try JSONDecoder().decode(EvaluationReport.self, from: try read(dir, TrainingRun.evalFile))
+        let report = try evaluation ?? JSONDecoder().decode(EvaluationReport.self, from: try read(dir, TrainingRun.evalFile))
         let config = record.config
         let title = "\(config.arch.rawValue) RDA on \(config.data), lambda \(formatNumber(config.lambda))"
         var page = HTMLPage(title: title)

@@ -203,9 +203,10 @@ public enum TrainingRun {
                                             seed: evalSeed, bound: source.exactBound(distortion: config.distortion))
         events(.evaluated(report))
         let figures = try RunReport.writePictures(model, test: test, seed: evalSeed, scale: scale, into: dir)
+        // eval.json marks the run finished: the last file written
+        try RunReport.write(dir: dir, figures: figures, evaluation: report)
         try AtomicFile.write(JSONEncoder.pretty.encodeFinite(report), to: dir.appendingPathComponent(evalFile))
         try? FileManager.default.removeItem(at: stateURL)
-        try RunReport.write(dir: dir, figures: figures)
         return report
     }
 
