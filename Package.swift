@@ -4,8 +4,10 @@
 // Layers (each a module; each depends only on the ones above it):
 //   RDAKernels  raw Float32 kernels: GEMM (pure Swift SIMD + OpenBLAS at run time), worker pool
 //   RDACore     tensors, reverse-mode autodiff, layers, optimizers, seeded randomness
-//   RDAIO       files: IDX datasets (gzip), PNG, safetensors, SVG plots  (no tensors)
-//   RDACoding   entropy coding: integer frequency tables, range coder, rANS, the .rdac container
+//   RDACoding   entropy coding: integer frequency tables, range coder, rANS, the .rdac container,
+//               checksums (CRC-32, SHA-256)
+//   RDAIO       files: IDX datasets (gzip, fetched and verified), PNG, safetensors, SVG plots, HTML
+//               reports  (no tensors)
 //   RDAModel    the rate-distortion autoencoder in the theory's words
 //   RDACLI      the `rda` command
 import PackageDescription
@@ -51,7 +53,7 @@ let package = Package(
         // MARK: Library layers
         .target(name: "RDAKernels", swiftSettings: settings),
         .target(name: "RDACore", dependencies: ["RDAKernels"], swiftSettings: settings),
-        .target(name: "RDAIO", dependencies: ["CZlib"], swiftSettings: settings),
+        .target(name: "RDAIO", dependencies: ["CZlib", "RDACoding"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
         .target(name: "RDAModel", dependencies: ["RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),
 

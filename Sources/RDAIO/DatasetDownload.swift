@@ -1,4 +1,5 @@
 import Foundation
+import RDACoding
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -175,12 +176,12 @@ public enum DatasetDownload {
     public static func sha256(of url: URL) -> String? {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        var hasher = RDACoding.SHA256()
         while true {
             guard let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
             hasher.update([UInt8](chunk))
         }
-        return hasher.hexDigest()
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// One HTTP transfer into a `.part` file, driven by URLSession's delegate callbacks.
