@@ -30,6 +30,6 @@ let (z, yHat) = withoutGradients {
 print("y    ", y.values, "\nz    ", z.values, "\ny_hat", yHat.values)
 
 let report = try Evaluator.evaluate(model: loaded, data: test, split: .test, dataName: source.description,
-                                    seed: 0, bound: source.gaussianBound)
+                                    seed: 0, bound: source.exactBound(distortion: loaded.config.distortion))
 print(String(format: "rate %.3f nats, distortion %.3f, objective %.3f (Shannon bound %.3f)",
-             report.rateNats, report.distortion, report.objective, report.bound?.objective ?? .nan))
+             report.rateNats, report.distortion, report.objective, report.bound?.objective ?? Double.nan))
