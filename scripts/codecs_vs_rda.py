@@ -143,7 +143,7 @@ def chart(points, path, title):
     ax.set_ylabel("PSNR (dB)")
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, format="svg")
 
