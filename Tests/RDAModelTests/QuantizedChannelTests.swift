@@ -106,7 +106,11 @@ struct QuantizedChannelTests {
         for i in 0..<2000 {
             let row = (0..<k).map { Int32(samples.data[i * k + $0]) }
             integer += tables.codeLength(row)
-            float += Double(LogisticMixturePrior.rate(Tensor(shape: [1, k], values: row.map(Float.init)), logits: q.logits, loc: q.loc, logScale: q.logScale).data[0]) / M_LN2
+            for j in 0..<k {
+                let params = (j * q.components)..<((j + 1) * q.components)
+                float -= Foundation.log2(LogisticMixturePrior.mass(Double(row[j]), logits: Array(q.logits.values[params]),
+                                                                    loc: Array(q.loc.values[params]), logScale: Array(q.logScale.values[params])))
+            }
         }
         #expect(Swift.abs(integer / float - 1) < 0.005, "integer \(integer) vs float \(float)")
         // stored and read back: the same tables, the same fingerprint
