@@ -4,14 +4,7 @@ import argparse, glob, gzip, io, json, math, os, struct, subprocess, sys, tempfi
 import numpy as np
 from PIL import Image
 
-
-def read_idx_images(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
-        if magic != 2051:
-            sys.exit(f"{path}: not an IDX image file")
-        return np.frombuffer(f.read(n * rows * cols), dtype=np.uint8).reshape(n, rows, cols)
+from torch_model import read_idx  # one IDX reader for the scripts
 
 
 def find_test_images(data, data_dir):
@@ -160,7 +153,7 @@ def main():
     a = ap.parse_args()
     out = a.out or os.path.join(os.path.dirname(__file__), "..", "docs", "images")
     os.makedirs(out, exist_ok=True)
-    images = read_idx_images(find_test_images(a.data, a.data_dir))[:a.count]
+    images = read_idx(find_test_images(a.data, a.data_dir))[:a.count]
     dims = images[0].size
     points = rda_points(a.rda, a.quantized, a.data, a.data_dir, a.count, "quantized")
     lambdas = [p["lambda"] for p in points]

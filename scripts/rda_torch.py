@@ -38,16 +38,7 @@ import time
 
 import numpy as np
 
-
-def read_idx_images(path):
-    """An idx3-ubyte file (gzip or not) as float32 rows in [0, 1], [N, rows*cols]."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        blob = f.read()
-    magic, n, rows, cols = struct.unpack(">IIII", blob[:16])
-    if magic != 2051:
-        raise SystemExit(f"{path}: not an idx3-ubyte image file (magic {magic})")
-    return np.frombuffer(blob, dtype=np.uint8, count=n * rows * cols, offset=16).reshape(n, rows * cols).astype(np.float32) / 255
+from torch_model import read_idx_images  # one IDX reader for the scripts
 
 
 def synthetic_images(n, seed=0):

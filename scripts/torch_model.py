@@ -221,16 +221,21 @@ def evaluate(path, y, backend="numpy", batch=1000):
             "examples": int(len(y))}
 
 
-def read_idx_images(path):
-    """Images of an idx3-ubyte file (gzip or not) as float rows in [0, 1], [N, H*W]."""
+def read_idx(path):
+    """The images of an idx3-ubyte file (gzip or not) as uint8, [N, H, W]."""
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
         blob = f.read()
     magic, n, rows, cols = struct.unpack(">IIII", blob[:16])
     if magic != 2051:
         raise SystemExit(f"{path}: not an idx3-ubyte image file (magic {magic})")
-    pixels = np.frombuffer(blob[16:16 + n * rows * cols], dtype=np.uint8)
-    return pixels.reshape(n, rows * cols).astype(np.float32) / 255
+    return np.frombuffer(blob[16:16 + n * rows * cols], dtype=np.uint8).reshape(n, rows, cols)
+
+
+def read_idx_images(path):
+    """Images of an idx3-ubyte file (gzip or not) as float rows in [0, 1], [N, H*W]."""
+    images = read_idx(path)
+    return images.reshape(len(images), -1).astype(np.float32) / 255
 
 
 def main():

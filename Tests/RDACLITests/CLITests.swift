@@ -3,8 +3,13 @@ import Foundation
 
 /// Runs the built `rda` executable (beside the test bundle) and returns its exit status and output.
 func runRDA(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProcess(productsDirectory.appendingPathComponent("rda"), args, environment: environment)
+}
+
+/// Runs `executable` with `args` (and extra environment variables) to the end: its exit status and output.
+func runProcess(_ executable: URL, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
-    p.executableURL = productsDirectory.appendingPathComponent("rda")
+    p.executableURL = executable
     p.arguments = args
     if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
