@@ -132,7 +132,7 @@ struct Decompress: ParsableCommand {
             let tables = try Codec.quantizedBottleneck(m).codingTables
             let compressed: CompressedFile
             do { compressed = try CompressedFile(contentsOfFile: file) } catch {
-                throw RDAError("\(file): \(error)")
+                throw RDAError("\(error)")   // the reader's message names the file
             }
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
