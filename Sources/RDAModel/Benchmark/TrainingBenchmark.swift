@@ -15,7 +15,13 @@ import RDAKernels
 /// Timing: `warmupSteps` untimed steps, then `windows` windows of `steps` steps each; the summary
 /// gives the median window and its min and max (the machines are shared and noisy).
 public enum TrainingBenchmark {
-    public enum Mode: String, Codable, CaseIterable, Sendable { case train, eval }
+    /// Which step is timed.
+    public enum Mode: String, Codable, CaseIterable, Sendable {
+        /// A whole training step: forward, backward and the Adam update.
+        case train
+        /// The forward pass only (encoder, channel, decoder, rate and distortion), no gradients.
+        case eval
+    }
 
     /// What to measure.
     public struct Options: Sendable {

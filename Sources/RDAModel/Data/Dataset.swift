@@ -151,6 +151,11 @@ public enum DataSource: Equatable, CustomStringConvertible {
 }
 
 /// Which half of a data set.
-public enum Split: String, Codable, CaseIterable, Sendable { case train, test }
+public enum Split: String, Codable, CaseIterable, Sendable {
+    /// The training examples (what the model is fitted on).
+    case train
+    /// The held-out test examples (what evaluations and pictures use).
+    case test
+}
 
 

@@ -51,6 +51,7 @@ public struct EvaluationReport: Codable, Sendable {
     /// The exact optimum when the source's R(D) under this distortion is known (Gaussian under
     /// l2, Laplace under l1); written as null otherwise, with `boundNote` saying why.
     @NullEncoded public var bound: Bound?
+    /// Why `bound` is null (no closed-form R(D) for this source and distortion); nil when it is set.
     public var boundNote: String? = nil
     /// The closed-form rate split by latent dimension (mean over examples, nats, entry k for
     /// dimension k; sums to `rateNats`). Absent in reports written before it existed.

@@ -4,8 +4,10 @@ import Foundation
 /// reader sees "no value" stated; decoding accepts a missing key, null, or a value.
 @propertyWrapper
 public struct NullEncoded<Value: Codable & Sendable>: Codable, Sendable {
+    /// The value, or nil (written as `null`).
     public var wrappedValue: Value?
 
+    /// Wraps `wrappedValue` (nil is written as `null`).
     public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
 
     public init(from decoder: Decoder) throws {
@@ -19,6 +21,7 @@ public struct NullEncoded<Value: Codable & Sendable>: Codable, Sendable {
     }
 }
 
+/// Decoding of `NullEncoded` properties when their key is missing.
 extension KeyedDecodingContainer {
     /// A missing key decodes as nil (the synthesized decoder would otherwise require it).
     public func decode<V>(_ type: NullEncoded<V>.Type, forKey key: Key) throws -> NullEncoded<V> {

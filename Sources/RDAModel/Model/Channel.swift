@@ -13,7 +13,12 @@ import RDACore
 public enum Channel {
     /// `noisy`: z = mu + sigma eps (training, and every rate-distortion figure).
     /// `mean`: z = mu (the mean-latent reconstruction).
-    public enum Mode: String, Codable, Sendable { case noisy, mean }
+    public enum Mode: String, Codable, Sendable {
+        /// z = mu + sigma eps, eps ~ N(0, I) (training, and every rate-distortion figure).
+        case noisy
+        /// z = mu (the mean-latent reconstruction; no noise).
+        case mean
+    }
 
     /// The range raw log-variances are clamped to.
     public static let logvarRange: ClosedRange<Float> = -30...20

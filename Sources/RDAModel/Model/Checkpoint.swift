@@ -81,6 +81,7 @@ public enum Checkpoint {
     }
 }
 
+/// rda's JSON encoder settings.
 extension JSONEncoder {
     /// Sorted keys, no escaped slashes: stable text for metadata and reports.
     public static var sorted: JSONEncoder {

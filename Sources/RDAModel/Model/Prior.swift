@@ -5,7 +5,13 @@ import RDACore
 /// `standard` fixes it to N(0, I); `learned` trains mu_z and ln sigma_z jointly with the model.
 /// Any learned prior can be *standardized* away (see `Standardization`).
 public final class Prior {
-    public enum Kind: String, Codable, CaseIterable, Sendable { case standard, learned }
+    /// Whether the prior is fixed or trained.
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        /// N(0, I): mu_z = 0 and ln sigma_z = 0, not trained.
+        case standard
+        /// N(mu_z, diag sigma_z^2) with mu_z and ln sigma_z (shape [K] each) trained with the model.
+        case learned
+    }
 
     /// Standard or learned.
     public let kind: Kind

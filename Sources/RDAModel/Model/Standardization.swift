@@ -18,6 +18,8 @@ public enum Standardization {
     public enum Failure: Error, CustomStringConvertible {
         /// The decoder does not start with a linear layer that can absorb the prior's affine map.
         case notAffineEnds
+        /// The model's channel (the associated value) is not the Gaussian one; only a Gaussian
+        /// prior can be mapped to N(0, I).
         case notGaussian(ChannelKind)
         /// One line naming the problem.
         public var description: String {

@@ -12,13 +12,24 @@ import RDAIO
 /// Everything is built from the run's files (`run.json`, `eval.json`, `metrics.jsonl`) and, for
 /// the pictures, its model and test data.
 public enum RunReport {
-    public static let file = "report.html", trainingChart = "training.svg", ratePerDimChart = "rate-per-dim.svg"
-    public static let interpolationsFile = "interpolations.png", traversalsFile = "traversals.png"
+    /// The page's file name in the run folder.
+    public static let file = "report.html"
+    /// The training curves chart's file name (SVG).
+    public static let trainingChart = "training.svg"
+    /// The rate-per-latent-dimension chart's file name (SVG).
+    public static let ratePerDimChart = "rate-per-dim.svg"
+    /// The interpolations grid's file name (PNG).
+    public static let interpolationsFile = "interpolations.png"
+    /// The latent traversals grid's file name (PNG).
+    public static let traversalsFile = "traversals.png"
 
     /// A picture written beside the page, with its layout for the row captions.
     public struct Figure {
+        /// The PNG's file name in the run folder.
         public var file: String
+        /// Which picture it is (samples, reconstructions, interpolations, traversals).
         public var picture: LatentPicture
+        /// The grid's layout: rows, columns and a caption per row.
         public var grid: LabelledGrid
     }
 

@@ -24,6 +24,7 @@ public enum TrainingRun {
     public static let evalFile = "eval.json", metricsFile = "metrics.jsonl", runFile = "run.json"
     /// Picture file names inside a run folder (image data).
     public static let samplesFile = "samples.png", reconstructionsFile = "reconstructions.png"
+    /// The resumable training state's file name inside a run folder (`TrainingState.fileName`).
     public static let stateFile = TrainingState.fileName
 
     /// Every file a run writes, in the order `force` removes them (the finished mark first, the
@@ -37,9 +38,14 @@ public enum TrainingRun {
 
     /// What a run reports as it goes.
     public enum Event {
+        /// The data is loaded and the model built: example counts of each split, the model
+        /// configuration and training options in effect, and the model's parameter count.
         case loaded(train: Int, test: Int, config: ModelConfig, options: TrainingOptions, parameters: Int)
+        /// Training continues from a saved state at this epoch and step within it (0-based).
         case resumed(epoch: Int, step: Int)
+        /// A step or an epoch of training finished (see `TrainingEvent`).
         case training(TrainingEvent)
+        /// The final evaluation on the test split is done.
         case evaluated(EvaluationReport)
     }
 
@@ -251,6 +257,7 @@ public enum TrainingRun {
     }
 }
 
+/// rda's JSON encoder settings for files a person reads.
 extension JSONEncoder {
     /// Pretty-printed, sorted keys: for the JSON files a person reads.
     public static var pretty: JSONEncoder {

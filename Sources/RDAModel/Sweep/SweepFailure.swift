@@ -6,10 +6,13 @@ import RDAIO
 /// again (the same request fails the same way: training is deterministic). Removing the file,
 /// or changing the sweep's options, trains it again.
 public struct SweepFailure: Codable, Equatable {
+    /// The record's file name inside the lambda's run folder.
     public static let fileName = "failed.json"
+    /// The lambda (distortion weight) whose training stopped.
     public var lambda: Double
     /// The one-line reason the training stopped.
     public var reason: String
+    /// The training request that failed (to tell whether a rerun asks for the same thing).
     public var request: TrainRequest
 
     /// Whether `error` is a training stop that `record` should keep (not a missing file or a full disk).

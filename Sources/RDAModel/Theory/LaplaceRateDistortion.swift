@@ -29,6 +29,7 @@ public struct LaplaceRateDistortion: Sendable {
     /// Component scales b_i (E|y_i| = b_i, variance 2 b_i^2), all > 0.
     public let scales: [Double]
 
+    /// The curve of independent Laplace components with these scales b_i (each positive and finite).
     public init(scales: [Double]) {
         precondition(scales.allSatisfy { $0 > 0 && $0.isFinite }, "scales must be positive and finite")
         self.scales = scales

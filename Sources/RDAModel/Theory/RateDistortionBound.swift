@@ -2,10 +2,15 @@ import Foundation
 
 /// The optimum of rate + lambda * distortion on an exact rate-distortion curve.
 public struct RateDistortionPoint: Sendable, Codable, Equatable {
+    /// The distortion weight lambda (> 0): the curve's slope there is -lambda.
     public let lambda: Double
+    /// R, in nats.
     public let rateNats: Double
+    /// D, summed over components, in the distortion's units.
     public let distortion: Double
+    /// R + lambda D, in nats.
     public var objective: Double { rateNats + lambda * distortion }
+    /// R in bits (R / ln 2).
     public var rateBits: Double { rateNats / M_LN2 }
 }
 
@@ -41,14 +46,18 @@ extension LaplaceRateDistortion: RateDistortionBound {
 
 /// Which exact bound applies to a source and a distortion, or why none does.
 public enum BoundChoice: Sendable {
+    /// The source's R(D) under this distortion is known in closed form.
     case exact(any RateDistortionBound)
+    /// No closed form applies; `reason` says why, in one line.
     case unavailable(reason: String)
 
+    /// The bound, when one applies.
     public var bound: (any RateDistortionBound)? {
         if case .exact(let b) = self { return b }
         return nil
     }
 
+    /// Why no bound applies, when none does.
     public var reason: String? {
         if case .unavailable(let r) = self { return r }
         return nil

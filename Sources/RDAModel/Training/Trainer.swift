@@ -29,7 +29,10 @@ public struct EpochMetrics: Codable, Sendable {
 
 /// Progress reports while training.
 public enum TrainingEvent {
+    /// One optimizer step finished: its epoch and step within the epoch (0-based), the steps in
+    /// an epoch, and the minibatch's mean objective rate + lambda distortion (nats).
     case step(epoch: Int, step: Int, stepsPerEpoch: Int, objective: Double)
+    /// An epoch finished, with its train and test means (the line written to `metrics.jsonl`).
     case epochEnd(EpochMetrics)
 }
 

@@ -36,6 +36,7 @@ public struct CheckpointPolicy: Equatable, Sendable {
     /// Every this many seconds (nil: not by time).
     public var seconds: Double?
 
+    /// Checkpoints every `steps` steps or every `seconds` seconds, whichever comes first (both nil: `never`).
     public init(steps: Int? = nil, seconds: Double? = nil) { self.steps = steps; self.seconds = seconds }
 
     /// Only at the end of epochs.
@@ -60,6 +61,7 @@ public struct CheckpointPolicy: Equatable, Sendable {
 ///
 /// One file holds one instant: the weights, the moments and the position always agree.
 public enum TrainingState {
+    /// The state's file name inside a run folder.
     public static let fileName = "state.safetensors"
     static let format = "rda-train-state-1"
 
