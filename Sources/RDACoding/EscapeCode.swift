@@ -50,7 +50,7 @@ extension FrequencyTable {
         let code = escapeCode(for: value)
         var steps: [(cumulative: UInt32, frequency: UInt32, precision: Int)] = []
         steps.reserveCapacity(2 * code.exponent + 4)
-        steps.append((cumulative[escapeSlot], frequencies[escapeSlot], precision))
+        steps.append((cumulative(ofSlot: escapeSlot), frequencies[escapeSlot], precision))
         for _ in 0..<code.exponent { steps.append((0, 1, 1)) }
         steps.append((1, 1, 1))
         var remaining = code.exponent
@@ -72,7 +72,7 @@ extension EntropyEncoder {
     /// reads them in order.)
     public mutating func encode(_ value: Int32, with table: FrequencyTable) {
         if let s = table.slot(of: value) {
-            encode(cumulative: table.cumulative[s], frequency: table.frequencies[s], precision: table.precision)
+            encode(cumulative: table.cumulative(ofSlot: s), frequency: table.frequencies[s], precision: table.precision)
             return
         }
         let steps = table.escapeIntervals(for: value)

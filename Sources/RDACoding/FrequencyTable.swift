@@ -30,6 +30,10 @@ public struct FrequencyTable: SymbolModel, Equatable, Sendable {
     public let offset: Int
     /// log2 of the total of the frequencies.
     public let precision: Int
+    /// Where the coder's interval order starts: slot s owns
+    /// [(cumulative[s] - rotation) mod 2^precision, + frequencies[s]) (see `modeFirst`). 0 for
+    /// the tables as stored, which `rda sample` and version-1 files use.
+    public let rotation: UInt32
 
     /// Number of in-range symbols (the escape slot not counted).
     public var count: Int { frequencies.count - 1 }
@@ -80,6 +84,28 @@ public struct FrequencyTable: SymbolModel, Equatable, Sendable {
         self.cumulative = cumulative
         self.offset = offset
         self.precision = precision
+        self.rotation = 0
+    }
+
+    private init(_ table: FrequencyTable, rotation: UInt32) {
+        self.frequencies = table.frequencies
+        self.cumulative = table.cumulative
+        self.offset = table.offset
+        self.precision = table.precision
+        self.rotation = rotation
+    }
+
+    /// The same probabilities with the coder's interval order rotated so that the most probable
+    /// slot (the lowest one on ties) starts at 0: slot s owns [(cumulative[s] - c_mode) mod 2^p,
+    /// + f_s). Code lengths are unchanged; what changes is where a message's final interval lies.
+    /// A message of modes then has the interval [0, P): the range coder's minimal termination
+    /// ends it on the value 0, i.e. 0 bits. At rates of a few bits per message (most messages
+    /// all modes) this removes the termination's last bits; at high rates it makes no difference.
+    /// Version-2 `.rdac` payloads are coded with these tables.
+    public var modeFirst: FrequencyTable {
+        var mode = 0
+        for s in 0..<count where frequencies[s] > frequencies[mode] { mode = s }
+        return FrequencyTable(self, rotation: count == 0 ? 0 : cumulative[mode])
     }
 
     // MARK: Quantizing probabilities
@@ -171,11 +197,15 @@ public struct FrequencyTable: SymbolModel, Equatable, Sendable {
     public func frequency(ofSlot slot: Int) -> UInt32 { frequencies[slot] }
 
     @inline(__always)
-    public func cumulative(ofSlot slot: Int) -> UInt32 { cumulative[slot] }
+    public func cumulative(ofSlot slot: Int) -> UInt32 {
+        (cumulative[slot] &- rotation) & ((1 << UInt32(precision)) - 1)
+    }
 
-    /// Binary search: the last slot s with cumulative[s] <= c (c < 2^precision).
-    public func slot(forCumulative c: UInt32) -> Int {
-        cumulative.withUnsafeBufferPointer { cumulative in
+    /// Binary search: the slot that owns c < 2^precision in the coder's order, i.e. the last
+    /// slot s with cumulative[s] <= (c + rotation) mod 2^precision.
+    public func slot(forCumulative coded: UInt32) -> Int {
+        let c = (coded &+ rotation) & ((1 << UInt32(precision)) - 1)
+        return cumulative.withUnsafeBufferPointer { cumulative in
             var low = 0, high = cumulative.count - 1   // cumulative[low] <= c < cumulative[high]
             while high - low > 1 {
                 let mid = (low + high) >> 1

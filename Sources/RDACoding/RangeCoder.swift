@@ -15,16 +15,18 @@
 /// top window byte is final: it is written and low and range shift left by 8. The rounding
 /// r = floor(range / 2^p) loses at most 2^p / 2^48 of the range, < 2^-28 bits per symbol.
 ///
-/// ## Termination (minimal)
+/// ## Termination (minimal, to the bit)
 /// At the end V may be any number in [L, L + R). The encoder picks the one with the fewest
-/// significant bytes: the smallest m in 0...7 such that a multiple of 2^(56 - 8m) lies in
-/// [low, low + range), rounds low up to it (possibly carrying), writes those m window bytes,
-/// and then drops every trailing 0x00 byte of the whole output: the decoder reads missing bytes
-/// as 0, so V is unchanged. No shorter byte string has its zero-padded value in [L, L + R), so
-/// the output is the shortest one the final interval allows: an empty message is 0 bytes, and a
-/// message of ideal cost b bits never takes more than ceil(b / 8) bytes (an interval of width
-/// 2^-b holds a multiple of 256^-ceil(b/8)), up to the window's rounding of < 2^-28 bits a
-/// symbol: at most 8 bits over the ideal, sometimes under it.
+/// significant bits: the smallest m in 0...8 such that a multiple of 2^(56 - m) lies in
+/// [low, low + range) (range >= 2^48 guarantees m <= 8), rounds low up to it (possibly
+/// carrying), writes the ceil(m / 8) window bytes that hold those bits, and then drops every
+/// trailing 0x00 byte of the whole output: the decoder reads missing bytes as 0, so V is
+/// unchanged. No shorter bit string has its zero-padded value in [L, L + R), so the message's
+/// significant bits (`significantBits(of:)`, up to its last 1 bit) are the shortest the final
+/// interval allows: an empty message is 0 bits, and a message of ideal cost b bits never takes
+/// more than ceil(b) bits (an interval of width 2^-b holds a multiple of 2^-ceil(b)), up to the
+/// window's rounding of < 2^-28 bits a symbol: less than one bit over the ideal, often under it.
+/// In bytes, the output is ceil(significant bits / 8), never more than 8 bits over the ideal.
 ///
 /// ## Decoder
 /// The decoder keeps range and code = (V - L) in the same window, reading 7 bytes to start and
@@ -77,17 +79,20 @@ public struct RangeEncoder: EntropyEncoder {
     }
 
     /// Ends the message with the minimal termination and returns its bytes (the encoder is
-    /// spent afterwards).
+    /// spent afterwards). The last byte's bits after the message's last 1 bit are 0:
+    /// `significantBits(of:)` is the message's length in bits.
     public mutating func finish() -> [UInt8] {
+        // The fewest bits m such that a multiple of 2^(56 - m) lies in [low, low + range);
+        // range >= 2^48 makes m <= 8.
         var keep: UInt64 = 0
         while true {
-            let granule = UInt64(1) << (Self.windowBits - 8 * keep)   // 2^(56 - 8m)
-            let candidate = (low + granule - 1) & ~(granule - 1)       // low rounded up
+            let granule = UInt64(1) << (Self.windowBits - keep)         // 2^(56 - m)
+            let candidate = (low + granule - 1) & ~(granule - 1)        // low rounded up
             if candidate < low + range { low = candidate; break }
-            keep += 1                                                  // keep = 7: granule 1, always fits
+            keep += 1
         }
         if low >= Self.top { propagateCarry(); low &= Self.mask }
-        for _ in 0..<keep {
+        for _ in 0..<((keep + 7) / 8) {
             bytes.append(UInt8(truncatingIfNeeded: low >> 48))
             low = (low << 8) & Self.mask
         }
@@ -95,6 +100,14 @@ public struct RangeEncoder: EntropyEncoder {
         range = Self.top
         low = 0
         return bytes
+    }
+
+    /// The length in bits of a message `finish` returned: up to and including its last 1 bit
+    /// (0 for an empty message). The decoder reads every bit after it as 0, so these bits are
+    /// the whole message; the `.rdac` format (version 2) stores exactly these.
+    public static func significantBits(of bytes: [UInt8]) -> Int {
+        guard let last = bytes.last else { return 0 }
+        return 8 * bytes.count - last.trailingZeroBitCount
     }
 }
 

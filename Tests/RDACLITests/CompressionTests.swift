@@ -23,7 +23,7 @@ struct CompressionTests {
         let coded = try #require(report["coded_bits_per_image"] as? Double)
         let estimated = try #require(report["estimated_bits_per_image"] as? Double)
         #expect(report["container_bits_per_image"] is Double && report["channel"] as? String == "quantized")
-        #expect(coded >= estimated && coded < estimated + 16)
+        #expect(coded >= 0 && coded < estimated + 1)
 
         let file = dir.appendingPathComponent("g.rdac")
         let c = try runRDA(["compress", "--model", run.path, "--count", "300", "--test-examples", "300", "--out", file.path, "--json"])

@@ -29,16 +29,63 @@ import Testing
         }
         // Sizes: magic 4 + version 1 + fingerprint 32 + rank 1 + dims (1 + 1 + 1) + count 1.
         #expect(read.headerBytes == 4 + 1 + 32 + 1 + 3 + 1)
-        let payloadBytes = payloads.reduce(0) { $0 + $1.count }
-        #expect(read.payloadBits == 8 * payloadBytes)
-        let prefixes = payloads.reduce(0) { $0 + LEB128.size(of: UInt64($1.count)) }
-        #expect(read.fileBytes == read.headerBytes + prefixes + payloadBytes + 4)
-        #expect(read.containerBytes == read.fileBytes - payloadBytes)
-        #expect(Array(read.bytes[0..<5]) == Array("RDAC".utf8) + [1])
+        let bits = payloads.map { RangeEncoder.significantBits(of: $0) }
+        #expect(read.payloadBits == bits.reduce(0, +))
+        #expect((0..<read.count).map(read.recordBitCount) == bits)
+        let base = bits.sorted()[bits.count / 2]
+        let lengths = 1 + LEB128.size(of: UInt64(base)) + bits.reduce(0) { $0 + LEB128.size(of: CompressedFile.zigzag($1 - base)) }
+        #expect(read.fileBytes == read.headerBytes + lengths + (read.payloadBits + 7) / 8 + 4)
+        #expect(read.containerBits == 8 * read.fileBytes - read.payloadBits)
+        #expect(Array(read.bytes[0..<5]) == Array("RDAC".utf8) + [2])
         // An empty file (no records) and a 1-D shape.
         let empty = try CompressedFile(fingerprint: fingerprint, shape: [5], records: [])
         #expect(try CompressedFile(bytes: empty.bytes) == empty)
-        #expect(empty.fileBytes == 4 + 1 + 32 + 1 + 1 + 1 + 4)
+        #expect(empty.fileBytes == 4 + 1 + 32 + 1 + 1 + 1 + 1 + 1 + 4)
+    }
+
+    /// Records are bit strings up to their last 1 bit, packed back to back at any bit offset.
+    @Test func recordsArePackedToTheBit() throws {
+        #expect(CompressedFile.significantBits([]) == 0)
+        #expect(CompressedFile.significantBits([0, 0]) == 0)
+        #expect(CompressedFile.significantBits([0x80]) == 1)
+        #expect(CompressedFile.significantBits([0x12, 0x40, 0]) == 10)
+        for v in [-5, -1, 0, 1, 7, 1000] { #expect(CompressedFile.unzigzag(CompressedFile.zigzag(v)) == v) }
+        #expect([0, -1, 1, -2, 2].map(CompressedFile.zigzag) == [0, 1, 2, 3, 4])
+        // 1-bit, 3-bit and 10-bit records: 14 bits, 2 payload bytes.
+        let file = try CompressedFile(fingerprint: fingerprint, shape: [2], records: [[0x80], [0xA0, 0x00], [0xFF, 0xC0]])
+        #expect(file.payloadBits == 1 + 3 + 10)
+        #expect(file.records == [[0x80], [0xA0], [0xFF, 0xC0]])
+        let payload = Array(file.bytes[(file.bytes.count - 6)..<(file.bytes.count - 4)])
+        #expect(payload == [0b1101_1111, 0b1111_1100])
+    }
+
+    /// Several examples to a record: ceil(N / E) records, the last holding the rest.
+    @Test func examplesPerRecord() throws {
+        let file = try CompressedFile(fingerprint: fingerprint, shape: [4], records: [[1], [2], [3]], examplesPerRecord: 5, count: 12)
+        let read = try CompressedFile(bytes: file.bytes)
+        #expect(read == file && read.count == 12 && read.recordCount == 3 && read.examplesPerRecord == 5)
+        #expect((0..<3).map(read.examples(inRecord:)) == [5, 5, 2])
+        expectCodingError(.invalidArgument, ["records cannot hold"]) { _ = try CompressedFile(fingerprint: fingerprint, shape: [4], records: [[1], [2]], examplesPerRecord: 5, count: 12) }
+        expectCodingError(.invalidArgument, ["per record"]) { _ = try CompressedFile(fingerprint: fingerprint, shape: [4], records: [], examplesPerRecord: 0, count: 0) }
+        // E = 0 in a file is refused
+        var bad = file.bytes
+        let at = 4 + 1 + 32 + 1 + 1 + 1
+        #expect(bad[at] == 5)
+        bad[at] = 0
+        expectCodingError(.invalidHeader, ["examples per record"]) { _ = try CompressedFile(bytes: bad, verifyChecksum: false) }
+    }
+
+    /// Version-1 files (byte-aligned records with byte lengths) still read.
+    @Test func versionOneFilesStillRead() throws {
+        var b = CompressedFile.magic + [1] + fingerprint + [1]
+        LEB128.append(5, to: &b)
+        LEB128.append(3, to: &b)
+        b += [2, 9, 0x10, 0, 1, 0xAB]
+        let crc = CRC32.checksum(b)
+        b += (0..<4).map { UInt8(truncatingIfNeeded: crc >> UInt32(8 * $0)) }
+        let file = try CompressedFile(bytes: b)
+        #expect(file.version == 1 && file.count == 3)
+        #expect(file.records == [[9, 0x10], [], [0xAB]] && file.payloadBits == 24)
     }
 
     @Test func fileOnDisk() throws {
@@ -59,7 +106,9 @@ import Testing
         var rng = TestGenerator(seed: 10)
         let payloads = (0..<200).map { _ in (0..<Int.random(in: 0...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } }
         let file = try CompressedFile(bytes: try CompressedFile(fingerprint: fingerprint, shape: [3, 4], records: payloads).bytes)
-        for i in [0, 1, 57, 128, 199] { #expect(file.record(i) == payloads[i]) }
+        // A record comes back up to its last 1 bit: without trailing zero bytes.
+        func trimmed(_ p: [UInt8]) -> [UInt8] { Array(p[..<((p.lastIndex(where: { $0 != 0 }) ?? -1) + 1)]) }
+        for i in [0, 1, 57, 128, 199] { #expect(file.record(i) == trimmed(payloads[i])) }
     }
 
     @Test func fingerprintCheck() throws {
@@ -85,8 +134,8 @@ import Testing
         expectCodingError(.truncated) { _ = try CompressedFile(bytes: [0x52, 0x44]) }
 
         var future = good
-        future[4] = 2
-        expectCodingError(.futureVersion, ["version 2", "newer rda"]) { _ = try CompressedFile(bytes: future) }
+        future[4] = 3
+        expectCodingError(.futureVersion, ["version 3", "newer rda"]) { _ = try CompressedFile(bytes: future) }
         var zero = good
         zero[4] = 0
         expectCodingError(.invalidHeader, ["version 0"]) { _ = try CompressedFile(bytes: zero) }
@@ -108,8 +157,8 @@ import Testing
         expectCodingError(.corrupted, ["checksum"]) { _ = try CompressedFile(bytes: badCRC) }
 
         // Absurd counts and shapes are refused before anything is allocated.
-        func withHeader(rank: UInt8, dims: [UInt64], count: UInt64, body: [UInt8] = []) -> [UInt8] {
-            var b = CompressedFile.magic + [1] + fingerprint + [rank]
+        func withHeader(version: UInt8 = 1, rank: UInt8, dims: [UInt64], count: UInt64, body: [UInt8] = []) -> [UInt8] {
+            var b = CompressedFile.magic + [version] + fingerprint + [rank]
             for d in dims { LEB128.append(d, to: &b) }
             LEB128.append(count, to: &b)
             b += body
@@ -121,11 +170,18 @@ import Testing
         expectCodingError(.invalidHeader, ["rank 9"]) { _ = try CompressedFile(bytes: withHeader(rank: 9, dims: [UInt64](repeating: 1, count: 9), count: 0)) }
         expectCodingError(.invalidHeader, ["dimension 1"]) { _ = try CompressedFile(bytes: withHeader(rank: 2, dims: [3, 0], count: 0)) }
         expectCodingError(.invalidHeader, ["shape"]) { _ = try CompressedFile(bytes: withHeader(rank: 2, dims: [1 << 40, 1 << 40], count: 0)) }
-        expectCodingError(.invalidHeader, ["record count"]) { _ = try CompressedFile(bytes: withHeader(rank: 1, dims: [5], count: .max)) }
+        expectCodingError(.invalidHeader, ["example count"]) { _ = try CompressedFile(bytes: withHeader(rank: 1, dims: [5], count: .max)) }
         // A count the bytes cannot hold: the checksum matches, so the file is inconsistent, not cut.
         expectCodingError(.corrupted, ["1000000 records"]) { _ = try CompressedFile(bytes: withHeader(rank: 1, dims: [5], count: 1_000_000, body: [0, 0])) }
         expectCodingError(.corrupted, ["record 0"]) { _ = try CompressedFile(bytes: withHeader(rank: 1, dims: [5], count: 1, body: [100, 1])) }
         expectCodingError(.corrupted, ["malformed"]) { _ = try CompressedFile(bytes: withHeader(rank: 1, dims: [5], count: 1, body: [0x80, 0x00])) }
+        // Version 2: base length 12, record 0 of 12 + zigzag^-1(0) bits.
+        #expect(try CompressedFile(bytes: withHeader(version: 2, rank: 1, dims: [5], count: 1, body: [1, 12, 0, 0xAB, 0xC0])).record(0) == [0xAB, 0xC0])
+        expectCodingError(.corrupted, ["padding"]) { _ = try CompressedFile(bytes: withHeader(version: 2, rank: 1, dims: [5], count: 1, body: [1, 12, 0, 0xAB, 0xC8])) }
+        expectCodingError(.corrupted, ["record 0"]) { _ = try CompressedFile(bytes: withHeader(version: 2, rank: 1, dims: [5], count: 1, body: [1, 12, 200, 1, 0xAB, 0xC0])) }
+        expectCodingError(.corrupted, ["length"]) { _ = try CompressedFile(bytes: withHeader(version: 2, rank: 1, dims: [5], count: 1, body: [1, 0, 1, 0xAB])) }
+        expectCodingError(.invalidHeader, ["base record length"]) { _ = try CompressedFile(bytes: withHeader(version: 2, rank: 1, dims: [5], count: 0, body: [1, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F])) }
+        expectCodingError(.corrupted, ["before the checksum"]) { _ = try CompressedFile(bytes: withHeader(version: 2, rank: 1, dims: [5], count: 1, body: [1, 12, 0, 0xAB, 0xC0, 0x00])) }
     }
 
     /// Random damage anywhere: an error or (checksum off) a file whose records lie within the bytes.
@@ -145,7 +201,7 @@ import Testing
             #expect(throws: RDACodingError.self) { _ = try CompressedFile(bytes: bad) }
             if let file = try? CompressedFile(bytes: bad, verifyChecksum: false) {
                 accepted += 1
-                #expect(file.payloadBits / 8 <= bad.count && file.count <= bad.count)
+                #expect(file.payloadBits / 8 <= bad.count && file.recordCount <= bad.count)
             }
         }
         #expect(accepted > 0)   // some damage only garbles payloads: then only the checksum notices

@@ -19,9 +19,13 @@ struct CodingSummary: Encodable {
     /// The part of `seconds` spent in the entropy coder (the rest runs the network).
     var coderSeconds: Double
     var imagesPerSec: Double
+    var examplesPerRecord: Int
+    /// Bits of the file that are not payload (header, record lengths, padding, checksum), per example.
+    var containerBitsPerImage: Double
 
     enum CodingKeys: String, CodingKey {
         case images, seconds
+        case examplesPerRecord = "examples_per_record", containerBitsPerImage = "container_bits_per_image"
         case coderSeconds = "coder_seconds"
         case fileBytes = "file_bytes", payloadBits = "payload_bits", bitsPerImage = "bits_per_image"
         case bitsPerPixel = "bits_per_pixel", estimatedBitsPerImage = "estimated_bits_per_image"
@@ -47,6 +51,8 @@ struct CodingSummary: Encodable {
         self.seconds = seconds
         self.coderSeconds = coderSeconds
         imagesPerSec = Double(file.count) / Swift.max(seconds, 1e-9)
+        examplesPerRecord = file.examplesPerRecord
+        containerBitsPerImage = Double(file.containerBits) / Double(n)
     }
 
     var line: String {
@@ -78,12 +84,17 @@ struct Compress: ParsableCommand {
     var image: [String] = []
     @Option(help: "The compressed file to write.")
     var out: String
+    @Option(help: "Examples coded together in one record (one coder message): 1 lets every example be read alone; more pays the coder's termination and the record length once per group.")
+    var examplesPerRecord = 1
     @Flag(help: "Print one JSON object instead of a line.")
     var json = false
 
     func run() throws {
         try reportingErrors {
             if let count, count < 1 { throw RDAError("--count \(count) must be at least 1") }
+            guard (1...CompressedFile.maximumCount).contains(examplesPerRecord) else {
+                throw RDAError("--examples-per-record \(examplesPerRecord) must be 1...\(CompressedFile.maximumCount)")
+            }
             let m = try checkpoint.load()
             let tables = try Codec.quantizedBottleneck(m).codingTables
             let examples: Tensor, isImage: Bool
@@ -101,7 +112,7 @@ struct Compress: ParsableCommand {
             let start = Date()
             let symbols = try Codec.symbols(m, examples: examples)
             let coding = Date()
-            let file = try CompressedFile(fingerprint: m.fingerprint, shape: m.config.exampleShape, records: symbols.map { tables.encode($0) })
+            let file = try Codec.file(m, symbols: symbols, examplesPerRecord: examplesPerRecord)
             let seconds = Date().timeIntervalSince(start), coderSeconds = Date().timeIntervalSince(coding)
             do { try file.write(toFile: out) } catch {
                 throw RDAError("cannot write \(out): \(error)")

@@ -26,9 +26,12 @@ public struct CodingTables: Equatable, Sendable {
 
     /// One table per latent dimension.
     public let tables: [FrequencyTable]
+    /// The same tables in the coder's mode-first order (`FrequencyTable.modeFirst`): what
+    /// version-2 `.rdac` records are coded with.
+    public private(set) var modeFirst: [FrequencyTable] = []
 
     /// Tables as given (one per latent dimension).
-    public init(tables: [FrequencyTable]) { self.tables = tables }
+    public init(tables: [FrequencyTable]) { self.tables = tables; modeFirst = tables.map(\.modeFirst) }
 
     /// Tables from the float prior (parameters [K, M]).
     init(logits: Tensor, loc: Tensor, logScale: Tensor) {
@@ -46,6 +49,7 @@ public struct CodingTables: Equatable, Sendable {
             let probabilities = (lo...hi).map { LogisticMixturePrior.mass(Double($0), logits: w, loc: l, logScale: s) }
             return FrequencyTable(probabilities: probabilities, offset: lo, precision: Self.precision)
         }
+        modeFirst = tables.map(\.modeFirst)
     }
 
     /// The t with cdf(t) = p, by bisection (the CDF is increasing).
@@ -108,6 +112,7 @@ public struct CodingTables: Equatable, Sendable {
             }
         }
         self.tables = tables
+        modeFirst = tables.map(\.modeFirst)
     }
 
     // MARK: Coding
@@ -115,11 +120,46 @@ public struct CodingTables: Equatable, Sendable {
     /// -log2 P(symbols) under the integer tables, in bits (escapes included).
     public func codeLength(_ symbols: [Int32]) -> Double { idealBits(symbols: symbols, tables: tables) }
 
-    /// The range-coded payload of one example's K symbols.
-    public func encode(_ symbols: [Int32]) -> [UInt8] { RangeEncoder.encode(symbols: symbols, tables: tables) }
+    /// The range-coded payload of one example's K symbols, as a `.rdac` record of the current
+    /// format version (mode-first order; `RangeEncoder.significantBits(of:)` bits long).
+    public func encode(_ symbols: [Int32]) -> [UInt8] { encode(rows: [symbols]) }
 
-    /// The K symbols of one payload, or a thrown `RDACodingError`.
-    public func decode(_ payload: [UInt8]) throws -> [Int32] { try RangeDecoder.decode(bytes: payload, tables: tables) }
+    /// One payload coding several examples' K symbols, example after example, in one range-coder
+    /// message (a `.rdac` record of `rows.count` examples): the termination is paid once.
+    public func encode(rows: [[Int32]]) -> [UInt8] {
+        var encoder = RangeEncoder()
+        for row in rows {
+            precondition(row.count == modeFirst.count, "encode: \(row.count) symbols but \(modeFirst.count) tables")
+            for k in row.indices { encoder.encode(row[k], with: modeFirst[k]) }
+        }
+        return encoder.finish()
+    }
+
+    /// The K symbols of one payload of a `.rdac` file of format `version` (1: stored order,
+    /// 2: mode-first order), or a thrown `RDACodingError`.
+    public func decode(_ payload: [UInt8], version: UInt8 = CompressedFile.currentVersion) throws -> [Int32] {
+        try decode(payload, rows: 1, version: version)[0]
+    }
+
+    /// The `rows` examples' symbols of one payload written by `encode(rows:)` (or, version 1,
+    /// one example in the stored order).
+    /// - Throws: `RDACodingError.invalidStream` when the payload cannot come from these tables.
+    public func decode(_ payload: [UInt8], rows: Int, version: UInt8 = CompressedFile.currentVersion) throws -> [[Int32]] {
+        let order = version == 1 ? tables : modeFirst
+        var decoder = RangeDecoder(bytes: payload)
+        var out: [[Int32]] = []
+        out.reserveCapacity(rows)
+        for _ in 0..<rows {
+            var row = [Int32]()
+            row.reserveCapacity(order.count)
+            for table in order { row.append(try decoder.decode(with: table)) }
+            out.append(row)
+        }
+        if decoder.hasUnreadBytes {
+            throw RDACodingError(.invalidStream, "coded record of \(payload.count) bytes is longer than its \(rows) example(s) need: the data is damaged or was coded with another model")
+        }
+        return out
+    }
 
     /// A symbol of dimension k drawn from its table with `rng` (integer arithmetic only). A draw
     /// of the escape slot (probability at most a few 2^-16) gives the symbol just above the range.

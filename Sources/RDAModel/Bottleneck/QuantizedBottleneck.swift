@@ -154,7 +154,7 @@ struct QuantizedStatistics: BottleneckStatistics {
     func finish(into report: inout EvaluationReport) {
         let n = Double(Swift.max(payloads.count, 1))
         report.estimatedBitsPerImage = estimatedBits / n
-        report.codedBitsPerImage = Double(payloads.reduce(0) { $0 + $1.count } * 8) / n
+        report.codedBitsPerImage = Double(payloads.reduce(0) { $0 + RangeEncoder.significantBits(of: $1) }) / n
         if let file = try? CompressedFile(fingerprint: [UInt8](repeating: 0, count: CompressedFile.fingerprintLength),
                                           shape: exampleShape, records: payloads) {
             report.containerBitsPerImage = Double(file.fileBytes * 8) / n

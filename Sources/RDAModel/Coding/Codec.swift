@@ -7,8 +7,8 @@ import RDACore
 ///     compress:    y ──encoder──> y_enc ──round──> z~ (K integers) ──range coder, tables P_k──> payload bytes
 ///     decompress:  payload ──range decoder, same tables──> z~ ──decoder──> y_hat(z~)
 ///
-/// Each example becomes one record of a `.rdac` file (`CompressedFile`): independently decodable,
-/// preceded by its length, the file stamped with the model's fingerprint and protected by a CRC-32.
+/// Each example (or each group of `examplesPerRecord`) becomes one record of a `.rdac` file
+/// (`CompressedFile`): independently decodable, its length stored, the file stamped with the model's fingerprint and protected by a CRC-32.
 ///
 /// What is guaranteed: the symbols z~ decoded from a file are exactly the ones encoded, on any
 /// machine, thread count and GEMM backend (integer tables, integer coder). The decoded pixels are
@@ -43,11 +43,21 @@ public enum Codec {
         return rows
     }
 
-    /// A `.rdac` file holding `examples` [N, D] (one record each).
-    public static func compress(_ model: RateDistortionAutoencoder, examples: Tensor) throws -> CompressedFile {
+    /// A `.rdac` file holding `examples` [N, D], `examplesPerRecord` to a record.
+    public static func compress(_ model: RateDistortionAutoencoder, examples: Tensor, examplesPerRecord: Int = 1) throws -> CompressedFile {
+        try file(model, symbols: try symbols(model, examples: examples), examplesPerRecord: examplesPerRecord)
+    }
+
+    /// A `.rdac` file holding rows of symbols, `examplesPerRecord` rows coded together in each
+    /// record (one range-coder message: its termination is paid once per record).
+    public static func file(_ model: RateDistortionAutoencoder, symbols: [[Int32]], examplesPerRecord: Int = 1) throws -> CompressedFile {
         let tables = try quantizedBottleneck(model).codingTables
-        let payloads = try symbols(model, examples: examples).map { tables.encode($0) }
-        return try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: payloads)
+        guard examplesPerRecord >= 1 else { throw RDAError("--examples-per-record \(examplesPerRecord) must be at least 1") }
+        let payloads = stride(from: 0, to: symbols.count, by: examplesPerRecord).map { start in
+            tables.encode(rows: Array(symbols[start..<Swift.min(start + examplesPerRecord, symbols.count)]))
+        }
+        return try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: payloads,
+                                  examplesPerRecord: examplesPerRecord, count: symbols.count)
     }
 
     /// The symbols of every record of `file`, after checking it was made with `model`.
@@ -59,11 +69,14 @@ public enum Codec {
         guard file.shape == model.config.exampleShape else {
             throw RDAError("the file holds examples of shape \(file.shape) but the model makes \(model.config.exampleShape); use the model it was compressed with")
         }
-        return try (0..<file.count).map { i in
-            do { return try tables.decode(file.record(i)) } catch {
-                throw RDAError("record \(i + 1) of \(file.count) does not decode (\(error)); the file is damaged")
+        var rows: [[Int32]] = []
+        rows.reserveCapacity(file.count)
+        for i in 0..<file.recordCount {
+            do { rows += try tables.decode(file.record(i), rows: file.examples(inRecord: i), version: file.version) } catch {
+                throw RDAError("record \(i + 1) of \(file.recordCount) does not decode (\(error)); the file is damaged")
             }
         }
+        return rows
     }
 
     /// The decoder's reconstructions y_hat(z~) of rows of symbols. Shapes: N rows of K -> [N, D].
