@@ -43,6 +43,17 @@ struct CompressionTests {
         let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 300 && rows[0].split(separator: ",").count == 2)
 
+        // 100 examples to a record: the same decoded rows, a smaller file
+        let grouped = dir.appendingPathComponent("g100.rdac")
+        let g = try runRDA(["compress", "--model", run.path, "--count", "300", "--test-examples", "300", "--examples-per-record", "100", "--out", grouped.path, "--json"])
+        #expect(g.status == 0, "\(g.stderr)")
+        let gs = try #require(try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as? [String: Any])
+        #expect(gs["examples_per_record"] as? Int == 100 && (gs["file_bytes"] as? Int ?? .max) < bytes.count)
+        let csv100 = dir.appendingPathComponent("g100.csv")
+        #expect(try runRDA(["decompress", grouped.path, "--model", run.path, "--out", csv100.path]).status == 0)
+        #expect(try String(contentsOf: csv100, encoding: .utf8) == String(contentsOf: csv, encoding: .utf8))
+        expectCleanFailure(try runRDA(["compress", "--model", run.path, "--examples-per-record", "0", "--out", grouped.path]), mentions: ["--examples-per-record"])
+
         // a truncated file, a corrupted one, another model's, and a gaussian-channel model: one line each
         try bytes.prefix(bytes.count - 3).write(to: dir.appendingPathComponent("cut.rdac"))
         expectCleanFailure(try runRDA(["decompress", dir.appendingPathComponent("cut.rdac").path, "--model", run.path, "--out", csv.path]), mentions: ["cut.rdac"])
