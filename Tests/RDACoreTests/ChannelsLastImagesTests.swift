@@ -105,8 +105,11 @@ struct ChannelsLastImagesTests {
 
         let t1 = withoutGradients { Tensor.convTranspose2d(u, weight: w1, bias: b1, stride: 2, padding: 1) }
         expectClose(t1.values, naiveConvTranspose(u, w1, b1, stride: 2, padding: 1), rtol: 1e-4, atol: 1e-5)
-        checkGradients([u, w1, b1], eps: 1e-2, rtol: 3e-2, atol: 3e-3) {
-            Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, activation: .relu)
+        // (few input channels, to keep the differences cheap; sigmoid: smooth, where relu's kink
+        // would trip them)
+        let us = random([1, 2, 2, 3], seed: 26), ws = random([2, 32, 4, 4], -0.3, 0.3, seed: 27)
+        checkGradients([us, ws, b1]) {
+            Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, activation: .sigmoid)
         }
     }
 

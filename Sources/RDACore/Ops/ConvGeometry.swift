@@ -74,7 +74,7 @@ struct ConvGeometry {
 
     /// image[b, c, h, w] = nhwc[b, h, w, c] = act(padded[b, h + p, w + p, c] + bias[c]): the
     /// epilogue of a transposed convolution that also keeps the channels-last values (for the
-    /// next convolution; see `Tensor.channelsLast`). A nil `image` writes only those.
+    /// next convolution; see `ChannelsLastImages`). A nil `image` writes only those.
     func fromPaddedNHWC(_ padded: UnsafePointer<Float>, images: Int, _ image: UnsafeMutablePointer<Float>?,
                         channelsLast nhwc: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation) {
         let c = channels, rowFloats = paddedW * c, run = width * c
