@@ -1,5 +1,5 @@
 import Testing
-import RDACore
+@testable import RDACore
 import Foundation
 
 /// Layer + activation ops, blocked convolutions and lazily cleared gradients against the plain
@@ -116,20 +116,23 @@ struct FusedOpTests {
         expectSame(fused, plain, rtol: 1e-4, atol: 1e-4)
     }
 
-    /// Convolutions hand their output channels-last to the next one; without gradients the NCHW
-    /// values are made only when read. Either way every value must be the same.
+    /// Convolutions hand their output channels-last to the next one (`LayerOutput.images`);
+    /// without gradients the NCHW values are made only when read. Either way every value must be
+    /// the same.
     @Test func channelsLastHandOffGivesTheSameValues() {
         let x = random([3, 16, 8, 8], seed: 60)
         let w1 = random([32, 16, 4, 4], -0.1, 0.1, seed: 61), b1 = random([32], seed: 62)
         let w2 = random([16, 32, 4, 4], -0.1, 0.1, seed: 63)
         let wt = random([16, 32, 4, 4], -0.1, 0.1, seed: 64), wt2 = random([32, 16, 4, 4], -0.1, 0.1, seed: 65)
         func chain() -> [[Float]] {
-            let y1 = Tensor.conv2d(x, weight: w1, bias: b1, stride: 2, padding: 1, activation: .relu)   // [3, 32, 4, 4]
-            let y2 = Tensor.conv2d(y1, weight: w2, bias: nil, stride: 2, padding: 1)                       // [3, 16, 2, 2]
-            let t1 = Tensor.convTranspose2d(y2, weight: wt, bias: nil, stride: 2, padding: 1, activation: .relu)   // [3, 32, 4, 4]
-            let t2 = Tensor.convTranspose2d(t1, weight: wt2, bias: nil, stride: 2, padding: 1)             // [3, 16, 8, 8]
-            let flat = t1.reshaped([3, -1])   // a view of a (maybe pending) tensor
-            return [t2.values, y2.values, y1.values, t1.values, flat.values]
+            let y1 = Convolutions.conv2d(.tensor(x), weight: w1, bias: b1, stride: 2, padding: 1, activation: .relu)   // [3, 32, 4, 4]
+            let y2 = Convolutions.conv2d(y1, weight: w2, bias: nil, stride: 2, padding: 1, activation: .identity)        // [3, 16, 2, 2]
+            let t1 = Convolutions.convTranspose2d(y2, weight: wt, bias: nil, stride: 2, padding: 1, outputPadding: 0,
+                                                  activation: .relu)                                                 // [3, 32, 4, 4]
+            let t2 = Convolutions.convTranspose2d(t1, weight: wt2, bias: nil, stride: 2, padding: 1, outputPadding: 0,
+                                                  activation: .identity)                                             // [3, 16, 8, 8]
+            let flat = Flatten().forward(t1, activation: .identity)   // flattened (maybe pending) images
+            return [t2.tensor.values, y2.tensor.values, y1.tensor.values, t1.tensor.values, flat.tensor.values]
         }
         w1.requiringGrad()
         let recorded = chain()
@@ -165,9 +168,15 @@ struct FusedOpTests {
     func linearReadsFlattenedChannelsLastImages(_ batch: Int) {
         let x = random([batch, 16, 8, 8], seed: 80), w1 = random([32, 16, 4, 4], -0.1, 0.1, seed: 81)
         let w = random([5, 32 * 16], seed: 82), b = random([5], seed: 83)
+        var rng = SeededGenerator(seed: 84)
+        let linear = Linear(32 * 16, 5, rng: &rng)
+        linear.weight.assign(w); linear.bias!.assign(b)
         func chain() -> (image: Tensor, out: Tensor) {
-            let y = Tensor.conv2d(x, weight: w1, bias: nil, stride: 2, padding: 1, activation: .relu)   // [N, 32, 4, 4]
-            return (y, Tensor.linear(y.reshaped([batch, -1]), weight: w, bias: b, activation: .sigmoid))
+            let y = Convolutions.conv2d(.tensor(x), weight: w1, bias: nil, stride: 2, padding: 1, activation: .relu)   // [N, 32, 4, 4]
+            let out = linear.forward(Flatten().forward(y, activation: .identity), activation: .sigmoid).tensor
+            // without gradients the linear layer read the channels-last values only
+            if case .images(let images) = y { #expect(images.isPending == !GradMode.isEnabled) } else { Issue.record("not channels-last") }
+            return (y.tensor, out)
         }
         let evaluated = withoutGradients { chain() }
         w.requiringGrad()

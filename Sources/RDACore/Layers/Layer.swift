@@ -39,11 +39,15 @@ public protocol FusibleActivation: Layer {
 ///
 /// A layer that can fuse its activation (`Linear`, `Conv2d`, `ConvTranspose2d`) followed by
 /// `ReLU` or `Sigmoid` runs as one op while `Fusion.isEnabled`; the names and parameters are
-/// those of the separate layers either way.
+/// those of the separate layers either way. While fusing, consecutive convolutions (and a
+/// flatten and linear after them) also pass images on in the convolutions' own layout
+/// (`LayoutPassing`, `ChannelsLastImages`); every other layer gets NCHW tensors.
 public final class Sequential: Layer {
     public let layers: [Layer]
     /// For each layer index: the activation of the next layer when the pair can fuse.
     private let fusedActivations: [Activation?]
+    /// For each layer index: the layer when it takes a `LayerOutput`.
+    private let layoutPassing: [LayoutPassing?]
 
     public init(_ layers: [Layer]) {
         self.layers = layers
@@ -52,24 +56,27 @@ public final class Sequential: Layer {
                   let a = layers[i + 1] as? FusibleActivation else { return nil }
             return a.activation
         }
+        layoutPassing = layers.map { $0 as? LayoutPassing }
     }
     public convenience init(_ layers: Layer...) { self.init(layers) }
 
     /// Shapes: those of the first layer's input to the last layer's output.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         guard Fusion.isEnabled else { return layers.reduce(x) { $1($0) } }
-        var y = x
+        var y = LayerOutput.tensor(x)
         var i = 0
         while i < layers.count {
-            if let activation = fusedActivations[i], let layer = layers[i] as? ActivationFusing {
-                y = layer(y, activation: activation)
-                i += 2
+            let activation = fusedActivations[i]
+            if let layer = layoutPassing[i] {
+                y = layer.forward(y, activation: activation ?? .identity)
+            } else if let activation, let layer = layers[i] as? ActivationFusing {
+                y = .tensor(layer(y.tensor, activation: activation))
             } else {
-                y = layers[i](y)
-                i += 1
+                y = .tensor(layers[i](y.tensor))
             }
+            i += activation == nil ? 1 : 2
         }
-        return y
+        return y.tensor
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

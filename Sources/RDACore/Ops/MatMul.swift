@@ -52,22 +52,8 @@ extension Tensor {
         let n = x.shape[0], fin = weight.shape[1], fout = weight.shape[0]
         if let bias { require(bias.shape == [fout], "linear: bias \(bias.shape) for weight \(weight.shape)") }
         let y = Tensor(uninitialized: [n, fout])
-        if let (cl, plane) = flattenedImagesChannelsLast(x) {
-            // Flattened images never made NCHW (no gradients): their channels-last values [N, (p, c)]
-            // times the weight with its columns reordered from (c, p) to (p, c): the same sums.
-            let channels = fin / plane, reordered = Tensor(uninitialized: [fout, fin])
-            let w = weight.data, wr = reordered.data
-            parallelRanges(fout, grain: Swift.max(1, (1 << 15) / Swift.max(fin, 1))) { lo, hi in
-                for o in lo..<hi {
-                    transposeInto(w + o * fin, srcStride: plane, rows: channels, cols: plane, wr + o * fin, dstStride: channels)
-                }
-            }
-            poolGEMM(transA: false, transB: true, m: n, n: fout, k: fin,
-                     a: cl.data, lda: fin, b: wr, ldb: fin, beta: 0, c: y.data, ldc: fout)
-        } else {
-            poolGEMM(transA: false, transB: true, m: n, n: fout, k: fin,
-                     a: x.data, lda: fin, b: weight.data, ldb: fin, beta: 0, c: y.data, ldc: fout)
-        }
+        poolGEMM(transA: false, transB: true, m: n, n: fout, k: fin,
+                 a: x.data, lda: fin, b: weight.data, ldb: fin, beta: 0, c: y.data, ldc: fout)
         activation.applyRows(y.data, bias: bias?.data, rows: n, length: fout)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return y.recording(inputs) { out in
@@ -89,14 +75,6 @@ extension Tensor {
             }
         }
     }
-}
-
-/// For `linear`'s input x [N, C*P] that flattens images whose NCHW values were never made (no
-/// gradients recorded): their channels-last values [N, P, C] and the plane size P.
-private func flattenedImagesChannelsLast(_ x: Tensor) -> (Tensor, Int)? {
-    guard !GradMode.isEnabled, x.pendingValues != nil, let cl = x.channelsLast, cl.rank == 4,
-          cl.shape[0] == x.shape[0], cl.count == x.count else { return nil }
-    return (cl, cl.shape[1] * cl.shape[2])
 }
 
 /// sink[j] (+)= sum_r src[r, j] over a [rows, length] buffer.

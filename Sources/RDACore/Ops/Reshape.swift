@@ -13,16 +13,6 @@ extension Tensor {
         require(s.reduce(1, *) == count, "reshape: shape \(shape) (\(count) elements) cannot become \(newShape)")
         if s == shape { return self }
         let x = self
-        // Flattening images whose NCHW values are still pending (no gradients; see
-        // `channelsLast`): the view stays pending too and carries the channels-last values, which
-        // `linear` then reads directly. Otherwise the view shares the (filled) buffer.
-        if pendingValues != nil, let cl = channelsLast, rank == 4, s.count == 2, s[0] == shape[0] {
-            let y = Tensor(sharing: buffer, shape: s)
-            y.channelsLast = cl
-            y.pendingValues = { x.materializeValues() }
-            return y
-        }
-        materializeValues()
         let y = Tensor(sharing: buffer, shape: s)
         return y.recording([x]) { out in
             let og = out.grad!

@@ -38,12 +38,6 @@ public final class Tensor {
     var parents: [Tensor] = []
     /// Reads `self.grad` and accumulates into the parents' gradients.
     var backwardFunction: ((Tensor) -> Void)?
-    /// For an NCHW image tensor made by a convolution: the same values channels-last,
-    /// [N, H, W, C], which that op had at hand. The next convolution reads its input
-    /// channels-last and takes this instead of transposing. For a flattened view [N, C*H*W] of
-    /// such a tensor whose values are still pending: the image's channels-last values (`linear`
-    /// reads them with its weight columns permuted). Dropped by `assign`.
-    var channelsLast: Tensor?
 
     // MARK: Creation
 
@@ -117,25 +111,10 @@ public final class Tensor {
     // MARK: Access
 
     /// Base address of the values.
-    @inlinable public var data: UnsafeMutablePointer<Float> {
-        if pendingValues != nil { materializeValues() }
-        return buffer.pointer
-    }
+    @inlinable public var data: UnsafeMutablePointer<Float> { buffer.pointer }
     /// The values as a Swift array (a copy).
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
 
-    /// Fills the buffer on the first access to the values. Set (without gradients only) by a
-    /// convolution whose result was produced channels-last (`channelsLast`), when the next
-    /// convolution may well read only that: the NCHW copy is then made only if something asks.
-    /// Not thread-safe: the first access must not race with another.
-    @usableFromInline var pendingValues: (() -> Void)?
-
-    @usableFromInline func materializeValues() {
-        if let fill = pendingValues {
-            pendingValues = nil
-            fill()
-        }
-    }
     /// The single value of a one-element tensor.
     public var scalar: Float {
         require(count == 1, "scalar of a tensor of shape \(shape)")
@@ -155,15 +134,11 @@ public final class Tensor {
     /// Overwrites the values from `other` (same element count), keeping identity; no gradient.
     public func assign(_ other: Tensor) {
         require(other.count == count, "assign: shape \(other.shape) into \(shape)")
-        channelsLast = nil
-        pendingValues = nil
         data.update(from: other.data, count: count)
     }
 
     /// Overwrites the values from an array (same element count); no gradient.
     public func assign(_ values: [Float]) {
-        channelsLast = nil
-        pendingValues = nil
         require(values.count == count, "assign: \(values.count) values into shape \(shape)")
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }

@@ -1,0 +1,58 @@
+import Foundation
+
+// Convolutions over blocks of images (`Conv2d.swift`, `ConvTranspose2d.swift` and their backward
+// passes): how they cut a batch, and which kernel each direction uses.
+//
+// The batch is cut into blocks of a few images, sized so that a block's working set stays in the
+// core's L2 cache; the blocks are dealt to the worker pool's threads (`forEachBlock`) and each
+// thread works on its block while the data is hot, with single-threaded kernels. A block's
+// images are first copied to a zero-padded channels-last (NHWC) layout, in which one kernel row of
+// one output pixel (kw taps x C channels) is kw * C consecutive floats. Then (`DirectConv`):
+//
+// - the gather direction (the forward of `conv2d`, the input gradient of `convTranspose2d`) and
+//   the weight gradients read those rows in place, with no im2col matrix and no packing of the
+//   image (kernel rows of at least 4 floats);
+// - the scatter direction (the input gradient of `conv2d`, the forward of `convTranspose2d`)
+//   adds every pixel's products straight into the padded image (col2im fused into the product);
+// - what remains (narrow kernel rows elsewhere) builds `colsT` [pixels, kh * kw * C] with
+//   `im2colT` and uses a GEMM, and `col2imT`, its adjoint.
+//
+// Bias and activation are applied in the pass that moves a block's result into NCHW layout. A
+// result that came out channels-last is handed on as `ChannelsLastImages` to the next
+// convolution (which then skips its transpose), and without gradients its NCHW copy is only
+// made if asked for. Weight and bias gradients are summed per lane and reduced in lane
+// order; blocks and lanes depend on the batch and the shapes only, so results depend neither on
+// timing nor on the thread count.
+//
+// RDA_DIRECT_CONV=0 turns the in-place kernels off (everything through im2col + GEMM), for
+// comparisons; RDA_CONV_BLOCK_FLOATS sets the block size.
+
+/// Images per block, and which kernel.
+enum ConvBlocking {
+    /// Target size of a block's cols matrix in floats (RDA_CONV_BLOCK_FLOATS overrides; 2^16
+    /// floats = 256 KiB, a quarter of the 1 MiB L2).
+    static let targetFloats: Int = {
+        if let text = ProcessInfo.processInfo.environment["RDA_CONV_BLOCK_FLOATS"], let v = Int(text), v > 0 { return v }
+        return 1 << 16
+    }()
+
+    /// Whether convolutions with wide kernel rows use `DirectConv` (RDA_DIRECT_CONV=0: never).
+    static let direct = ProcessInfo.processInfo.environment["RDA_DIRECT_CONV"] != "0"
+
+    /// Whether kernel rows of `run` floats (kw * C) are wide enough for `DirectConv`.
+    static func useDirect(run: Int, minimum: Int = 16) -> Bool { direct && run >= minimum }
+
+    /// Whether the scatter direction (col2im) can use `DirectConv.scatter` for kernel rows of
+    /// `run` floats and `columns` = kh * kw * channels.
+    static func useScatter(run: Int, columns: Int) -> Bool {
+        useDirect(run: run, minimum: 4) && DirectConv.canScatter(segmentLength: run, columns: columns)
+    }
+
+    /// Images per block for `perImage` cols floats per image: at most `targetFloats` of them,
+    /// and small enough that every lane of `forEachBlock` gets a block. Independent of the
+    /// thread count, as the blocks decide the order of the weight-gradient sums.
+    static func images(batch: Int, perImage: Int) -> Int {
+        let balanced = (batch + fixedLanes - 1) / fixedLanes
+        return Swift.max(1, Swift.min(balanced, targetFloats / Swift.max(perImage, 1)))
+    }
+}
