@@ -9,6 +9,7 @@
 //   RDAIO       files: IDX datasets (gzip, fetched and verified), PNG, safetensors, SVG plots, HTML
 //               reports  (no tensors)
 //   RDAModel    the rate-distortion autoencoder in the theory's words
+//   RDABench    benchmarks: GEMM rates, training and evaluation throughput (`rda bench`)
 //   RDACLI      the `rda` command
 import PackageDescription
 import Foundation
@@ -56,12 +57,13 @@ let package = Package(
         .target(name: "RDAIO", dependencies: ["CZlib", "RDACoding"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
         .target(name: "RDAModel", dependencies: ["RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),
+        .target(name: "RDABench", dependencies: ["RDAModel", "RDACore", "RDAIO", "RDAKernels"], swiftSettings: settings),
 
         // MARK: Command line
         .executableTarget(
             name: "RDACLI",
             dependencies: [
-                "RDAModel", "RDAIO", "RDACore", "RDAKernels", "RDACoding",
+                "RDAModel", "RDAIO", "RDACore", "RDAKernels", "RDACoding", "RDABench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "RDACoreTests", dependencies: ["RDACore"], swiftSettings: settings),
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO"], swiftSettings: settings),
         .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
+        .testTarget(name: "RDABenchTests", dependencies: ["RDABench", "RDAModel", "RDACore"], swiftSettings: settings),
         .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAIO", "RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel", "RDACore", "RDACoding"], swiftSettings: settings),
     ]

@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
+import RDABench
+import RDACore
 import RDAKernels
 
 /// `rda bench gemm`: GFLOP/s of each GEMM backend on the training shapes and large squares.
 ///
-/// Prints one JSON line per (backend, threads, shape), then one summary line with, per thread
+/// Prints one JSON line per (backend, threads, shape), one per (threads, training shape) with the
+/// backend rda's products of that shape use and why (`GEMMChoiceReason`), then one summary line with, per thread
 /// count, the speed of the Swift kernel relative to OpenBLAS on the training shapes (measured in
 /// the same run, backend after backend for each shape, since the machines are noisy).
 struct BenchGEMM: ParsableCommand {
@@ -28,6 +31,14 @@ struct BenchGEMM: ParsableCommand {
         var transpose: String
         var training: Bool
         var gflops: Double
+    }
+
+    struct Choice: Encodable {
+        var kind = "choice"
+        var threads: Int
+        var shape: String
+        var backend: String
+        var reason: String
     }
 
     struct ThreadSummary: Encodable {
@@ -99,6 +110,14 @@ struct BenchGEMM: ParsableCommand {
                     try emit(Record(backend: backend.rawValue, threads: threadCount, m: shape.m, n: shape.n,
                                     k: shape.k, transpose: shape.transpose, training: shape.isTraining,
                                     gflops: (gflops * 10).rounded() / 10))
+                }
+                if shape.isTraining {
+                    let previous = Threads.count
+                    Threads.set(threadCount)
+                    let choice = ProductBackend.pool(shape)
+                    Threads.set(previous)
+                    try emit(Choice(threads: threadCount, shape: shape.description,
+                                    backend: choice.backend.rawValue, reason: choice.reason.rawValue))
                 }
                 if shape.isTraining, let s = rate[.swift], let o = rate[.openblas], o > 0 {
                     ratios[shape.description] = (s / o * 1000).rounded() / 1000

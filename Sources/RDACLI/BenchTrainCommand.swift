@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RDABench
 import RDAModel
 
 /// Options shared by `rda bench train` and `rda bench eval`.
@@ -61,6 +62,10 @@ struct ModelBenchOptions: ParsableArguments {
             fflush(stdout)
         }
         let summary = TrainingBenchmark.run(o) { emit($0) }
+        for product in summary.gemmProducts {
+            FileHandle.standardError.write(Data(
+                "# gemm \(product.shape) (\(product.context), \(product.threads) threads): \(product.backend), \(product.reason)\n".utf8))
+        }
         emit(summary)
     }
 }

@@ -12,9 +12,9 @@
 // blocks up front). The first k slice applies beta to C; later ones accumulate. Block sizes are
 // balanced: k = 784 with kc <= 256 becomes 4 slices of 196 rather than 256, 256, 256, 16.
 //
-// With several threads C is cut into independent parts on micro-tile boundaries, by columns
-// (every part packs all of A) or by rows (every part packs all of B), whichever a cost model of
-// imbalance and repeated packing favours (`prefersColumnSplit`). Each thread packs into its own
+// With several threads C is cut into independent parts on micro-tile boundaries, a grid of row
+// and column parts (a part packs all the A rows and B columns it covers), whichever a cost model
+// of imbalance and repeated packing favours (`splitGrid`). Each thread packs into its own
 // buffers (`GEMMScratch`).
 enum SwiftGEMM {
     struct Blocking {
@@ -44,53 +44,65 @@ enum SwiftGEMM {
         let nr = MicroKernel.nr
         let tilesM = (m + mr - 1) / mr
         let tilesN = (n + nr - 1) / nr
-        let splitN = threads > 1 && prefersColumnSplit(transA: transA, transB: transB, m: m, n: n, k: k, parts: threads)
-        let tiles = splitN ? tilesN : tilesM
-        let parts = max(1, min(threads, tiles))
+        let grid = threads > 1 ? splitGrid(transA: transA, transB: transB, m: m, n: n, k: k, threads: threads) : (rows: 1, cols: 1)
+        let parts = grid.rows * grid.cols
         if parts == 1 {
             block(transA: transA, transB: transB, rows: 0..<m, cols: 0..<n, k: k, alpha: alpha,
                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        let unit = splitN ? nr : mr
-        let total = splitN ? n : m
+        // Part p covers row part p / cols and column part p % cols, cut on micro-tile boundaries.
+        func range(_ index: Int, of count: Int, tiles: Int, unit: Int, total: Int) -> Range<Int> {
+            let lo = min(total, tiles * index / count * unit)
+            let hi = index == count - 1 ? total : min(total, tiles * (index + 1) / count * unit)
+            return lo..<max(lo, hi)
+        }
         WorkerPool.shared.parallelFor(parts) { part in
-            let lo = min(total, tiles * part / parts * unit)
-            let hi = part == parts - 1 ? total : min(total, tiles * (part + 1) / parts * unit)
-            if lo >= hi { return }
-            if splitN {
-                block(transA: transA, transB: transB, rows: 0..<m, cols: lo..<hi, k: k, alpha: alpha,
-                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            } else {
-                block(transA: transA, transB: transB, rows: lo..<hi, cols: 0..<n, k: k, alpha: alpha,
-                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            }
+            let rows = range(part / grid.cols, of: grid.rows, tiles: tilesM, unit: mr, total: m)
+            let cols = range(part % grid.cols, of: grid.cols, tiles: tilesN, unit: nr, total: n)
+            if rows.isEmpty || cols.isEmpty { return }
+            block(transA: transA, transB: transB, rows: rows, cols: cols, k: k, alpha: alpha,
+                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
 
-    /// Whether to cut C into column parts (each packs all of A) rather than row parts (each packs
-    /// all of B), from a cost model of the slowest part in flop equivalents: its padded
-    /// multiply-adds plus the packing it does, at 13 flops per element copied and 18 per element
-    /// transposed (the measured packing speeds against about 105 GFLOP/s of arithmetic).
-    /// Checked against measurements on two threads: columns win for 128x512x784 NT and
-    /// 128x512x256 NN (n a multiple of 32: no imbalance), rows for 512x784x128 TN and 512^3
-    /// (3-5%), and they tie for 128x784x512 NN and 1024^3.
-    static func prefersColumnSplit(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, parts: Int) -> Bool {
+    /// The grid (row parts x column parts, at most `threads` parts) C is cut into: the one whose
+    /// slowest part costs least in a model of flop equivalents: its padded multiply-adds plus
+    /// the packing it does (all of its rows of A and columns of B), at 13 flops per element
+    /// copied and 18 per element transposed (the measured packing speeds against about 105
+    /// GFLOP/s of arithmetic). For each row-part count the most column parts that fit are
+    /// taken (more parts never cost the slowest one more); ties go to fewer row parts.
+    /// On two threads this is a choice between columns (every part packs all of A) and rows
+    /// (every part packs all of B), checked against measurements: columns win for 128x512x784
+    /// NT and 128x512x256 NN (n a multiple of 32: no imbalance), rows for 512x784x128 TN and
+    /// 512^3 (3-5%), and they tie for 128x784x512 NN and 1024^3. With many threads and few
+    /// tiles along either side (m = 128 is 22 row tiles; 16 threads) a two-way grid keeps every
+    /// thread busy and packs each operand fewer times than a one-way cut. Every element of C is
+    /// still summed over all of k in one order by one thread: the bits do not depend on the grid.
+    static func splitGrid(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, threads: Int) -> (rows: Int, cols: Int) {
         let mr = MicroKernel.mr
         let nr = MicroKernel.nr
         let tilesM = (m + mr - 1) / mr
         let tilesN = (n + nr - 1) / nr
         let perElementA = transA ? 13.0 : 18.0
         let perElementB = transB ? 18.0 : 13.0
-        let (m, n, k) = (Double(m), Double(n), Double(k))
-        let p = Double(max(parts, 1))
-        // Column split: each part has at most ceil(tilesN / parts) column panels.
-        let colsMax = (Double(tilesN) / p).rounded(.up) * Double(nr)
-        let columnCost = 2 * Double(tilesM * mr) * colsMax * k + perElementA * m * k + perElementB * k * colsMax
-        // Row split: each part has at most ceil(tilesM / parts) row tiles.
-        let rowsMax = (Double(tilesM) / p).rounded(.up) * Double(mr)
-        let rowCost = 2 * rowsMax * Double(tilesN * nr) * k + perElementB * k * n + perElementA * rowsMax * k
-        return columnCost <= rowCost
+        let kd = Double(k)
+        var best = (rows: 1, cols: 1), bestCost = Double.infinity
+        for rowParts in 1...max(1, min(threads, tilesM)) {
+            let colParts = max(1, min(tilesN, threads / rowParts))
+            // The slowest part's rows and columns: padded for the arithmetic; for packing, all
+            // of m (n) when that side is not cut, else its padded share.
+            let rowsMax = Double((tilesM + rowParts - 1) / rowParts * mr)
+            let colsMax = Double((tilesN + colParts - 1) / colParts * nr)
+            let rowsPacked = rowParts == 1 ? Double(m) : rowsMax
+            let colsPacked = colParts == 1 ? Double(n) : colsMax
+            let cost = 2 * rowsMax * colsMax * kd + perElementA * rowsPacked * kd + perElementB * kd * colsPacked
+            if cost < bestCost {
+                best = (rowParts, colParts)
+                bestCost = cost
+            }
+        }
+        return best
     }
 
     /// Splits `total` into the fewest blocks of at most `limit`, of equal size rounded up to a

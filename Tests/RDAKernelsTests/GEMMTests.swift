@@ -221,7 +221,8 @@ struct GEMMTests {
     func trainingShapesAgree() {
         // Large enough to use both threads and several blocks; compared against the Double
         // reference only on a sample of entries to stay fast in debug builds.
-        for shape in GEMMBenchmark.trainingShapes.prefix(3) {
+        for shape in [GEMMShape(m: 128, n: 784, k: 512), GEMMShape(m: 128, n: 512, k: 784, transB: true),
+                      GEMMShape(m: 512, n: 784, k: 128, transA: true)] {
             let t = Case(m: shape.m, n: shape.n, k: shape.k, transA: shape.transA, transB: shape.transB,
                          alpha: 1, beta: 0, pad: 0)
             let (m, n, k) = (t.m, t.n, t.k)
@@ -254,16 +255,38 @@ struct GEMMTests {
 struct GEMMSplitTests {
     @Test("two-thread split follows the measured preferences")
     func splitChoice() {
+        func grid(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, threads: Int = 2) -> [Int] {
+            let g = SwiftGEMM.splitGrid(transA: transA, transB: transB, m: m, n: n, k: k, threads: threads)
+            return [g.rows, g.cols]
+        }
         // Column parts where n splits evenly into micro-panels and B is costly to pack twice.
-        #expect(SwiftGEMM.prefersColumnSplit(transA: false, transB: true, m: 128, n: 512, k: 784, parts: 2))
-        #expect(SwiftGEMM.prefersColumnSplit(transA: false, transB: false, m: 128, n: 512, k: 256, parts: 2))
+        #expect(grid(false, true, 128, 512, 784) == [1, 2])
+        #expect(grid(false, false, 128, 512, 256) == [1, 2])
         // Row parts where the 49 column panels of n = 784 would split 25 / 24.
-        #expect(!SwiftGEMM.prefersColumnSplit(transA: true, transB: false, m: 512, n: 784, k: 128, parts: 2))
-        #expect(!SwiftGEMM.prefersColumnSplit(transA: false, transB: false, m: 512, n: 512, k: 512, parts: 2))
-        // A single row tile cannot be split by rows.
-        #expect(SwiftGEMM.prefersColumnSplit(transA: false, transB: false, m: 4, n: 300, k: 50, parts: 2))
-        // A single column panel cannot be split by columns.
-        #expect(!SwiftGEMM.prefersColumnSplit(transA: false, transB: false, m: 300, n: 16, k: 50, parts: 2))
+        #expect(grid(true, false, 512, 784, 128) == [2, 1])
+        #expect(grid(false, false, 512, 512, 512) == [2, 1])
+        // A single row tile cannot be split by rows, a single column panel not by columns.
+        #expect(grid(false, false, 4, 300, 50) == [1, 2])
+        #expect(grid(false, false, 300, 16, 50) == [2, 1])
+        // One tile: one part.
+        #expect(grid(false, false, 6, 16, 50, threads: 16) == [1, 1])
+    }
+
+    @Test("many threads: a grid that uses them and fits the tiles")
+    func manyThreads() {
+        for (m, n, k) in [(128, 784, 512), (128, 256, 512), (784, 512, 128), (64, 6272, 512), (12, 40, 300), (3000, 20, 64)] {
+            for threads in [3, 4, 8, 16, 64] {
+                let g = SwiftGEMM.splitGrid(transA: false, transB: false, m: m, n: n, k: k, threads: threads)
+                let tilesM = (m + MicroKernel.mr - 1) / MicroKernel.mr, tilesN = (n + MicroKernel.nr - 1) / MicroKernel.nr
+                #expect(g.rows >= 1 && g.cols >= 1 && g.rows * g.cols <= threads, "\(m)x\(n)x\(k) on \(threads): \(g)")
+                #expect(g.rows <= tilesM && g.cols <= tilesN)
+                // No thread idle while tiles are left to split: at least min(threads, tiles) / 2 parts.
+                #expect(g.rows * g.cols * 2 >= min(threads, tilesM * tilesN), "\(m)x\(n)x\(k) on \(threads): \(g)")
+            }
+        }
+        // The training product 128x784x512 on 16 threads is cut both ways (each part packs less).
+        let g = SwiftGEMM.splitGrid(transA: false, transB: true, m: 128, n: 784, k: 512, threads: 16)
+        #expect(g.rows > 1 && g.cols > 1, "\(g)")
     }
 }
 

@@ -52,4 +52,41 @@ struct GEMMThreadInvarianceTests {
             }
         }
     }
+
+    /// 16 and 64 parts cut C into a grid of row and column parts (`SwiftGEMM.splitGrid`), on
+    /// however many cores there are: the bits must be those of one thread.
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func sameBitsOnSixteenThreads(transposes: (Bool, Bool)) {
+        let (transA, transB) = transposes
+        for (m, n, k) in [(128, 784, 40), (130, 200, 70), (37, 530, 300)] {
+            let grid = SwiftGEMM.splitGrid(transA: transA, transB: transB, m: m, n: n, k: k, threads: 16)
+            #expect(grid.rows * grid.cols > 2, "\(m)x\(n)x\(k): \(grid)")
+            let a = Self.values(m * k, seed: 4), b = Self.values(k * n, seed: 5), c0 = Self.values(m * n, seed: 6)
+            var results: [[UInt32]] = []
+            for threads in [1, 16, 64] {
+                var c = c0
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            SwiftGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.7,
+                                            a: ap.baseAddress!, lda: transA ? m : k, b: bp.baseAddress!, ldb: transB ? k : n,
+                                            beta: 0.5, c: cp.baseAddress!, ldc: n, threads: threads)
+                        }
+                    }
+                }
+                results.append(c.map(\.bitPattern))
+            }
+            #expect(results[1] == results[0], "\(m)x\(n)x\(k): 16 threads differ from 1")
+            #expect(results[2] == results[0], "\(m)x\(n)x\(k): 64 threads differ from 1")
+            // and it is a product: entries in the first and last row and column against Double sums
+            for (i, j) in [(0, 0), (m - 1, n - 1), (m / 2, n - 1), (m - 1, 0)] {
+                var ref = 0.5 * Double(c0[i * n + j])
+                for p in 0..<k {
+                    let x = transA ? a[p * m + i] : a[i * k + p], y = transB ? b[j * k + p] : b[p * n + j]
+                    ref += 0.7 * Double(x) * Double(y)
+                }
+                #expect(abs(Double(Float(bitPattern: results[0][i * n + j])) - ref) < 1e-3)
+            }
+        }
+    }
 }

@@ -64,21 +64,28 @@ func reduceLanes(_ parts: UnsafePointer<Float>, lanes: Int, length: Int, into si
     }
 }
 
-/// Which backend the ops' products use. With one thread: `GEMM.backend` (OpenBLAS when it
-/// loads). With more: the Swift kernel, which splits products over the same worker pool that
-/// runs the elementwise ops; OpenBLAS's own threads would spin (sched_yield) against the pool's
-/// on the same cores. `RDA_GEMM=openblas` set explicitly keeps OpenBLAS for whole products.
+/// Which backend the ops' products use: `GEMMSelector.shared` decides per shape class and
+/// thread count (`RDA_GEMM` when set; else the faster backend measured on this machine, for
+/// products on the whole pool; the Swift kernel inside parallel lanes on more than one thread,
+/// where OpenBLAS would start its own threads from every lane).
 public enum ProductBackend {
-    static let explicitOpenBLAS = GEMM.requestedBackend == .openblas
-
-    /// For a product that may use the whole pool.
-    @inline(__always) public static var pool: GEMMBackend {
-        WorkerPool.shared.threadCount == 1 || explicitOpenBLAS ? GEMM.backend : .swift
+    /// The backend and reason for a product of `shape` on the whole pool, as `poolGEMM` runs it
+    /// (calibrating the shape's class now if it has not been).
+    public static func pool(_ shape: GEMMShape) -> GEMMChoice {
+        GEMMSelector.shared.choose(shape, threads: WorkerPool.shared.threadCount, context: .pool, product: poolProduct)
     }
 
-    /// For a product inside a `forEachBlock` lane (one thread; the pool is busy).
-    @inline(__always) static var lane: GEMMBackend {
-        WorkerPool.shared.threadCount == 1 ? GEMM.backend : .swift
+    /// The backend and reason for a product of `shape` inside a `forEachBlock` lane (one thread).
+    public static func lane(_ shape: GEMMShape) -> GEMMChoice {
+        GEMMSelector.shared.choose(shape, threads: WorkerPool.shared.threadCount, context: .lane,
+                                   product: GEMMCalibration.plainProduct(threads: 1))
+    }
+
+    /// `poolGEMM`'s product with a given backend on packed operands (what calibration times).
+    static let poolProduct: GEMMProduct = { backend, shape, a, b, c in
+        poolGEMM(backend: backend, transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
+                 a: a, lda: shape.transA ? shape.m : shape.k, b: b, ldb: shape.transB ? shape.k : shape.n,
+                 beta: 0, c: c, ldc: shape.n)
     }
 }
 
@@ -94,7 +101,15 @@ public enum ProductBackend {
 func poolGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let backend = ProductBackend.pool
+    let backend = ProductBackend.pool(GEMMShape(m: m, n: n, k: k, transA: transA, transB: transB)).backend
+    poolGEMM(backend: backend, transA: transA, transB: transB, m: m, n: n, k: k,
+             a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// `poolGEMM` with the backend given.
+func poolGEMM(backend: GEMMBackend, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     let parts = kSplitParts(k)
     guard backend == .swift, parts > 1, k >= 4 * Swift.max(m, n), m * n * k >= 1 << 20 else {
         GEMM.sgemm(backend: backend, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
@@ -115,9 +130,12 @@ func poolGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                        a: ap, lda: lda, b: bp, ldb: ldb, beta: 0, c: pd + (t - 1) * m * n, ldc: n)
         }
     }
-    for t in 1..<parts {
-        let part = pd + (t - 1) * m * n
-        for i in 0..<m { addInto(c + i * ldc, part + i * n, count: n) }
+    // Each row adds the partials in slice order, whichever thread takes it.
+    parallelRanges(m, grain: Swift.max(1, (1 << 14) / Swift.max(n * (parts - 1), 1))) { lo, hi in
+        for t in 1..<parts {
+            let part = pd + (t - 1) * m * n
+            for i in lo..<hi { addInto(c + i * ldc, part + i * n, count: n) }
+        }
     }
 }
 
@@ -130,7 +148,7 @@ func kSplitParts(_ k: Int) -> Int { Swift.max(1, Swift.min(8, k / 384)) }
 func laneGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    GEMM.sgemm(backend: ProductBackend.lane, threads: 1, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+    GEMM.sgemm(backend: ProductBackend.lane(GEMMShape(m: m, n: n, k: k, transA: transA, transB: transB)).backend, threads: 1, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 

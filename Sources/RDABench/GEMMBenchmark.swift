@@ -1,32 +1,6 @@
 // Timing of GEMM backends on the shapes rda trains with.
 import Foundation
-
-/// One matrix product shape: C[m×n] = op(A)[m×k] * op(B)[k×n].
-public struct GEMMShape: Sendable, Hashable, CustomStringConvertible {
-    public var m: Int
-    public var n: Int
-    public var k: Int
-    public var transA: Bool
-    public var transB: Bool
-    /// Whether this is one of the products of a training step (forward or backward of a layer).
-    public var isTraining: Bool
-
-    public init(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false, isTraining: Bool = false) {
-        self.m = m
-        self.n = n
-        self.k = k
-        self.transA = transA
-        self.transB = transB
-        self.isTraining = isTraining
-    }
-
-    /// "NN", "NT", "TN" or "TT".
-    public var transpose: String { (transA ? "T" : "N") + (transB ? "T" : "N") }
-
-    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-
-    public var description: String { "\(m)x\(n)x\(k) \(transpose)" }
-}
+import RDAKernels
 
 public enum GEMMBenchmark {
     /// The products of a training step of the mlp autoencoder's large layers (784↔512 and

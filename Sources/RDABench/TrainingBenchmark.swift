@@ -2,6 +2,7 @@ import Foundation
 import RDACore
 import RDAIO
 import RDAKernels
+import RDAModel
 
 /// Throughput of the real model: full training steps (`rda bench train`) or forward passes
 /// without gradients (`rda bench eval`), on MNIST-shaped data.
@@ -9,8 +10,9 @@ import RDAKernels
 /// A training step is what `Trainer` does: gather a minibatch from a shuffled permutation, draw
 /// the channel noise, forward (encoder, channel, decoder, rate, distortion), backward, Adam. The
 /// model is the `mlp` or `conv` preset at latent 32, L2 distortion, standard prior, Adam 1e-3,
-/// the same as the PyTorch reference (`ref_rda_torch.py`), whose FLOP count is used as well
-/// (`flopsPerImage`), so that GFLOP/s figures of both are comparable.
+/// the same as the PyTorch reference (`scripts/rda_torch.py`), whose FLOP count is used as well
+/// (`ModelFLOPs`, counted from the model's own architecture description), so that GFLOP/s
+/// figures of both are comparable.
 ///
 /// Timing: `warmupSteps` untimed steps, then `windows` windows of `steps` steps each; the summary
 /// gives the median window and its min and max (the machines are shared and noisy).
@@ -90,8 +92,13 @@ public enum TrainingBenchmark {
         public var arch: String, mode: String, threads: Int, batch: Int
         /// Windows, steps per window, warm-up steps.
         public var windows: Int, steps: Int, warmupSteps: Int
-        /// The images used, the GEMM backend, the model's parameter count.
-        public var data: String, gemmBackend: String, parameters: Int
+        /// The images used, the GEMM backend of the products (`mixed` when they differ), the
+        /// model's parameter count.
+        public var data: String, gemmBackend: String
+        /// Every distinct product of a timed step: its shape, backend and why.
+        public var gemmProducts: [Product]
+        /// The model's parameter count.
+        public var parameters: Int
         /// Median, min and max over the windows.
         public var imagesPerSec: Double, imagesPerSecMin: Double, imagesPerSecMax: Double
         /// Median time per step.
@@ -111,7 +118,7 @@ public enum TrainingBenchmark {
 
         enum CodingKeys: String, CodingKey {
             case kind, arch, mode, threads, batch, windows, steps, data, parameters
-            case warmupSteps = "warmup_steps", gemmBackend = "gemm_backend"
+            case warmupSteps = "warmup_steps", gemmBackend = "gemm_backend", gemmProducts = "gemm_products"
             case imagesPerSec = "images_per_sec", imagesPerSecMin = "images_per_sec_min", imagesPerSecMax = "images_per_sec_max"
             case msPerStep = "ms_per_step"
             case flopsPerImage = "flops_per_image", gflopsPerSec = "gflops_per_sec"
@@ -123,46 +130,32 @@ public enum TrainingBenchmark {
         }
     }
 
+    /// One distinct matrix product of a step and the backend that ran it.
+    public struct Product: Codable, Sendable {
+        /// `gemm`.
+        public var kind = "gemm"
+        /// What ran: preset, mode, threads.
+        public var arch: String, mode: String, threads: Int
+        /// m x n x k and transposes, e.g. "128x784x512 NT".
+        public var shape: String
+        /// `pool` (the whole worker pool) or `lane` (one thread inside a parallel loop).
+        public var context: String
+        /// `swift` or `openblas`, and why (`GEMMChoiceReason`: calibrated, forced_by_RDA_GEMM,
+        /// only_one_available, only_swift_in_parallel_lanes).
+        public var backend: String, reason: String
+        /// Products of this shape per step.
+        public var callsPerStep: Double
+
+        enum CodingKeys: String, CodingKey {
+            case kind, arch, mode, threads, shape, context, backend, reason
+            case callsPerStep = "calls_per_step"
+        }
+    }
+
     /// The benchmark model's configuration: the reference's `mlp` or `conv` on 28x28 images.
     public static func config(_ arch: Architecture, distortion: DistortionKind = .l2, lambda: Double = 1) -> ModelConfig {
         ModelConfig(arch: arch, exampleShape: [1, 28, 28], latentDim: 32, widths: arch.defaultWidths, prior: .standard,
                     distortion: distortion, lambda: lambda, sigmoidOutput: true, data: "mnist")
-    }
-
-    /// Multiply-adds of one forward pass of one example through the encoder and decoder (biases
-    /// and elementwise ops not counted), and those of the first layer (whose input needs no gradient).
-    public static func forwardMACs(_ config: ModelConfig) -> (total: Double, firstLayer: Double) {
-        let d = config.dimensions, k = config.latentDim
-        var layers: [Int] = []
-        switch config.arch {
-        case .linear:
-            layers = [d * 2 * k, k * d]
-        case .mlp:
-            var width = d
-            for h in config.widths { layers.append(width * h); width = h }
-            layers.append(width * 2 * k)
-            width = k
-            for h in config.widths.reversed() { layers.append(width * h); width = h }
-            layers.append(width * d)
-        case .conv:
-            let (c, h, w) = (config.exampleShape[0], config.exampleShape[1], config.exampleShape[2])
-            let (c1, c2) = (config.widths[0], config.widths[1])
-            let conv1 = (h / 2) * (w / 2) * c1 * (c * 16), conv2 = (h / 4) * (w / 4) * c2 * (c1 * 16)
-            let flat = c2 * (h / 4) * (w / 4)
-            layers = [conv1, conv2, flat * 2 * k, k * flat, conv2, conv1]
-        }
-        return (Double(layers.reduce(0, +)), Double(layers[0]))
-    }
-
-    /// FLOPs per image as the reference counts them: training 3 x forward (forward, input
-    /// gradient, weight gradient) less the first layer's input gradient; evaluation 1 x forward.
-    /// mlp: 5.73 M (training), conv: 22.1 M.
-    public static func flopsPerImage(_ config: ModelConfig, mode: Mode) -> Double {
-        let (macs, first) = forwardMACs(config)
-        switch mode {
-        case .train: return 6 * macs - 2 * first
-        case .eval: return 2 * macs
-        }
     }
 
     /// The product whose GEMM speed is the ceiling: the model's largest training product.
@@ -267,12 +260,13 @@ public enum TrainingBenchmark {
                 withoutGradients {
                     let eps = model.drawNoise(rows: b, mode: .evaluation, using: &noise)
                     let f = model.forward(y, noise: eps, mode: .evaluation)
-                    last = (Double(meanOf(f.rate)), Double(meanOf(f.distortion)))
+                    last = (mean(f.rate), mean(f.distortion))
                 }
             }
         }
 
         for _ in 0..<options.warmupSteps { step() }
+        GEMMSelector.shared.startRecording()
         var rates: [Double] = []
         let allocationsBefore = BufferPool.shared.systemAllocations
         for w in 0..<max(1, options.windows) {
@@ -290,21 +284,28 @@ public enum TrainingBenchmark {
                           rateNats: round(last.rate, 4), distortion: round(last.distortion, 4)))
         }
         let timedSteps = max(1, options.windows) * options.steps
+        let products = GEMMSelector.shared.stopRecording().map {
+            Product(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: $0.threads, shape: $0.shape.description,
+                    context: $0.context.rawValue, backend: $0.choice.backend.rawValue, reason: $0.choice.reason.rawValue,
+                    callsPerStep: round(Double($0.calls) / Double(timedSteps), 3))
+        }
+        let backends = Set(products.map(\.backend))
         let allocations = Double(BufferPool.shared.systemAllocations - allocationsBefore) / Double(max(1, timedSteps))
 
         let sorted = rates.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        let flops = flopsPerImage(config, mode: options.mode)
+        let flops = ModelFLOPs.perImage(ArchitectureDescription(model), training: options.mode == .train)
         let gflops = median * flops / 1e9
         var gemm: Double?, shapeText: String?
         if options.measureGEMM {
             let shape = ceilingShape(config, batch: b)
-            gemm = GEMMBenchmark.gflops(backend: ProductBackend.pool, threads: threads, shape: shape, repetitions: 7, windowSeconds: 0.03)
+            gemm = GEMMBenchmark.gflops(backend: ProductBackend.pool(shape).backend, threads: threads, shape: shape, repetitions: 7, windowSeconds: 0.03)
             shapeText = shape.description
         }
         return Summary(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
                        windows: rates.count, steps: options.steps, warmupSteps: options.warmupSteps,
-                       data: dataName, gemmBackend: ProductBackend.pool.rawValue, parameters: model.parameters.reduce(0) { $0 + $1.count },
+                       data: dataName, gemmBackend: backends.count == 1 ? backends.first! : (backends.isEmpty ? "none" : "mixed"),
+                       gemmProducts: products, parameters: model.parameters.reduce(0) { $0 + $1.count },
                        imagesPerSec: round(median, 1), imagesPerSecMin: round(sorted.first!, 1), imagesPerSecMax: round(sorted.last!, 1),
                        msPerStep: round(1000 * Double(b) / median, 3),
                        flopsPerImage: flops, gflopsPerSec: round(gflops, 2),
@@ -315,38 +316,11 @@ public enum TrainingBenchmark {
                        finalRateNats: round(last.rate, 4), finalDistortion: round(last.distortion, 4))
     }
 
-    /// CPU time used by this process and by all others between `init` and `finish`.
-    struct CPULoad {
-        let ownStart: Double, busyStart: Double?
-
-        init() {
-            ownStart = CPULoad.ownSeconds()
-            busyStart = CPULoad.busySeconds()
-        }
-
-        /// (this process's CPU seconds, other processes' average cores over `wallSeconds`).
-        func finish(wallSeconds: Double) -> (Double, Double?) {
-            let own = CPULoad.ownSeconds() - ownStart
-            guard let b0 = busyStart, let b1 = CPULoad.busySeconds(), wallSeconds > 0 else { return (own, nil) }
-            return (own, Swift.max(0, (b1 - b0 - own) / wallSeconds))
-        }
-
-        static func ownSeconds() -> Double {
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
-        }
-
-        /// Busy CPU seconds of the whole machine since boot (/proc/stat), nil off Linux.
-        static func busySeconds() -> Double? {
-            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-                  let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
-            let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-            guard v.count >= 8 else { return nil }
-            let busy = v[0..<8].reduce(0, +) - v[3] - v[4]   // all but idle and iowait
-            return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
-        }
+    /// The mean of a tensor's elements.
+    static func mean(_ t: Tensor) -> Double {
+        var total = 0.0
+        for i in 0..<t.count { total += Double(t.data[i]) }
+        return total / Double(Swift.max(t.count, 1))
     }
 
     static func round(_ x: Double, _ digits: Int) -> Double {
