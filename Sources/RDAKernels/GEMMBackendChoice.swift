@@ -165,15 +165,17 @@ public final class GEMMSelector: @unchecked Sendable {
                 backend = cached
             } else {
                 let timings = timer(shape, threads, product)
-                backend = GEMMSelector.faster(timings)
                 state.calibrations += 1
                 let entry = GEMMCalibrationEntry(
                     shapeClass: key.shapeClass.description, threads: threads, context: context.rawValue,
-                    backend: backend.rawValue, measuredOn: shape.description,
+                    backend: GEMMSelector.faster(timings).rawValue, measuredOn: shape.description,
                     swiftMicroseconds: (timings.swift * 1e7).rounded() / 10,
                     openblasMicroseconds: (timings.openblas * 1e7).rounded() / 10)
-                state.cache?[name] = entry
-                store.save(Array(state.cache!.values))
+                // Another process may have calibrated the class meanwhile: the first entry saved
+                // is kept and used by everyone, so that processes started one after the other
+                // (a run and its resumption) use the same backend.
+                state.cache = store.save([entry])
+                backend = state.cache?[name].flatMap { GEMMBackend(rawValue: $0.backend) } ?? GEMMSelector.faster(timings)
             }
             state.decided[key] = backend
             return GEMMChoice(backend, .calibrated)

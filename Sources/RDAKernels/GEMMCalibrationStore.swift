@@ -150,30 +150,35 @@ public final class GEMMCalibrationStore: @unchecked Sendable {
         return table
     }
 
-    /// Writes `entries` under this key, with the entries another process may have added under
-    /// the same key since (a temporary file renamed over the old one: readers never see half a
-    /// file). Returns whether the file was written.
+    /// Adds `entries` to the file under this key, keeping the entries already there (another
+    /// process's, saved first, win over new ones of the same name), as a temporary file renamed
+    /// over the old one: readers never see half a file. Returns the file's entries after the
+    /// save by name (the stored ones and `entries`, also when the file cannot be written).
     @discardableResult
-    public func save(_ entries: [GEMMCalibrationEntry]) -> Bool {
-        guard let directory, let url = fileURL else { return false }
+    public func save(_ entries: [GEMMCalibrationEntry]) -> [String: GEMMCalibrationEntry] {
         var table = load()
-        for entry in entries { table[entry.name] = entry }
+        for entry in entries where table[entry.name] == nil { table[entry.name] = entry }
+        guard let directory, let url = fileURL else { return table }
         let file = File(format: GEMMCalibrationStore.format, key: key,
                         entries: table.values.sorted { $0.name < $1.name })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        guard let data = try? encoder.encode(file) else { return false }
+        guard let data = try? encoder.encode(file) else { return table }
+        let temporary = directory.appendingPathComponent(".\(GEMMCalibrationStore.fileName).\(getpid()).tmp")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let temporary = directory.appendingPathComponent(".\(GEMMCalibrationStore.fileName).\(getpid()).tmp")
             try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                try? FileManager.default.removeItem(at: temporary)
-                return false
-            }
-            return true
+            if rename(temporary.path, url.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
         } catch {
-            return false
+            try? FileManager.default.removeItem(at: temporary)
         }
+        return table
+    }
+
+    /// Whether the cache file can be written (its folder made, a file created in it).
+    public var isWritable: Bool {
+        guard let directory else { return false }
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return FileManager.default.isWritableFile(atPath: directory.path)
     }
 }
