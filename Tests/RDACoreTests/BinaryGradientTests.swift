@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RDACore
 
@@ -57,5 +58,3 @@ struct BinaryGradientTests {
         }
     }
 }
-
-import Foundation
