@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RDACore
+import RDATestSupport
 
 @Suite("Binary ops with broadcasting")
 struct BinaryGradientTests {
