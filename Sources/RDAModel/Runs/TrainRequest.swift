@@ -62,8 +62,47 @@ public struct TrainRequest: Codable, Equatable, Sendable {
 
     /// The options, by their JSON keys (run.json); `--kebab-case` of the name on the command line.
     public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
-        case data, dataDir, arch, latentDim, widths, distortion, lambda, prior, channel, priorComponents
-        case epochs, batchSize, learningRate, schedule, rate, seed, examples, testExamples, dataSeed, clipNorm
+        /// `--data`: the field `data`.
+        case data
+        /// `--data-dir`: the field `dataDir`.
+        case dataDir
+        /// `--arch`: the field `arch`.
+        case arch
+        /// `--latent-dim`: the field `latentDim`.
+        case latentDim
+        /// `--widths`: the field `widths`.
+        case widths
+        /// `--distortion`: the field `distortion`.
+        case distortion
+        /// `--lambda`: the field `lambda`.
+        case lambda
+        /// `--prior`: the field `prior`.
+        case prior
+        /// `--channel`: the field `channel`.
+        case channel
+        /// `--prior-components`: the field `priorComponents`.
+        case priorComponents
+        /// `--epochs`: the field `epochs`.
+        case epochs
+        /// `--batch-size`: the field `batchSize`.
+        case batchSize
+        /// `--learning-rate`: the field `learningRate`.
+        case learningRate
+        /// `--schedule`: the field `schedule`.
+        case schedule
+        /// `--rate`: the field `rate`.
+        case rate
+        /// `--seed`: the field `seed`.
+        case seed
+        /// `--examples`: the field `examples`.
+        case examples
+        /// `--test-examples`: the field `testExamples`.
+        case testExamples
+        /// `--data-seed`: the field `dataSeed`.
+        case dataSeed
+        /// `--clip-norm`: the field `clipNorm`.
+        case clipNorm
+        /// `--inject-nan-at-step` (hidden): the field `injectNaNAtStep`.
         case injectNaNAtStep
     }
 
