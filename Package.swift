@@ -69,12 +69,16 @@ let package = Package(
             swiftSettings: settings),
 
         // MARK: Tests
+        // What only the tests use: the IDX writer, the finite-difference gradient check, the
+        // shared data folder ($RDA_DATA_DIR or ../shared/data). The product never links it.
+        .target(name: "RDATestSupport", dependencies: ["RDACore", "RDAIO"], path: "Tests/RDATestSupport", swiftSettings: settings),
         .testTarget(name: "RDAKernelsTests", dependencies: ["RDAKernels"], swiftSettings: settings),
-        .testTarget(name: "RDACoreTests", dependencies: ["RDACore"], swiftSettings: settings),
-        .testTarget(name: "RDAIOTests", dependencies: ["RDAIO"], swiftSettings: settings),
+        .testTarget(name: "RDACoreTests", dependencies: ["RDACore", "RDATestSupport"], swiftSettings: settings),
+        .testTarget(name: "RDAIOTests", dependencies: ["RDAIO", "RDATestSupport"], swiftSettings: settings),
         .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDABenchTests", dependencies: ["RDABench", "RDAModel", "RDACore"], swiftSettings: settings),
-        .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAIO", "RDACoding"], swiftSettings: settings),
-        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel", "RDACore", "RDACoding"], swiftSettings: settings),
+        .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAIO", "RDACoding", "RDATestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: settings),
+        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel", "RDACore", "RDACoding", "RDATestSupport"], swiftSettings: settings),
     ]
 )

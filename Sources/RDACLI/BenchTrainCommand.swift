@@ -29,7 +29,7 @@ struct ModelBenchOptions: ParsableArguments {
     @Option(help: "Untimed steps before the first window.")
     var warmup: Int = 10
 
-    @Option(help: "Folder searched first for MNIST (then $RDA_DATA_DIR/mnist, ...; ../shared/data when present). Synthetic images when not found.")
+    @Option(help: "Folder searched first for MNIST (then $RDA_DATA_DIR/mnist, /usr/share/datasets/mnist, ~/.cache/rda/mnist). Synthetic images when not found.")
     var dataDir: String?
 
     @Flag(help: "Use synthetic MNIST-shaped images even when MNIST is found.")
@@ -53,7 +53,7 @@ struct ModelBenchOptions: ParsableArguments {
         o.arch = arch.architecture; o.mode = mode; o.threads = threads; o.batchSize = batchSize
         o.windows = windows; o.steps = steps; o.warmupSteps = warmup; o.seed = seed
         o.synthetic = synthetic; o.measureGEMM = !noGemm
-        o.dataDir = dataDir ?? (FileManager.default.fileExists(atPath: "../shared/data/mnist") ? "../shared/data" : nil)
+        o.dataDir = dataDir
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func emit<T: Encodable>(_ value: T) {

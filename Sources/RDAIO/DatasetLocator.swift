@@ -9,7 +9,8 @@ import Foundation
 /// For a data set *name* (`mnist`, `fashion-mnist`) the folders searched are, in order:
 /// 1. `dataDir` itself, then `dataDir/<name>` (when `dataDir` is given),
 /// 2. `$RDA_DATA_DIR/<name>`,
-/// 3. `/usr/share/datasets/<name>` (where Debian's `dataset-fashion-mnist` installs),
+/// 3. `/usr/share/datasets/<name>` (where Debian's `dataset-fashion-mnist` installs; the
+///    `systemFolder` argument replaces it, so that tests need not depend on what is installed),
 /// 4. `~/.cache/rda/<name>`.
 /// Anything else is taken as the path of a folder holding the files.
 public enum DatasetLocator {
@@ -25,15 +26,17 @@ public enum DatasetLocator {
     /// - Parameters:
     ///   - dataDir: an extra folder searched first (e.g. from `--data-dir`); nil or "" for none.
     ///   - environment: where `RDA_DATA_DIR` and `HOME` are read.
+    ///   - systemFolder: the system-wide folder holding one subfolder per data set.
     /// - Throws: `RDAIOError` `.notFound` listing every folder searched and how to fix it;
     ///   `.fileNotFound` / `.notFound` for a folder path that does not exist or lacks the files.
     public static func locate(_ name: String, dataDir: String?,
-                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatasetFiles {
+                              environment: [String: String] = ProcessInfo.processInfo.environment,
+                              systemFolder: String = DatasetLocator.systemFolder) throws -> DatasetFiles {
         guard let known = canonicalName(name) else {
             return try locateFolder(name, environment: environment)
         }
         var searched: [String] = []
-        for place in searchPlaces(for: known, dataDir: dataDir, environment: environment) {
+        for place in searchPlaces(for: known, dataDir: dataDir, environment: environment, systemFolder: systemFolder) {
             if let other = place.namedForOtherDataset {
                 searched.append("\(place.folder.path) (skipped: named for \(other))")
                 continue
@@ -59,9 +62,11 @@ public enum DatasetLocator {
         public var namedForOtherDataset: String?
     }
 
-    /// The folders searched for the known data set `name`, in order, without duplicates.
+    /// The folders searched for the known data set `name`, in order, without duplicates
+    /// (`systemFolder`: the system-wide folder, `/usr/share/datasets` unless a test injects another).
     public static func searchPlaces(for name: String, dataDir: String?,
-                                    environment: [String: String] = ProcessInfo.processInfo.environment) -> [Place] {
+                                    environment: [String: String] = ProcessInfo.processInfo.environment,
+                                    systemFolder: String = DatasetLocator.systemFolder) -> [Place] {
         let name = canonicalName(name) ?? name
         var places: [Place] = []
         func add(_ url: URL, other: String? = nil) {

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import RDAIO
+import RDATestSupport
 
 /// Every kind of bad input gets a one-line error that names the problem, and a non-zero exit.
 @Suite("rda rejects bad input cleanly")

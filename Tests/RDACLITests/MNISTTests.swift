@@ -1,15 +1,10 @@
 import Testing
 import Foundation
 import RDAIO
+import RDATestSupport
 
-/// The offline MNIST copy: `$RDA_DATA_DIR` when it holds `mnist/`, else `../shared/data` beside
-/// the checkout, as CI and developers have it.
-let sharedData: URL? = {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    var candidates = [repo.deletingLastPathComponent().appendingPathComponent("shared/data")]
-    if let env = ProcessInfo.processInfo.environment["RDA_DATA_DIR"], !env.isEmpty { candidates.insert(URL(fileURLWithPath: env), at: 0) }
-    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("mnist").path) }
-}()
+/// The offline MNIST copy (`SharedData.directory`: $RDA_DATA_DIR or ../shared/data), or nil.
+let sharedData: URL? = SharedData.directory
 
 @Suite("MNIST end to end (small budgets)", .enabled(if: sharedData != nil, "needs ../shared/data/mnist"))
 struct MNISTTests {

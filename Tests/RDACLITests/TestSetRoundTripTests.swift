@@ -18,6 +18,7 @@ struct TestSetRoundTripTests {
                               distortion: .l2, lambda: 16, sigmoidOutput: true, data: name, channel: .quantized, priorComponents: 3)
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         var opts = TrainingOptions()
+        opts.schedule = .cosine   // annealed (TrainingOptions() has the image default, constant)
         opts.epochs = 2; opts.testExamplesPerEpoch = 0; opts.learningRate = 3e-3
         _ = try Trainer(model: model, options: opts).train(on: train, test: nil)
         let symbols = try Codec.symbols(model, examples: test.examples)

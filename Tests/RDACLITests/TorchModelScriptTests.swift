@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import RDAIO
+import RDATestSupport
 
 /// Whether `python3` with numpy is on PATH.
 let hasPythonNumpy: Bool = {

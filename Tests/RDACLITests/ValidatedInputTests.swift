@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import RDAIO
+import RDATestSupport
 
 /// Issue 10, classes 1-4 and 6 at the command line: every input that used to crash, exhaust
 /// memory or write inf/NaN now gets one line and a non-zero exit (or a finite result).

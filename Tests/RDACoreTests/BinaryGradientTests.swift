@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 import RDACore
+import RDATestSupport
 
 @Suite("Binary ops with broadcasting")
 struct BinaryGradientTests {
@@ -57,5 +59,3 @@ struct BinaryGradientTests {
         }
     }
 }
-
-import Foundation

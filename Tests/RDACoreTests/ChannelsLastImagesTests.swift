@@ -1,5 +1,6 @@
 import Testing
 @testable import RDACore
+import RDATestSupport
 
 /// The convolutions' layout owner (`ChannelsLastImages`, `LayerOutput`): the layout changes
 /// against their index formulas, and convolutions fed channels-last against the same

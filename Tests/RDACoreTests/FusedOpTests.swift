@@ -1,6 +1,7 @@
 import Testing
 @testable import RDACore
 import Foundation
+import RDATestSupport
 
 /// Layer + activation ops, blocked convolutions and lazily cleared gradients against the plain
 /// composition of primitives.

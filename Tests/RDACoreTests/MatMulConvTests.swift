@@ -1,5 +1,6 @@
 import Testing
 import RDACore
+import RDATestSupport
 
 @Suite("Matrix products and convolutions")
 struct MatMulConvTests {

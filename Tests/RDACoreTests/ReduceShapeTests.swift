@@ -1,5 +1,6 @@
 import Testing
 import RDACore
+import RDATestSupport
 
 @Suite("Reductions and shape ops")
 struct ReduceShapeTests {

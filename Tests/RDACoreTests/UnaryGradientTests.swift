@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import RDACore
+import RDATestSupport
 
 @Suite("Unary ops: finite differences and hand values")
 struct UnaryGradientTests {

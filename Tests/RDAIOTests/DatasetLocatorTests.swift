@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RDAIO
+import RDATestSupport
 
 @Suite struct DatasetLocatorTests {
     /// Creates empty data set files in `folder` (the locator only looks at names).
@@ -10,7 +11,9 @@ import RDAIO
         for name in names { try Data().write(to: folder.appendingPathComponent(name)) }
     }
 
-    static let systemMnistExists = FileManager.default.fileExists(atPath: "/usr/share/datasets/mnist")
+    /// An empty stand-in for /usr/share/datasets inside `temp`: the tests do not depend on what
+    /// the machine has installed.
+    func noSystemData(_ temp: TempFolder) -> String { temp.url.appendingPathComponent("system-none").path }
 
     @Test func searchOrder() {
         let places = DatasetLocator.searchPlaces(for: "mnist", dataDir: "/d", environment: ["RDA_DATA_DIR": "/e", "HOME": "/h"])
@@ -59,10 +62,32 @@ import RDAIO
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         #expect(try DatasetLocator.locate("mnist", dataDir: empty.path, environment: env).directory.path
                 == envDir.appendingPathComponent("mnist").path)
-        if !Self.systemMnistExists {
-            #expect(try DatasetLocator.locate("mnist", dataDir: "", environment: ["HOME": home.path]).directory.path
-                    == home.appendingPathComponent(".cache/rda/mnist").path)
-        }
+        #expect(try DatasetLocator.locate("mnist", dataDir: "", environment: ["HOME": home.path],
+                                          systemFolder: noSystemData(temp)).directory.path
+                == home.appendingPathComponent(".cache/rda/mnist").path)
+    }
+
+    @Test func systemFolderIsInjectableAndSearchedBetweenEnvironmentAndCache() throws {
+        let temp = TempFolder()
+        let system = temp.url.appendingPathComponent("system"), envDir = temp.url.appendingPathComponent("env")
+        let home = temp.url.appendingPathComponent("home")
+        try populate(system.appendingPathComponent("fashion-mnist"))
+        try populate(home.appendingPathComponent(".cache/rda/fashion-mnist"))
+        let places = DatasetLocator.searchPlaces(for: "fashion-mnist", dataDir: nil, environment: ["HOME": "/h"], systemFolder: "/sys-data")
+        #expect(places.map(\.folder.path) == ["/sys-data/fashion-mnist", "/h/.cache/rda/fashion-mnist"])
+        // With data there, the injected system folder wins over the cache...
+        #expect(try DatasetLocator.locate("fashion-mnist", dataDir: nil, environment: ["HOME": home.path],
+                                          systemFolder: system.path).directory.path
+                == system.appendingPathComponent("fashion-mnist").path)
+        // ...loses to RDA_DATA_DIR...
+        try populate(envDir.appendingPathComponent("fashion-mnist"))
+        #expect(try DatasetLocator.locate("fashion-mnist", dataDir: nil, environment: ["HOME": home.path, "RDA_DATA_DIR": envDir.path],
+                                          systemFolder: system.path).directory.path
+                == envDir.appendingPathComponent("fashion-mnist").path)
+        // ...and without data there the cache is used.
+        #expect(try DatasetLocator.locate("fashion-mnist", dataDir: nil, environment: ["HOME": home.path],
+                                          systemFolder: noSystemData(temp)).directory.path
+                == home.appendingPathComponent(".cache/rda/fashion-mnist").path)
     }
 
     @Test func alternativeSpellingsAndOptionalLabels() throws {
@@ -85,19 +110,17 @@ import RDAIO
         let partial = temp.url.appendingPathComponent("partial")
         try populate(partial, names: ["train-images-idx3-ubyte.gz"])
         let env = ["RDA_DATA_DIR": temp.url.appendingPathComponent("env").path, "HOME": temp.url.appendingPathComponent("home").path]
-        let places = DatasetLocator.searchPlaces(for: "fashion-mnist", dataDir: partial.path, environment: env)
-        guard !FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") else { return }
+        let system = noSystemData(temp)
+        let places = DatasetLocator.searchPlaces(for: "fashion-mnist", dataDir: partial.path, environment: env, systemFolder: system)
         let error = expectRDAIOError(.notFound, ["dataset 'fashion-mnist'", "not found", "no t10k-images-idx3-ubyte[.gz]",
                                                  "no such folder", "--data-dir", "RDA_DATA_DIR",
                                                  "apt-get install dataset-fashion-mnist"]) {
-            _ = try DatasetLocator.locate("fashion-mnist", dataDir: partial.path, environment: env)
+            _ = try DatasetLocator.locate("fashion-mnist", dataDir: partial.path, environment: env, systemFolder: system)
         }
         for place in places { #expect(error?.description.contains(place.folder.path) == true, "\(place.folder.path)") }
         #expect(places.count == 5)
-        if !Self.systemMnistExists {
-            expectRDAIOError(.notFound, ["dataset 'mnist'", "--data-dir", "RDA_DATA_DIR", "t10k-images-idx3-ubyte.gz"]) {
-                _ = try DatasetLocator.locate("mnist", dataDir: nil, environment: env)
-            }
+        expectRDAIOError(.notFound, ["dataset 'mnist'", "--data-dir", "RDA_DATA_DIR", "t10k-images-idx3-ubyte.gz"]) {
+            _ = try DatasetLocator.locate("mnist", dataDir: nil, environment: env, systemFolder: system)
         }
     }
 
@@ -105,9 +128,9 @@ import RDAIO
         let temp = TempFolder()
         let mnistFolder = temp.url.appendingPathComponent("mnist")
         try populate(mnistFolder)
-        guard !FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") else { return }
         expectRDAIOError(.notFound, ["skipped: named for mnist"]) {
-            _ = try DatasetLocator.locate("fashion-mnist", dataDir: mnistFolder.path, environment: ["HOME": temp.url.path])
+            _ = try DatasetLocator.locate("fashion-mnist", dataDir: mnistFolder.path, environment: ["HOME": temp.url.path],
+                                          systemFolder: noSystemData(temp))
         }
         #expect(try DatasetLocator.locate("mnist", dataDir: mnistFolder.path, environment: [:]).directory.path == mnistFolder.path)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RDAIO
+import RDATestSupport
 
 /// Issue 10 classes 1 and 2 at the file readers: headers checked before data is expanded,
 /// bounded inflation, strict headers, and hundreds of generated malformed inputs per reader that

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RDAIO
+import RDATestSupport
 
 @Suite struct IDXTests {
     static let images = IDXImages(count: 5, rows: 4, cols: 3, pixels: pseudoRandomBytes(5 * 4 * 3, seed: 42))

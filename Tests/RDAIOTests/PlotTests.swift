@@ -237,8 +237,11 @@ final class XMLCollector: NSObject, XMLParserDelegate {
         #expect(!xml.texts(class: "tick y2").isEmpty)
     }
 
-    @Test func rendersWithRsvgConvert() throws {
-        guard (run("rsvg-convert", ["--version"])?.status ?? 127) != 127 else { return }   // not installed
+    /// Whether `rsvg-convert` (librsvg2-bin, installed by .ci/run) can be started.
+    static let hasRsvgConvert = (run("rsvg-convert", ["--version"])?.status ?? 127) != 127
+
+    @Test(.enabled(if: hasRsvgConvert, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
+    func rendersWithRsvgConvert() throws {
         let folder = TempFolder()
         let svgURL = folder.file("chart.svg"), pngURL = folder.file("chart.png")
         try RateDistortionChart.make(curves: [Self.sampleCurve()], title: "render check").write(to: svgURL)

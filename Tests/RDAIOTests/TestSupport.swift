@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RDAIO
+import RDATestSupport
 
 /// A fresh folder under the system temporary folder, removed when the value goes away.
 final class TempFolder {
@@ -90,19 +91,8 @@ func run(_ program: String, _ arguments: [String], stdin: Data? = nil) -> Proces
 }
 
 enum Environment {
-    /// The package root (this file is at Tests/RDAIOTests/TestSupport.swift).
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The shared offline data folder (holding mnist/ and fashion-mnist/), if present:
-    /// `$RDA_DATA_DIR` when it holds mnist/, else `../shared/data` next to the checkout (CI).
-    static let sharedData: URL? = {
-        var candidates = [packageRoot.appendingPathComponent("../shared/data").standardizedFileURL]
-        if let env = ProcessInfo.processInfo.environment["RDA_DATA_DIR"], !env.isEmpty {
-            candidates.insert(URL(fileURLWithPath: env), at: 0)
-        }
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("mnist/t10k-images-idx3-ubyte.gz").path) }
-    }()
+    /// The shared offline data folder (holding mnist/ and fashion-mnist/), if present (see `SharedData`).
+    static let sharedData: URL? = SharedData.directory
 
     static let hasSharedData = sharedData != nil
 

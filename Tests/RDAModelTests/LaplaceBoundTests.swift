@@ -157,6 +157,7 @@ struct LaplaceBoundTests {
                               distortion: .l1, lambda: 2, sigmoidOutput: false, data: src.description)
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         var opts = TrainingOptions()
+        opts.schedule = .cosine   // annealed (TrainingOptions() has the image default, constant)
         opts.epochs = 6; opts.learningRate = 1e-2; opts.testExamplesPerEpoch = 0
         _ = try Trainer(model: model, options: opts).train(on: train, test: nil)
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: src.description, seed: 4,

@@ -80,6 +80,7 @@ struct ModelTests {
                               distortion: .l2, lambda: 1, sigmoidOutput: false, data: src.description)
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         var opts = TrainingOptions()
+        opts.schedule = .cosine   // annealed (TrainingOptions() has the image default, constant)
         opts.epochs = 12; opts.learningRate = 3e-3; opts.testExamplesPerEpoch = 0
         let history = try Trainer(model: model, options: opts).train(on: train, test: nil)
         #expect(history.count == 12)

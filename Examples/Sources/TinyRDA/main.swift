@@ -14,7 +14,7 @@ let config = ModelConfig(arch: .linear, exampleShape: [3], latentDim: 3, widths:
 var rng = SeededGenerator(seed: 1)
 let model = RateDistortionAutoencoder(config: config, rng: &rng)
 var options = TrainingOptions()
-options.epochs = 5; options.learningRate = 1e-2
+options.epochs = 5; options.learningRate = 1e-2; options.schedule = .cosine
 _ = try Trainer(model: model, options: options).train(on: train, test: test)
 
 // Save (safetensors), load, and use the loaded model.

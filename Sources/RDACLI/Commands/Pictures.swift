@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RDAModel
+import RDACore
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -123,5 +124,3 @@ func write(_ x: Tensor, shape: [Int], to path: String, columns: Int) throws {
         try Pictures.writeSheet(x, shape: shape, columns: columns, to: url)
     }
 }
-
-import RDACore

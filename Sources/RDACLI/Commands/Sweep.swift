@@ -92,7 +92,7 @@ enum CurveTable {
         var lines = ["lambda      rate(nats)  rate(bits)  distortion  objective   bound_obj   vs bound"]
         let r = c.results
         for i in r.lambda.indices {
-            let obj = r.objective?[i] ?? (r.rateNats[i] + r.lambda[i] * r.distortion[i])
+            let obj = r.objective?[i] ?? Objective.value(rate: r.rateNats[i], distortion: r.distortion[i], lambda: r.lambda[i])
             let label = formatNumber(r.lambda[i]).padding(toLength: 10, withPad: " ", startingAt: 0)
             var line = label + String(format: "  %10.4f  %10.4f  %10.4f  %10.4f", r.rateNats[i], r.rateNats[i] / M_LN2, r.distortion[i], obj)
             if let b = c.bound?.atLambdas, let bo = b.objective, i < bo.count {

@@ -10,22 +10,25 @@ extension RateEstimator: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Split: ExpressibleByArgument {}
 
+/// The help text of a training option: declared once, with the option, in `TrainRequest.help`.
+func help(_ option: TrainRequest.CodingKeys) -> ArgumentHelp { ArgumentHelp(TrainRequest.help(option)) }
+
 /// Where examples come from, shared by every command that reads data.
 struct DataOptions: ParsableArguments {
-    @Option(help: "mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... (independent Gaussian source with those variances) or laplace:B1,B2,... (independent Laplace source with those scales). Default: mnist for train and sweep, the model's own data otherwise.")
+    @Option(help: help(.data))
     var data: String?
 
-    @Option(help: "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>).")
+    @Option(help: help(.dataDir))
     var dataDir: String?
 
-    @Option(help: "Examples of the training split: the first N of an image set (default all), or N draws from a gaussian: or laplace: source (default 50000). The test split is always whole (gaussian: and laplace: sources: --test-examples).")
+    @Option(help: help(.examples))
     var examples: Int?
 
-    @Option(help: "Test examples drawn from a gaussian: or laplace: source.")
-    var testExamples: Int = 100_000
+    @Option(help: help(.testExamples))
+    var testExamples: Int = TrainRequest.defaults.testExamples
 
-    @Option(help: "Seed of a gaussian: or laplace: source's draws (independent of --seed).")
-    var dataSeed: UInt64 = 0
+    @Option(help: help(.dataSeed))
+    var dataSeed: UInt64 = TrainRequest.defaults.dataSeed
 
     /// The source named by --data, or `fallback` when it was not given.
     func source(default fallback: String) throws -> DataSource { try DataSource.parse(data ?? fallback) }
@@ -38,59 +41,62 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// The options of `rda train` (also taken by `rda sweep`).
+/// The options of `rda train` (also taken by `rda sweep`): one flag per `TrainRequest` field, its
+/// help and default read from there (nil: the default for the data, `TrainDefaults`).
 struct ModelTrainOptions: ParsableArguments {
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Encoder/decoder family: linear, mlp or conv (default: conv for images, linear for gaussian: and laplace:).")
+    @Option(help: help(.arch))
     var arch: Architecture?
 
-    @Option(help: "Latent dimensions K (default: 32 for images, the source's dimension for gaussian: and laplace:).")
+    @Option(help: help(.latentDim))
     var latentDim: Int?
 
-    @Option(help: "Hidden widths (mlp, e.g. 512,256) or channels (conv, e.g. 32,64).")
+    @Option(help: help(.widths))
     var widths: String?
 
-    @Option(help: "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise).")
+    @Option(help: help(.distortion))
     var distortion: DistortionKind?
 
-    @Option(help: "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior).")
-    var channel: ChannelKind = .gaussian
+    @Option(help: help(.channel))
+    var channel: ChannelKind = TrainRequest.defaults.channel
 
-    @Option(help: "Prior of the gaussian channel: standard N(0, I) or learned N(mu_z, sigma_z^2) (default standard).")
+    @Option(help: help(.prior))
     var prior: Prior.Kind?
 
-    @Option(help: "Logistic mixture components per latent dimension of the quantized channel's prior (1-8, default 3).")
+    @Option(help: help(.priorComponents))
     var priorComponents: Int?
 
-    @Option(help: "Passes over the training set (default: 10 for images, 20 for gaussian: and laplace:).")
+    @Option(help: help(.epochs))
     var epochs: Int?
 
-    @Option(help: "Examples per step.")
-    var batchSize: Int = 128
+    @Option(help: help(.batchSize))
+    var batchSize: Int = TrainRequest.defaults.batchSize
 
-    @Option(help: "Adam learning rate (default: 1e-3 for images, 1e-2 for gaussian: and laplace:).")
+    @Option(help: help(.learningRate))
     var learningRate: Double?
 
-    @Option(help: "Learning-rate schedule: cosine (anneal to 0) or constant (default: constant for images, cosine for gaussian: and laplace:).")
+    @Option(help: help(.schedule))
     var schedule: LearningRateSchedule?
 
-    @Option(help: "Rate estimator for training: closed-form (KL) or monte-carlo (one sample).")
-    var rate: RateEstimator = .closedForm
+    @Option(help: help(.rate))
+    var rate: RateEstimator = TrainRequest.defaults.rate
 
-    @Option(help: "Rescale gradients whose global norm exceeds this.")
+    @Option(help: help(.clipNorm))
     var clipNorm: Double?
 
-    @Option(help: "Seed of initialization, shuffling and channel noise.")
-    var seed: UInt64 = 0
+    @Option(help: help(.seed))
+    var seed: UInt64 = TrainRequest.defaults.seed
 
     @Option(name: .customLong("inject-nan-at-step"), help: .hidden)
     var injectNaNAtStep: Int?
 
-    /// The request; `lambda` comes from `rda train --lambda` (a sweep sets it per run).
+    /// The request; `lambda` comes from `rda train --lambda` (a sweep sets it per run). Each
+    /// flag's value lands in the `TrainRequest` field of the same name (the CLI tests check
+    /// that every field is reachable from the command line).
     func request(lambda: Double? = nil) throws -> TrainRequest {
         var r = TrainRequest()
-        r.data = dataOptions.data ?? "mnist"; r.dataDir = dataOptions.dataDir
+        r.data = dataOptions.data ?? TrainRequest.defaults.data; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
         r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda; r.prior = prior
         r.channel = channel; r.priorComponents = priorComponents
@@ -116,7 +122,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: ModelTrainOptions
 
-    @Option(name: .customLong("lambda"), help: "Weight of the distortion in rate + lambda * distortion (default: 4 for images, 1 for gaussian: and laplace:).")
+    @Option(name: .customLong("lambda"), help: help(.lambda))
     var lambda: Double?
 
     @Option(help: "Output folder.")

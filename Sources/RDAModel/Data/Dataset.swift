@@ -100,7 +100,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
             var root = SeededGenerator(seed: dataSeed ^ 0x6A09_E667_F3BC_C908)
             let trainRNG = root.split()
             var rng = split == .train ? trainRNG : root.split()
-            let n = split == .train ? (examples ?? 50_000) : testExamples
+            let n = split == .train ? (examples ?? TrainDefaults.syntheticTrainExamples) : testExamples
             let d = variances.count
             guard n >= 1 else { throw RDAError("\(split == .train ? "--examples" : "--test-examples") \(n) must be at least 1") }
             try MemoryEstimate.require(MemoryEstimate.multiply([n, d, 4]),
@@ -115,7 +115,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
             var root = SeededGenerator(seed: dataSeed ^ 0xBB67_AE85_84CA_A73B)
             let trainRNG = root.split()
             var rng = split == .train ? trainRNG : root.split()
-            let n = split == .train ? (examples ?? 50_000) : testExamples
+            let n = split == .train ? (examples ?? TrainDefaults.syntheticTrainExamples) : testExamples
             let d = scales.count
             let t = Tensor(zeros: [n, d])
             // Inverse CDF: u uniform on (0, 1), y = b ln(2u) below 1/2, -b ln(2 - 2u) above.

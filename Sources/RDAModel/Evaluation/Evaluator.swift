@@ -119,7 +119,7 @@ public enum Evaluator {
                 let r = Double(f.rate.data[i]), d = Double(f.distortion.data[i])
                 rate += r; dist += d
                 distMean += Double(dMean.data[i]); sq += Double(l2.data[i])
-                let o = r + lambda * d
+                let o = Objective.value(rate: r, distortion: d, lambda: lambda)
                 obj += o; obj2 += o * o
                 if data.isImage {
                     discrete += DiscretizedLikelihood.negativeLogMass(model.config.distortion, lambda: lambda, y: y.data + i * dims,
@@ -131,7 +131,7 @@ public enum Evaluator {
         let rateMean = rate / N, distMeanV = dist / N
         let d = model.config.dimensions
         let mse = sq / N / Double(d)
-        let nelbo = rateMean + lambda * distMeanV + model.config.distortion.logNormalizer(lambda: lambda, dimensions: d)
+        let nelbo = Objective.value(rate: rateMean, distortion: distMeanV, lambda: lambda) + model.config.distortion.logNormalizer(lambda: lambda, dimensions: d)
         var report = EvaluationReport(
             data: dataName, split: split.rawValue, examples: n, seed: seed, lambda: lambda,
             distortionKind: model.config.distortion.rawValue,

@@ -97,8 +97,9 @@ public struct Forward {
     /// Per-example rate in nats, [N].
     public var rate: Tensor { bottleneck.rate }
 
-    /// Objective = mean over the batch of rate + lambda * distortion. Shapes: -> [].
+    /// The training loss: the batch mean of `Objective.perExample` (rate + lambda * distortion).
+    /// Shapes: rate [N], distortion [N] -> [].
     public func objective(lambda: Double) -> Tensor {
-        (rate + distortion.scaled(by: Float(lambda))).mean()
+        Objective.perExample(rate: rate, distortion: distortion, lambda: lambda).mean()
     }
 }

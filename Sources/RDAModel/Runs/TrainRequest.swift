@@ -1,12 +1,20 @@
-import Foundation
+import RDAIO
 
-/// Everything `rda train` accepts; nil means "the default for this data" (see `resolved`).
+/// Everything `rda train` accepts: the one declaration of each training option, with its default
+/// (the initial value here; nil: the default for the data, from `TrainDefaults`) and its help text
+/// (`help(_:)`, which the command line shows). The CLI declares one flag per field reading both,
+/// `resolved` turns a request into the model configuration and the training options, and run.json
+/// stores it (see `TrainingRun.Record`).
+///
+/// Adding an option: a field here with its default, its case in `help(_:)` (the switch makes the
+/// compiler ask for it), one `@Option` in `ModelTrainOptions` (RDACLI), and where it goes in
+/// `resolved`. A run.json written before the field existed decodes with the field's default.
 public struct TrainRequest: Codable, Equatable, Sendable {
     /// `--data`: a data set name, a folder, or `gaussian:V1,...`.
     public var data: String = "mnist"
     /// `--data-dir`: a folder searched first for named data sets.
     public var dataDir: String? = nil
-    /// `--arch` (default: conv for images, linear for gaussian:).
+    /// `--arch` (nil: `TrainDefaults`, conv for images, linear for synthetic sources).
     public var arch: Architecture? = nil
     /// `--latent-dim` K.
     public var latentDim: Int? = nil
@@ -49,33 +57,132 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     /// Every option at its default.
     public init() {}
 
+    /// Every option at its default: the values the command line starts from.
+    public static let defaults = TrainRequest()
+
+    /// The options, by their JSON keys (run.json); `--kebab-case` of the name on the command line.
+    public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
+        /// `--data`: the field `data`.
+        case data
+        /// `--data-dir`: the field `dataDir`.
+        case dataDir
+        /// `--arch`: the field `arch`.
+        case arch
+        /// `--latent-dim`: the field `latentDim`.
+        case latentDim
+        /// `--widths`: the field `widths`.
+        case widths
+        /// `--distortion`: the field `distortion`.
+        case distortion
+        /// `--lambda`: the field `lambda`.
+        case lambda
+        /// `--prior`: the field `prior`.
+        case prior
+        /// `--channel`: the field `channel`.
+        case channel
+        /// `--prior-components`: the field `priorComponents`.
+        case priorComponents
+        /// `--epochs`: the field `epochs`.
+        case epochs
+        /// `--batch-size`: the field `batchSize`.
+        case batchSize
+        /// `--learning-rate`: the field `learningRate`.
+        case learningRate
+        /// `--schedule`: the field `schedule`.
+        case schedule
+        /// `--rate`: the field `rate`.
+        case rate
+        /// `--seed`: the field `seed`.
+        case seed
+        /// `--examples`: the field `examples`.
+        case examples
+        /// `--test-examples`: the field `testExamples`.
+        case testExamples
+        /// `--data-seed`: the field `dataSeed`.
+        case dataSeed
+        /// `--clip-norm`: the field `clipNorm`.
+        case clipNorm
+        /// `--inject-nan-at-step` (hidden): the field `injectNaNAtStep`.
+        case injectNaNAtStep
+    }
+
+    /// The help text of `option`, quoting its data-dependent default from `TrainDefaults` (a
+    /// fixed default is shown by the command line itself).
+    public static func help(_ option: CodingKeys) -> String {
+        let i = TrainDefaults.images, s = TrainDefaults.synthetic
+        func both<T>(_ value: (TrainDefaults) -> T) -> String { "\(value(i)) for images, \(value(s)) for gaussian: and laplace:" }
+        switch option {
+        case .data:
+            return "mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... (independent Gaussian source with those variances) or laplace:B1,B2,... (independent Laplace source with those scales). Default: \(defaults.data) for train and sweep, the model's own data otherwise."
+        case .dataDir:
+            return "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>)."
+        case .arch:
+            return "Encoder/decoder family: linear, mlp or conv (default: \(both(\.arch.rawValue)))."
+        case .latentDim:
+            return "Latent dimensions K (default: \(i.latentDim.map(String.init) ?? "D") for images, the source's dimension for gaussian: and laplace:)."
+        case .widths:
+            return "Hidden widths (mlp, e.g. \(Architecture.mlp.defaultWidths.map(String.init).joined(separator: ","))) or channels (conv, e.g. \(Architecture.conv.defaultWidths.map(String.init).joined(separator: ",")))."
+        case .distortion:
+            return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise)."
+        case .lambda:
+            return "Weight of the distortion in rate + lambda * distortion (default: \(both { formatNumber($0.lambda) }))."
+        case .prior:
+            return "Prior of the gaussian channel: standard N(0, I) or learned N(mu_z, sigma_z^2) (default standard)."
+        case .channel:
+            return "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior)."
+        case .priorComponents:
+            return "Logistic mixture components per latent dimension of the quantized channel's prior (1-\(LogisticMixturePrior.maximumComponents), default \(QuantizedBottleneck.defaultComponents))."
+        case .epochs:
+            return "Passes over the training set (default: \(both(\.epochs)))."
+        case .batchSize:
+            return "Examples per step."
+        case .learningRate:
+            return "Adam learning rate (default: \(both { formatNumber($0.learningRate) }))."
+        case .schedule:
+            return "Learning-rate schedule: cosine (anneal to 0) or constant (default: \(both(\.schedule.rawValue)))."
+        case .rate:
+            return "Rate estimator for training: closed-form (KL) or monte-carlo (one sample)."
+        case .seed:
+            return "Seed of initialization, shuffling and channel noise."
+        case .examples:
+            return "Examples of the training split: the first N of an image set (default all), or N draws from a gaussian: or laplace: source (default \(TrainDefaults.syntheticTrainExamples)). The test split is always whole (gaussian: and laplace: sources: --test-examples)."
+        case .testExamples:
+            return "Test examples drawn from a gaussian: or laplace: source."
+        case .dataSeed:
+            return "Seed of a gaussian: or laplace: source's draws (independent of --seed)."
+        case .clipNorm:
+            return "Rescale gradients whose global norm exceeds this."
+        case .injectNaNAtStep:
+            return "Fault injection for tests: make the objective NaN at this step."
+        }
+    }
+
     /// Reads a request written by any rda version: a field it lacks (one added later, such as
     /// `channel`) takes its default, so older run.json files keep loading.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TrainRequest()
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
-        data = try value(.data, d.data)
-        dataDir = try value(.dataDir, d.dataDir)
-        arch = try value(.arch, d.arch)
-        latentDim = try value(.latentDim, d.latentDim)
-        widths = try value(.widths, d.widths)
-        distortion = try value(.distortion, d.distortion)
-        lambda = try value(.lambda, d.lambda)
-        prior = try value(.prior, d.prior)
-        channel = try value(.channel, d.channel)
-        priorComponents = try value(.priorComponents, d.priorComponents)
-        epochs = try value(.epochs, d.epochs)
-        batchSize = try value(.batchSize, d.batchSize)
-        learningRate = try value(.learningRate, d.learningRate)
-        schedule = try value(.schedule, d.schedule)
-        rate = try value(.rate, d.rate)
-        seed = try value(.seed, d.seed)
-        examples = try value(.examples, d.examples)
-        testExamples = try value(.testExamples, d.testExamples)
-        dataSeed = try value(.dataSeed, d.dataSeed)
-        clipNorm = try value(.clipNorm, d.clipNorm)
-        injectNaNAtStep = try value(.injectNaNAtStep, d.injectNaNAtStep)
+        let d = TrainRequest.defaults
+        data = try c.decode(.data, default: d.data)
+        dataDir = try c.decode(.dataDir, default: d.dataDir)
+        arch = try c.decode(.arch, default: d.arch)
+        latentDim = try c.decode(.latentDim, default: d.latentDim)
+        widths = try c.decode(.widths, default: d.widths)
+        distortion = try c.decode(.distortion, default: d.distortion)
+        lambda = try c.decode(.lambda, default: d.lambda)
+        prior = try c.decode(.prior, default: d.prior)
+        channel = try c.decode(.channel, default: d.channel)
+        priorComponents = try c.decode(.priorComponents, default: d.priorComponents)
+        epochs = try c.decode(.epochs, default: d.epochs)
+        batchSize = try c.decode(.batchSize, default: d.batchSize)
+        learningRate = try c.decode(.learningRate, default: d.learningRate)
+        schedule = try c.decode(.schedule, default: d.schedule)
+        rate = try c.decode(.rate, default: d.rate)
+        seed = try c.decode(.seed, default: d.seed)
+        examples = try c.decode(.examples, default: d.examples)
+        testExamples = try c.decode(.testExamples, default: d.testExamples)
+        dataSeed = try c.decode(.dataSeed, default: d.dataSeed)
+        clipNorm = try c.decode(.clipNorm, default: d.clipNorm)
+        injectNaNAtStep = try c.decode(.injectNaNAtStep, default: d.injectNaNAtStep)
     }
 
     /// Checks values a user can get wrong; each failure is one line naming the option and the fix.
@@ -111,8 +218,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case .gaussian: resolvedPrior = prior ?? .standard; resolvedComponents = nil
         case .quantized: resolvedPrior = .learned; resolvedComponents = priorComponents ?? QuantizedBottleneck.defaultComponents
         }
-        let isGaussian = source.isSynthetic   // gaussian: or laplace:
-        let arch = arch ?? (isGaussian ? .linear : .conv)
+        let defaults = TrainDefaults.for(source)
+        let arch = arch ?? defaults.arch
         let widths = widths ?? arch.defaultWidths
         if arch == .conv {
             guard dataset.exampleShape.count == 3, dataset.exampleShape[1] % 4 == 0, dataset.exampleShape[2] % 4 == 0 else {
@@ -121,19 +228,16 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             guard widths.count == 2 else { throw RDAError("--arch conv takes two channel widths (e.g. --widths 32,64), got \(widths)") }
         }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
-                              latentDim: latentDim ?? (isGaussian ? dataset.dimensions : 32),
+                              latentDim: latentDim ?? defaults.latentDim ?? dataset.dimensions,
                               widths: widths, prior: resolvedPrior, distortion: distortion ?? source.defaultDistortion,
-                              lambda: lambda ?? (isGaussian ? 1 : 4),
+                              lambda: lambda ?? defaults.lambda,
                               sigmoidOutput: dataset.isImage && arch != .linear, data: source.description,
                               channel: channel, priorComponents: resolvedComponents)
         var opts = TrainingOptions()
-        opts.epochs = epochs ?? (isGaussian ? 20 : 10)
+        opts.epochs = epochs ?? defaults.epochs
         opts.batchSize = batchSize
-        opts.learningRate = learningRate ?? (isGaussian ? 1e-2 : 1e-3)
-        // Annealing settles the tiny linear models on their optimum (within 0.2% of the bound);
-        // the image models are far from converged after a few epochs, where a constant rate
-        // gets further (MNIST conv, lambda 4, 5 epochs: 65.3 constant vs 68.4 cosine).
-        opts.schedule = schedule ?? (isGaussian ? .cosine : .constant)
+        opts.learningRate = learningRate ?? defaults.learningRate
+        opts.schedule = schedule ?? defaults.schedule
         opts.seed = seed
         opts.rate = rate
         opts.clipNorm = clipNorm

@@ -49,14 +49,43 @@ public enum TrainingRun {
         case evaluated(EvaluationReport)
     }
 
-    /// The run folder's record of what was asked.
+    /// The run folder's record of what was asked (run.json).
+    ///
+    /// Versioned: `version` is `currentVersion` in the files this rda writes and 1 in files
+    /// written before it existed; every part decodes a field it lacks with its default, so a
+    /// field added later keeps older run.json files loading (Tests/RDAModelTests/Fixtures).
     public struct Record: Codable, Equatable {
+        /// The format of run.json this rda writes: 2 added `version` itself.
+        public static let currentVersion = 2
+        /// The format the file was written in (1: before the field existed).
+        public var version: Int = Record.currentVersion
         /// The request as given.
         public var request: TrainRequest
         /// The model configuration, defaults filled in.
         public var config: ModelConfig
         /// The training options, defaults filled in.
         public var options: TrainingOptions
+
+        /// A record of the current version.
+        public init(request: TrainRequest, config: ModelConfig, options: TrainingOptions) {
+            self.request = request; self.config = config; self.options = options
+        }
+
+        enum CodingKeys: String, CodingKey { case version, request, config, options }
+
+        /// Reads run.json of any version.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            version = try c.decode(.version, default: 1)
+            request = try c.decode(TrainRequest.self, forKey: .request)
+            config = try c.decode(ModelConfig.self, forKey: .config)
+            options = try c.decode(TrainingOptions.self, forKey: .options)
+        }
+
+        /// Whether `other` asks for the same run (whatever the versions of the two files).
+        public func asksTheSame(as other: Record) -> Bool {
+            request == other.request && config == other.config && options == other.options
+        }
     }
 
     /// What a folder holds.
@@ -158,7 +187,7 @@ public enum TrainingRun {
                                    for: "training this model (\(config.arch.rawValue), latent \(config.latentDim), widths \(config.widths), batch \(options.batchSize))",
                                    fix: "choose a smaller --latent-dim, --widths, --batch-size or fewer examples")
         let record = Record(request: request, config: config, options: options)
-        if let old, old != record {
+        if let old, !old.asksTheSame(as: record) {
             throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with --force")
         }
         var rng = SeededGenerator(seed: request.seed)

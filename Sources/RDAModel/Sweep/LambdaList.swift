@@ -1,3 +1,4 @@
+import Foundation
 import RDAIO
 
 /// The lambdas of a sweep (`--lambdas 0.25,1,4`): positive, finite, distinct; kept sorted.
@@ -49,5 +50,3 @@ public struct Shard: Equatable, Sendable {
     }
 }
 
-import Foundation
-import RDAIO

@@ -8,8 +8,8 @@ public struct RateDistortionPoint: Sendable, Codable, Equatable {
     public let rateNats: Double
     /// D, summed over components, in the distortion's units.
     public let distortion: Double
-    /// R + lambda D, in nats.
-    public var objective: Double { rateNats + lambda * distortion }
+    /// R + lambda D, in nats (`Objective.value`).
+    public var objective: Double { Objective.value(rate: rateNats, distortion: distortion, lambda: lambda) }
     /// R in bits (R / ln 2).
     public var rateBits: Double { rateNats / M_LN2 }
 }

@@ -141,7 +141,7 @@ public final class Trainer {
                 let y = train.examples.gatherRows(order[(s * b)..<((s + 1) * b)])
                 let (rate, dist) = try step(y, at: globalStep + 1, epoch: epoch)
                 sumRate += rate; sumDist += dist
-                progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsPerEpoch, objective: rate + lambda * dist))
+                progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsPerEpoch, objective: Objective.value(rate: rate, distortion: dist, lambda: lambda)))
                 stepsSinceCheckpoint += 1
                 if s + 1 < stepsPerEpoch, checkpoints.isDue(steps: stepsSinceCheckpoint, since: lastCheckpoint) {
                     try onCheckpoint(TrainingPosition(epoch: epoch, step: s + 1, epochStartRNG: epochStartRNG, rng: rng.state,
@@ -154,12 +154,12 @@ public final class Trainer {
             let steps = Double(stepsPerEpoch)
             var m = EpochMetrics(epoch: epoch, steps: stepsPerEpoch, learningRate: lr,
                                  trainRate: sumRate / steps, trainDistortion: sumDist / steps,
-                                 trainObjective: (sumRate + lambda * sumDist) / steps,
+                                 trainObjective: Objective.value(rate: sumRate, distortion: sumDist, lambda: lambda) / steps,
                                  testRate: nil, testDistortion: nil, testObjective: nil,
                                  seconds: seconds, examplesPerSecond: steps * Double(b) / max(seconds, 1e-9))
             if let test, options.testExamplesPerEpoch > 0 {
                 let r = Evaluator.quick(model: model, data: test.prefix(options.testExamplesPerEpoch), seed: 1)
-                m.testRate = r.rate; m.testDistortion = r.distortion; m.testObjective = r.rate + lambda * r.distortion
+                m.testRate = r.rate; m.testDistortion = r.distortion; m.testObjective = Objective.value(rate: r.rate, distortion: r.distortion, lambda: lambda)
             }
             history.append(m)
             progress(.epochEnd(m))

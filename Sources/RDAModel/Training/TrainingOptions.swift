@@ -3,26 +3,46 @@ import Foundation
 /// How to train (`rda train` options other than the model's shape).
 public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Passes over the training set.
-    public var epochs: Int = 10
+    public var epochs: Int = TrainDefaults.images.epochs
     /// Examples per step.
-    public var batchSize: Int = 128
+    public var batchSize: Int = TrainRequest.defaults.batchSize
     /// Adam's base learning rate.
-    public var learningRate: Double = 1e-3
+    public var learningRate: Double = TrainDefaults.images.learningRate
     /// How the learning rate changes over training.
-    public var schedule: LearningRateSchedule = .cosine
+    public var schedule: LearningRateSchedule = TrainDefaults.images.schedule
     /// Seed of shuffling and channel noise.
-    public var seed: UInt64 = 0
+    public var seed: UInt64 = TrainRequest.defaults.seed
     /// The rate estimate training minimises.
-    public var rate: RateEstimator = .closedForm
+    public var rate: RateEstimator = TrainRequest.defaults.rate
     /// Rescale gradients whose global norm exceeds this (nil: never).
-    public var clipNorm: Double? = nil
+    public var clipNorm: Double? = TrainRequest.defaults.clipNorm
     /// Examples of the test split scored after every epoch (0: none).
     public var testExamplesPerEpoch: Int = 10_000
     /// Fault injection for tests of the failure path: make the objective NaN at this step (1-based).
     public var injectNaNAtStep: Int? = nil
 
-    /// The defaults above.
+    /// The defaults of `rda train` on image data (`TrainDefaults.images`, `TrainRequest.defaults`).
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, batchSize, learningRate, schedule, seed, rate, clipNorm, testExamplesPerEpoch, injectNaNAtStep
+    }
+
+    /// Reads options written by any rda version (run.json, the model's `rda.training`): a field
+    /// added later takes its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainingOptions()
+        epochs = try c.decode(.epochs, default: d.epochs)
+        batchSize = try c.decode(.batchSize, default: d.batchSize)
+        learningRate = try c.decode(.learningRate, default: d.learningRate)
+        schedule = try c.decode(.schedule, default: d.schedule)
+        seed = try c.decode(.seed, default: d.seed)
+        rate = try c.decode(.rate, default: d.rate)
+        clipNorm = try c.decode(.clipNorm, default: d.clipNorm)
+        testExamplesPerEpoch = try c.decode(.testExamplesPerEpoch, default: d.testExamplesPerEpoch)
+        injectNaNAtStep = try c.decode(.injectNaNAtStep, default: d.injectNaNAtStep)
+    }
 }
 
 /// Learning rate over training.

@@ -1,0 +1,23 @@
+import Foundation
+
+/// The offline MNIST / Fashion-MNIST copy the tests read, found in one place for every test target:
+/// `$RDA_DATA_DIR` when it holds `mnist/`, else `../shared/data` beside the checkout (as CI and the
+/// developers have it). The product never looks there: tests pass this folder to rda explicitly
+/// (`--data-dir`, or the `dataDir` argument).
+public enum SharedData {
+    /// The package root (this file is at Tests/RDATestSupport/SharedData.swift).
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The folder holding `mnist/` (and `fashion-mnist/` where present), or nil.
+    public static let directory: URL? = {
+        var candidates = [packageRoot.appendingPathComponent("../shared/data").standardizedFileURL]
+        if let env = ProcessInfo.processInfo.environment["RDA_DATA_DIR"], !env.isEmpty {
+            candidates.insert(URL(fileURLWithPath: env), at: 0)
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("mnist/t10k-images-idx3-ubyte.gz").path) }
+    }()
+
+    /// Whether `directory` was found (for `.enabled(if:)` traits).
+    public static var isPresent: Bool { directory != nil }
+}
