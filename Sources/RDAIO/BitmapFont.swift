@@ -184,12 +184,4 @@ public enum BitmapFont {
         if !line.isEmpty { lines.append(line) }
         return lines
     }
-
-    /// The largest scale in 1 ... `limit` at which every one of `texts` is at most `maxWidth`
-    /// pixels wide (1 when none is).
-    public static func largestScale(fitting texts: [String], maxWidth: Int, limit: Int) -> Int {
-        var s = max(1, limit)
-        while s > 1, texts.contains(where: { textWidth($0, scale: s) > maxWidth }) { s -= 1 }
-        return s
-    }
 }

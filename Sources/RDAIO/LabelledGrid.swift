@@ -35,8 +35,9 @@ public struct LabelledGrid: Sendable, Equatable {
     /// - `rowLabels[r]` right-aligned in a left margin, centred on row r; the margin is
     ///   L = max label width + 2 m wide (0 without labels).
     /// - `columnLabels[i]` centred above image column i, at the largest font scale c <= t at which
-    ///   every label fits the image width plus `padding`, in a band of 7 c + 2 t pixels (0 without
-    ///   labels, or when one does not fit even at scale 1: then none is drawn).
+    ///   every label is at most w * scale + `padding` - c pixels wide (so that neighbours stay at
+    ///   least c apart), in a band of 7 c + 2 t pixels (0 without labels, or when one does not
+    ///   fit even at scale 1: then none is drawn).
     /// - `title` word-wrapped to the sheet's width less 2 m (at least 30 characters), one line
     ///   per 10 t pixels, in a band of m + lines * 10 t pixels at the top (0 without a title).
     ///
@@ -72,8 +73,10 @@ public struct LabelledGrid: Sendable, Equatable {
         let titleBand = titleLines.isEmpty ? 0 : m + titleLines.count * lineStep
         // Column labels: the largest scale <= t where all fit above an image; none if they never do.
         var fitted = Array(columnLabels.prefix(longest))
-        let c = BitmapFont.largestScale(fitting: fitted, maxWidth: w + pad, limit: t)
-        if fitted.contains(where: { BitmapFont.textWidth($0, scale: c) > w + pad }) { fitted = [] }
+        func fits(_ c: Int) -> Bool { fitted.allSatisfy { BitmapFont.textWidth($0, scale: c) <= w + pad - c } }
+        var c = t
+        while c > 1, !fits(c) { c -= 1 }
+        if !fits(c) { fitted = [] }
         let columnBand = fitted.contains { !$0.isEmpty } ? BitmapFont.textHeight(scale: c) + 2 * t : 0
         let top = titleBand + columnBand
         width = max(gridRight, (titleLines.map { BitmapFont.textWidth($0, scale: t) }.max() ?? 0) + 2 * m)

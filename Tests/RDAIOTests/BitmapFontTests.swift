@@ -117,32 +117,33 @@ struct BitmapFontTests {
         // Row-label margin: widest label "row 2" (6 * 5 - 1) * 2 = 58, plus 2 m: 70.
         #expect(g.imagesLeft == 70)
         // Width: 70 + 2 + 3 * (8 + 2) = 102 (the one title line is (6 * 7 - 1) * 2 + 12 = 94 wide).
-        // Height: title band 6 + 20, column band 7 * 2 + 4 (labels of 10 pixels fit 8 + 2 at scale 2),
-        // then 2 + 2 * (16 + 2): 26 + 18 + 38 = 82.
-        #expect(g.width == 102 && g.height == 82, "\(g.width) x \(g.height)")
-        #expect(g.rowTops == [46, 64] && g.rowHeight == 16)
+        // Height: title band 6 + 20, column band 7 * 1 + 4 (a label is 10 pixels wide at scale 2,
+        // more than 8 + 2 - 2; 5 at scale 1 <= 8 + 2 - 1), then 2 + 2 * (16 + 2): 26 + 11 + 38 = 75.
+        #expect(g.width == 102 && g.height == 75, "\(g.width) x \(g.height)")
+        #expect(g.rowTops == [39, 57] && g.rowHeight == 16)
         func px(_ x: Int, _ y: Int) -> UInt8 { g.pixels[y * g.width + x] }
         // The images are where the layout says: white from x 72 (70 + padding), 8 wide.
-        #expect((72..<80).allSatisfy { px($0, 46) == 255 } && px(71, 46) == 160 && px(80, 46) == 160)
+        #expect((72..<80).allSatisfy { px($0, 39) == 255 } && px(71, 39) == 160 && px(80, 39) == 160 && px(72, 38) == 160)
         // Row labels inside their boxes, right-aligned at 70 - 6 and centred on the row (14 high in 16).
-        let margin = (0..<g.height).flatMap { y in (0..<70).map { x in (x, y, px(x, y)) } }.filter { $0.1 >= 44 && $0.2 == 0 }
+        let margin = (0..<g.height).flatMap { y in (0..<70).map { x in (x, y, px(x, y)) } }.filter { $0.1 >= 37 && $0.2 == 0 }
         #expect(!margin.isEmpty)
         #expect(margin.allSatisfy { $0.0 >= 64 - 58 && $0.0 < 64 }, "row label ink outside its column")
-        let row1Ink = margin.filter { $0.1 < 64 }, row2Ink = margin.filter { $0.1 >= 64 }
-        #expect(row1Ink.allSatisfy { $0.1 >= 47 && $0.1 < 47 + 14 && $0.0 >= 64 - 22 })
-        #expect(row2Ink.map(\.0).min() == 64 - 58 && row2Ink.allSatisfy { $0.1 >= 65 && $0.1 < 65 + 14 })
+        let row1Ink = margin.filter { $0.1 < 57 }, row2Ink = margin.filter { $0.1 >= 57 }
+        #expect(!row1Ink.isEmpty && row1Ink.allSatisfy { $0.1 >= 40 && $0.1 < 40 + 14 && $0.0 >= 64 - 22 })
+        #expect(row2Ink.map(\.0).min() == 64 - 58 && row2Ink.allSatisfy { $0.1 >= 58 && $0.1 < 58 + 14 })
         // Title ink within the title band, column labels between it and the images.
         let ink = (0..<g.height).flatMap { y in (0..<g.width).map { x in (x, y) } }.filter { px($0.0, $0.1) == 0 }
         #expect(ink.filter { $0.1 < 26 }.allSatisfy { $0.0 >= 6 && $0.0 < 6 + 82 && $0.1 >= 6 && $0.1 < 6 + 14 })
-        let columnInk = ink.filter { $0.1 >= 26 && $0.1 < 44 }
-        // (each centred on its 8-pixel image: 10-pixel labels start one pixel left of it)
-        #expect(!columnInk.isEmpty && columnInk.allSatisfy { $0.0 >= 71 && $0.1 >= 28 && $0.1 < 28 + 14 })
+        let columnInk = ink.filter { $0.1 >= 26 && $0.1 < 37 }
+        // (each 5-pixel label centred on its 8-pixel image: from one pixel right of its left edge)
+        #expect(!columnInk.isEmpty && columnInk.allSatisfy { $0.0 >= 73 && $0.1 >= 28 && $0.1 < 28 + 7 })
+        #expect(columnInk.allSatisfy { !(78..<83).contains($0.0) }, "ink between the first two columns")
         // A long title wraps: each extra line adds 10 t = 20 pixels of height.
         let long = LabelledGrid(rows: [[img, img, img], [img, img, img]], imageWidth: 4, imageHeight: 8, scale: 2,
                                 groups: [3], padding: 2, groupGap: 10, background: 160,
                                 title: String(repeating: "word ", count: 40), rowLabels: ["r1", "row 2"], columnLabels: ["a", "b", "c"])
         let lines = BitmapFont.wrap(String(repeating: "word ", count: 40), maxWidth: max(102 - 12, BitmapFont.textWidth(String(repeating: "x", count: 30), scale: 2)), scale: 2)
-        #expect(lines.count > 1 && long.height == 82 + 20 * (lines.count - 1))
+        #expect(lines.count > 1 && long.height == 75 + 20 * (lines.count - 1))
         #expect(long.width == max(102, lines.map { BitmapFont.textWidth($0, scale: 2) }.max()! + 12))
     }
 
