@@ -50,12 +50,16 @@ func runProgram(_ path: String, _ args: [String]) -> (status: Int32, output: Str
 /// the grid without captions) at text scale t = `LabelledGrid.textScale`: the left margin is the
 /// widest row label, (6 n - 1) t for n characters (n = `labelChars` when known), plus 6 t; above
 /// the images are the title band (3 t + 10 t per line, at least one line) and, when
-/// `columnScale` c is given, the column-label band 7 c + 2 t.
+/// `columnScale` c is given, the column-label band 7 c + 2 t. `titleWider`: a narrow grid whose
+/// title line, (6 k - 1) t + 6 t for k characters, is wider than the margin and the images.
 func expectCaptioned(_ png: (width: Int, height: Int), plainWidth: Int, plainHeight: Int, scale: Int, labelChars: Int? = nil,
-                     columnScale: Int?, _ what: String) {
+                     columnScale: Int?, titleWider: Bool = false, _ what: String) {
     let t = LabelledGrid.textScale(forImageScale: scale)
     let label = png.width - plainWidth - 6 * t
-    if let n = labelChars {
+    if titleWider, let n = labelChars {
+        let line = png.width - 6 * t
+        #expect(label > (6 * n - 1) * t && line % t == 0 && (line / t + 1) % 6 == 0, "\(what): width \(png.width), image area \(plainWidth)")
+    } else if let n = labelChars {
         #expect(label == (6 * n - 1) * t, "\(what): width \(png.width), image area \(plainWidth)")
     } else {
         #expect(label > 0 && label % t == 0 && (label / t + 1) % 6 == 0, "\(what): width \(png.width), image area \(plainWidth)")
