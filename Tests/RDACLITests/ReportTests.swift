@@ -46,6 +46,28 @@ func runProgram(_ path: String, _ args: [String]) -> (status: Int32, output: Str
     return (p.terminationStatus, String(decoding: out, as: UTF8.self))
 }
 
+/// Checks a captioned picture grid's size against its image area (`plainWidth` x `plainHeight`,
+/// the grid without captions) at text scale t = `LabelledGrid.textScale`: the left margin is the
+/// widest row label, (6 n - 1) t for n characters (n = `labelChars` when known), plus 6 t; above
+/// the images are the title band (3 t + 10 t per line, at least one line) and, when
+/// `columnScale` c is given, the column-label band 7 c + 2 t. `titleWider`: a narrow grid whose
+/// title line, (6 k - 1) t + 6 t for k characters, is wider than the margin and the images.
+func expectCaptioned(_ png: (width: Int, height: Int), plainWidth: Int, plainHeight: Int, scale: Int, labelChars: Int? = nil,
+                     columnScale: Int?, titleWider: Bool = false, _ what: String) {
+    let t = LabelledGrid.textScale(forImageScale: scale)
+    let label = png.width - plainWidth - 6 * t
+    if titleWider, let n = labelChars {
+        let line = png.width - 6 * t
+        #expect(label > (6 * n - 1) * t && line % t == 0 && (line / t + 1) % 6 == 0, "\(what): width \(png.width), image area \(plainWidth)")
+    } else if let n = labelChars {
+        #expect(label == (6 * n - 1) * t, "\(what): width \(png.width), image area \(plainWidth)")
+    } else {
+        #expect(label > 0 && label % t == 0 && (label / t + 1) % 6 == 0, "\(what): width \(png.width), image area \(plainWidth)")
+    }
+    let title = png.height - plainHeight - 3 * t - (columnScale.map { 7 * $0 + 2 * t } ?? 0)
+    #expect(title > 0 && title % (10 * t) == 0, "\(what): height \(png.height), image area \(plainHeight)")
+}
+
 @Suite("Reports, charts and latent pictures")
 struct ReportTests {
     func json(_ url: URL) throws -> [String: Any] {
@@ -71,15 +93,21 @@ struct ReportTests {
         let rate = e["rate_nats"] as! Double
         #expect(perDim.count == 6 && perDim.allSatisfy { $0 >= -1e-6 })
         #expect(Swift.abs(perDim.reduce(0, +) - rate) < 1e-4 * max(1, rate), "\(perDim) vs \(rate)")
-        // Interpolations: 6 rows of 1 + 9 + 1 images of 28 x 3 pixels, two group gaps of 10.
+        // Interpolations: 6 rows of 1 + 9 + 1 images of 28 x 3 pixels, two group gaps of 10; rows
+        // "pair 1" ... "pair 6", t above the columns at text scale 2 ("0.125" fits 84 + 2 pixels).
         let interp = try PNG.read(from: run.appendingPathComponent("interpolations.png"))
-        #expect(interp.width == 2 + 11 * (84 + 2) + 2 * 8 && interp.height == 2 + 6 * (84 + 2), "\(interp.width)x\(interp.height)")
-        // Reconstructions: 4 triples per row, 3 group gaps.
+        expectCaptioned((interp.width, interp.height), plainWidth: 2 + 11 * (84 + 2) + 2 * 8, plainHeight: 2 + 6 * (84 + 2),
+                        scale: 3, labelChars: 6, columnScale: 2, "interpolations.png")
+        // The captions are drawn in black (the grid's gaps are grey 160): ink left of the images.
+        let margin = (6 * 6 - 1) * 2 + 12
+        #expect(interp.channels == 1 && (0..<interp.height).contains { y in (0..<margin).contains { interp.pixels[y * interp.width + $0] == 0 } })
+        // Reconstructions: 4 triples per row, 3 group gaps; rows "examples 1-4" ... "examples 13-16".
         let rec = try PNG.read(from: run.appendingPathComponent("reconstructions.png"))
-        #expect(rec.width == 2 + 12 * (84 + 2) + 3 * 8 && rec.height == 2 + 4 * (84 + 2))
+        expectCaptioned((rec.width, rec.height), plainWidth: 2 + 12 * (84 + 2) + 3 * 8, plainHeight: 2 + 4 * (84 + 2),
+                        scale: 3, labelChars: 14, columnScale: 2, "reconstructions.png")
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
         for piece in ["training.svg", "rate-per-dim.svg", "interpolations.png", "traversals.png", "samples-epoch-2.png",
-                      "rate_nats", "bits", "pair 1", "example | through the noisy channel"] where piece != "rate_nats" {
+                      "rate_nats", "bits", "example | through the noisy channel"] where piece != "rate_nats" {
             #expect(html.contains(piece), "report.html lacks \(piece)")
         }
         #expect(!html.contains("<script"))
@@ -89,12 +117,15 @@ struct ReportTests {
                             "--scale", "1", "--out", dir.appendingPathComponent("i.png").path])
         #expect(i.status == 0, "\(i.stderr)")
         let ip = try PNG.read(from: dir.appendingPathComponent("i.png"))
-        #expect(ip.width == 2 + 6 * 30 + 2 * 8 && ip.height == 2 + 2 * 30)
+        expectCaptioned((ip.width, ip.height), plainWidth: 2 + 6 * 30 + 2 * 8, plainHeight: 2 + 2 * 30, scale: 1, labelChars: 6,
+                        columnScale: 1, "interpolate --scale 1")
         let tr = try runRDA(["traverse", "--model", run.path, "--data-dir", sharedData!.path, "--dims", "3", "--steps", "5",
                              "--out", dir.appendingPathComponent("t.png").path])
         #expect(tr.status == 0, "\(tr.stderr)")
         let tp = try PNG.read(from: dir.appendingPathComponent("t.png"))
-        #expect(tp.width == 2 + 6 * 58 + 1 * 8 && tp.height == 2 + 3 * 58)
+        // Rows "dim k: rate nats" (length unknown); t = -2.5 ... 2.5 above the columns at text scale 1.
+        expectCaptioned((tp.width, tp.height), plainWidth: 2 + 6 * 58 + 1 * 8, plainHeight: 2 + 3 * 58, scale: 2,
+                        columnScale: 1, "traverse")
         expectCleanFailure(try runRDA(["traverse", "--model", run.path, "--data-dir", sharedData!.path, "--scale", "0"]), mentions: ["--scale"])
 
         // rda report rebuilds the page of an existing folder.

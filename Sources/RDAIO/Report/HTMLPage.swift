@@ -25,7 +25,7 @@ public struct HTMLPage: Sendable {
     .grid { display: flex; align-items: flex-start; gap: 10px; }
     .rowlabels { position: relative; font-size: 13px; color: #333; min-width: 150px; }
     .rowlabels div { position: absolute; right: 0; display: flex; align-items: center; text-align: right; white-space: nowrap; }
-    img.pixels { image-rendering: pixelated; }
+    img.pixels { image-rendering: pixelated; max-width: 100%; height: auto; }
     """
 
     /// Escapes text for HTML content and attribute values.
@@ -75,6 +75,13 @@ public struct HTMLPage: Sendable {
     /// A chart (SVG or PNG beside the page) with a caption.
     public mutating func figure(_ src: String, caption: String, alt: String) {
         body.append("<figure><img class=\"chart\" src=\"\(Self.escape(src))\" alt=\"\(Self.escape(alt))\"><figcaption>\(Self.escape(caption))</figcaption></figure>")
+    }
+
+    /// A picture (PNG beside the page, `width` x `height` pixels) shown at its pixel size, without
+    /// smoothing, with a caption.
+    public mutating func picture(_ src: String, width: Int, height: Int, caption: String, alt: String) {
+        body.append("<figure><img class=\"pixels\" src=\"\(Self.escape(src))\" width=\"\(width)\" height=\"\(height)\" "
+                    + "alt=\"\(Self.escape(alt))\"><figcaption>\(Self.escape(caption))</figcaption></figure>")
     }
 
     /// A picture grid (PNG beside the page, `width` x `height` pixels) shown at its pixel size,

@@ -128,21 +128,36 @@ public final class QuantizedBottleneck: Bottleneck {
     }
 
     public func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics {
-        QuantizedStatistics(tables: codingTables, exampleShape: exampleShape)
+        QuantizedStatistics(tables: codingTables, exampleShape: exampleShape, prior: self)
     }
 }
 
 /// The quantized channel's own figures: the integer tables' estimate -log2 P(z~), the actual
-/// entropy-coded payload, and the whole `.rdac` file (header, length prefixes, checksum), per example.
+/// entropy-coded payload, and the whole `.rdac` file (header, length prefixes, checksum), per
+/// example; and the rate per latent dimension, `rate_per_dim_nats`: entry k is the mean over the
+/// evaluation set of -ln P_k(z~_k) under the float prior (the logistic mixture's mass over
+/// [z~_k - 1/2, z~_k + 1/2], `LogisticMixturePrior`, the prior the reported rate is measured
+/// under, not the integer tables), so the entries add up to `rate_nats`.
 struct QuantizedStatistics: BottleneckStatistics {
     let tables: CodingTables
     let exampleShape: [Int]
+    /// The channel whose float prior the per-dimension rate is measured under.
+    let prior: QuantizedBottleneck
     var estimatedBits = 0.0, payloads: [[UInt8]] = []
+    /// -ln P_k(z~_k) summed over the examples so far, per dimension k.
+    var perDimension: [Double]
 
-    init(tables: CodingTables, exampleShape: [Int]) { self.tables = tables; self.exampleShape = exampleShape }
+    init(tables: CodingTables, exampleShape: [Int], prior: QuantizedBottleneck) {
+        self.tables = tables; self.exampleShape = exampleShape; self.prior = prior
+        perDimension = [Double](repeating: 0, count: prior.latentDim)
+    }
 
     mutating func add(_ output: BottleneckOutput, examples y: Tensor, range: Range<Int>) {
         let k = output.z.shape[1]
+        for (j, r) in LogisticMixturePrior.ratePerDimension(output.z, logits: prior.logits, loc: prior.loc,
+                                                             logScale: prior.logScale).enumerated() {
+            perDimension[j] += r
+        }
         let symbols = QuantizedBottleneck.symbols(output.z)
         for i in 0..<range.count {
             let row = Array(symbols[(i * k)..<((i + 1) * k)])
@@ -154,6 +169,7 @@ struct QuantizedStatistics: BottleneckStatistics {
     func finish(into report: inout EvaluationReport) {
         let n = Double(Swift.max(payloads.count, 1))
         report.estimatedBitsPerImage = estimatedBits / n
+        report.ratePerDimNats = perDimension.map { $0 / n }
         report.codedBitsPerImage = Double(payloads.reduce(0) { $0 + RangeEncoder.significantBits(of: $1) }) / n
         if let file = try? CompressedFile(fingerprint: [UInt8](repeating: 0, count: CompressedFile.fingerprintLength),
                                           shape: exampleShape, records: payloads) {

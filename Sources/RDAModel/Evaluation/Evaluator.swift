@@ -53,8 +53,9 @@ public struct EvaluationReport: Codable, Sendable {
     @NullEncoded public var bound: Bound?
     /// Why `bound` is null (no closed-form R(D) for this source and distortion); nil when it is set.
     public var boundNote: String? = nil
-    /// The closed-form rate split by latent dimension (mean over examples, nats, entry k for
-    /// dimension k; sums to `rateNats`). Absent in reports written before it existed.
+    /// The rate split by latent dimension (mean over examples, nats, entry k for dimension k;
+    /// sums to `rateNats`): Gaussian channel the closed-form KL of dimension k; quantized channel
+    /// -ln P_k(z~_k) under the float prior. Absent in reports written before it existed.
     public var ratePerDimNats: [Double]?
     /// For Gaussian sources: the bound's rate per source component (reverse water-filling), in
     /// the order of the source's variances.

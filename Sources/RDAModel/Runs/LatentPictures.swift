@@ -12,16 +12,20 @@ public struct LatentPicture {
     public var caption: String
     /// Group sizes within a row (repeating), separated by wider gaps; see `LabelledGrid`.
     public var groups: [Int]
+    /// What each image column is (e.g. example, channel, z = mu), drawn above the columns; may be empty.
+    public var columnLabels: [String] = []
 
-    /// The laid-out grid at `scale` (image models only: greyscale [1, H, W]).
+    /// The laid-out grid at `scale` (image models only: greyscale [1, H, W]), with `caption` as
+    /// its title, `rowLabels` left of the rows and `columnLabels` above the columns drawn in.
     public func grid(shape: [Int], scale: Int) throws -> LabelledGrid {
         guard shape.count == 3, shape[0] == 1 else {
             throw RDAError("pictures need greyscale images; this model's examples have shape \(shape)")
         }
-        return LabelledGrid(rows: rows, imageWidth: shape[2], imageHeight: shape[1], scale: scale, groups: groups)
+        return LabelledGrid(rows: rows, imageWidth: shape[2], imageHeight: shape[1], scale: scale, groups: groups,
+                            title: caption, rowLabels: rowLabels, columnLabels: columnLabels)
     }
 
-    /// Writes the grid as a grey PNG and returns its layout (for captions beside the rows).
+    /// Writes the grid, captions drawn in, as a grey PNG and returns its layout.
     @discardableResult
     public func write(to url: URL, shape: [Int], scale: Int) throws -> LabelledGrid {
         let g = try grid(shape: shape, scale: scale)
@@ -65,9 +69,13 @@ public enum LatentPictures {
             out.append((start..<min(start + per, o.count)).flatMap { [o[$0], n[$0], m[$0]] })
             labels.append("examples \(start + 1)-\(min(start + per, o.count))")
         }
+        let gaussian = model.gaussian != nil
+        let triple = gaussian ? ["example", "channel", "z = mu"] : ["example", "round(y)", "y"]
         return LatentPicture(rows: out, rowLabels: labels,
-                             caption: "Reconstructions, in groups of three: the example | through the noisy channel (z = mu + sigma * eps) | from the mean (z = mu).",
-                             groups: [3])
+                             caption: gaussian
+                                ? "Reconstructions, in groups of three: the example | through the noisy channel (z = mu + sigma * eps) | from the mean (z = mu)."
+                                : "Reconstructions, in groups of three: the example | through the channel (z~ = round(y), the coded latent) | from the unrounded latent (z = y).",
+                             groups: [3], columnLabels: (0..<per).flatMap { _ in triple })
     }
 
     /// Interpolations between `pairs` pairs of examples through their noiseless latents (Gaussian
@@ -93,7 +101,8 @@ public enum LatentPictures {
         let out = (0..<n).map { i in [examples[2 * i]] + decoded[(i * s)..<((i + 1) * s)] + [examples[2 * i + 1]] }
         return LatentPicture(rows: out, rowLabels: (0..<n).map { "pair \($0 + 1)" },
                              caption: "Interpolations: example a | decode((1 - t) mu_a + t mu_b) for t = 0 ... 1 in \(s) steps | example b.",
-                             groups: [1, s, 1])
+                             groups: [1, s, 1],
+                             columnLabels: ["a"] + (0..<s).map { tLabel(Double($0) / Double(s - 1)) } + ["b"])
     }
 
     /// The encoder's noiseless latent (Gaussian channel: mu; quantized: y unrounded). Shapes: [N, D] -> [N, K].
@@ -169,6 +178,12 @@ public enum LatentPictures {
                              caption: unit == "nats"
                                 ? "Traversals of the \(active.count) dimensions with the most rate: the example | its z = mu with one dimension set to mu_z + t sigma_z of the prior, t = \(formatNumber(-range)) ... \(formatNumber(range)) in \(s) steps."
                                 : "Traversals of the \(active.count) dimensions with the widest spread: the example | its latent with one dimension set to its mean + t standard deviations over the data, t = \(formatNumber(-range)) ... \(formatNumber(range)) in \(s) steps.",
-                             groups: [1, s])
+                             groups: [1, s], columnLabels: ["example"] + ts.map(tLabel))
+    }
+
+    /// A column's t rounded to 3 decimals, as its label.
+    static func tLabel(_ t: Double) -> String {
+        let r = (t * 1000).rounded() / 1000
+        return formatNumber(r == 0 ? 0 : r)
     }
 }

@@ -5,8 +5,9 @@ import RDAIO
 /// The page of one training run, `DIR/report.html`, with the charts and pictures it shows:
 ///
 ///     DIR/training.svg          rate, distortion, objective per epoch (train and test), learning rate
-///     DIR/rate-per-dim.svg      the closed-form rate of each latent dimension, sorted (and, for
-///                               gaussian: sources, the water-filling rate of each component)
+///     DIR/rate-per-dim.svg      the rate of each latent dimension, sorted: closed-form KL (Gaussian
+///                               channel) or -ln P(z~_k) (quantized); for gaussian: sources also the
+///                               water-filling rate of each component
 ///     DIR/samples.png, reconstructions.png, interpolations.png, traversals.png   (image data)
 ///
 /// Everything is built from the run's files (`run.json`, `eval.json`, `metrics.jsonl`) and, for
@@ -90,19 +91,19 @@ public enum RunReport {
         }
 
         if let perDim = report.ratePerDimNats {
-            try ratePerDimensionChart(perDim, bound: report.boundRatePerComponentNats, title: title)
+            let quantized = report.channel != nil
+            try ratePerDimensionChart(perDim, bound: report.boundRatePerComponentNats, title: title, quantized: quantized)
                 .write(to: dir.appendingPathComponent(ratePerDimChart))
             page.heading("Rate per latent dimension")
             let active = perDim.filter { $0 > 0.05 }.count
-            page.figure(ratePerDimChart, caption: "The closed-form rate of each latent dimension, largest first (labels: dimension index). \(active) of \(perDim.count) dimensions carry more than 0.05 nats; the rest have collapsed to the prior." + (report.boundRatePerComponentNats != nil ? " Dashed outlines: Shannon's reverse water-filling gives component i the rate 1/2 ln(v_i / min(theta, v_i)), theta = 1/(2 lambda)." : ""), alt: "rate per latent dimension")
+            page.figure(ratePerDimChart, caption: (quantized ? "The rate of each latent dimension, -ln P_k(z~_k) of the rounded latent under the prior averaged over the test set" : "The closed-form rate of each latent dimension") + ", largest first (labels: dimension index). \(active) of \(perDim.count) dimensions carry more than 0.05 nats; the rest have collapsed to the prior." + (report.boundRatePerComponentNats != nil ? " Dashed outlines: Shannon's reverse water-filling gives component i the rate 1/2 ln(v_i / min(theta, v_i)), theta = 1/(2 lambda)." : ""), alt: "rate per latent dimension")
         }
 
         if !figures.isEmpty {
             page.heading("Pictures")
             for f in figures {
-                page.labelledGrid(f.file, width: f.grid.width, height: f.grid.height, rowTops: f.grid.rowTops,
-                                  rowHeight: f.grid.rowHeight, rowLabels: f.picture.rowLabels, caption: f.picture.caption,
-                                  alt: f.file)
+                // The PNG carries its own title and row and column captions.
+                page.picture(f.file, width: f.grid.width, height: f.grid.height, caption: f.picture.caption, alt: f.file)
             }
         }
 
@@ -135,15 +136,16 @@ public enum RunReport {
         try write(dir: dir, figures: figures)
     }
 
-    /// The rate per latent dimension, sorted, beside the bound's per-component rates (sorted too).
-    public static func ratePerDimensionChart(_ perDim: [Double], bound: [Double]?, title: String) -> BarChart {
+    /// The rate per latent dimension, sorted, beside the bound's per-component rates (sorted too);
+    /// `quantized`: the rates are -ln P(z~_k) of the quantized channel, not closed-form KLs.
+    public static func ratePerDimensionChart(_ perDim: [Double], bound: [Double]?, title: String, quantized: Bool = false) -> BarChart {
         let order = perDim.indices.sorted { perDim[$0] > perDim[$1] }
         var chart = BarChart(title: "Rate per latent dimension",
                              subtitle: "\(title) · total \(formatNumber((perDim.reduce(0, +) * 1000).rounded() / 1000)) nats",
                              xLabel: "latent dimension (index), largest rate first", yLabel: "rate (nats per example)",
                              secondaryYLabel: "rate (bits)",
                              categories: order.map { String($0) })
-        chart.series.append(.init(name: "model: closed-form rate of the dimension", values: order.map { perDim[$0] }, colorIndex: 0))
+        chart.series.append(.init(name: quantized ? "model: -ln P(z~) of the dimension under the prior" : "model: closed-form rate of the dimension", values: order.map { perDim[$0] }, colorIndex: 0))
         if let bound {
             chart.series.append(.init(name: "bound: water-filling rate of the source component (sorted)",
                                       values: bound.sorted(by: >), colorIndex: 1, hollow: true))

@@ -39,7 +39,7 @@ public enum SweepReport {
         if !withDims.isEmpty {
             try ratePerDimensionChart(withDims, name: curve.name).write(to: dir.appendingPathComponent(RunReport.ratePerDimChart))
             page.heading("Rate per latent dimension, by lambda")
-            page.figure(RunReport.ratePerDimChart, caption: "At each lambda, the closed-form rate of each latent dimension, sorted (rank 1: the dimension with the most rate)" + (withDims.contains { $0.report.boundRatePerComponentNats != nil } ? "; dashed: the water-filling allocation of the bound at the same lambda." : "."), alt: "rate per latent dimension by lambda")
+            page.figure(RunReport.ratePerDimChart, caption: "At each lambda, the rate of each latent dimension (closed-form KL; quantized channel: -ln P(z~_k) under the prior), sorted (rank 1: the dimension with the most rate)" + (withDims.contains { $0.report.boundRatePerComponentNats != nil } ? "; dashed: the water-filling allocation of the bound at the same lambda." : "."), alt: "rate per latent dimension by lambda")
         }
         try page.write(to: dir.appendingPathComponent(RunReport.file))
     }

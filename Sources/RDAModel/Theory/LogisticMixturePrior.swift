@@ -119,6 +119,24 @@ public enum LogisticMixturePrior {
         })
     }
 
+    /// The rate split by latent dimension, summed over the rows: entry k is -sum_i ln P_k(x_ik)
+    /// in nats (divide by N for the mean per example); the entries add up to the sum over rows
+    /// of `rate`. No gradients. Shapes: x [N, K], logits, loc, logScale [K, M] -> K values.
+    public static func ratePerDimension(_ x: Tensor, logits: Tensor, loc: Tensor, logScale: Tensor) -> [Double] {
+        require(x.rank == 2 && logits.rank == 2 && logits.shape[0] == x.shape[1] && loc.shape == logits.shape && logScale.shape == logits.shape,
+                "logistic-mixture rate per dimension: x \(x.shape) needs parameters [K, M], got \(logits.shape), \(loc.shape), \(logScale.shape)")
+        let n = x.shape[0], k = x.shape[1], m = logits.shape[1]
+        require(m >= 1 && m <= maximumComponents, "logistic-mixture rate per dimension: \(m) components (1...\(maximumComponents))")
+        var out = [Double](repeating: 0, count: k)
+        for j in 0..<k {
+            for r in 0..<n {
+                out[j] -= logMass(Double(x.data[r * k + j]), m: m, logits: logits.data + j * m, loc: loc.data + j * m,
+                                  logScale: logScale.data + j * m)
+            }
+        }
+        return out
+    }
+
     /// The mixture's CDF at t for one dimension: sum_m w_m sigma((t - mu_m) / s_m).
     public static func cdf(_ t: Double, logits: [Float], loc: [Float], logScale: [Float]) -> Double {
         let maxLogit = Double(logits.max() ?? 0)
