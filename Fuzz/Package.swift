@@ -4,8 +4,8 @@
 //
 // Build (libFuzzer supplies `main`; the readers are instrumented too, since the sanitizer flags
 // apply to the whole build):
-//   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
-// (one -sanitize flag with both: see scripts/fuzz for why not SwiftPM's --sanitize).
+//   swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
+// (see scripts/fuzz for why both).
 // Run: ../scripts/fuzz SECONDS  (see the README's "Sanitizers and fuzzing").
 import PackageDescription
 
