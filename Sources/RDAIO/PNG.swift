@@ -160,7 +160,8 @@ public enum PNG {
         }
         let raw: Data
         do {
-            raw = try Zlib.inflate(compressed, format: .zlib, sizeHint: expected, limit: expected)
+            raw = try Zlib.inflate(compressed, format: .zlib, sizeHint: initialBufferSize(expected: expected, compressed: compressed.count),
+                                   limit: expected)
         } catch let failure as Zlib.InflateFailure {
             switch failure {
             case .truncated: throw fail(.truncated, "truncated image data (zlib stream ends early)")
@@ -176,6 +177,14 @@ public enum PNG {
         }
         let pixels = try unfilterRows([UInt8](raw), rowBytes: rowBytes, height: height, bytesPerPixel: channels, source: source)
         return PNGImage(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// The first output buffer for inflating `compressed` bytes of image data that should give
+    /// `expected` bytes: at most what deflate can expand them to (about 1032:1), so that a header
+    /// announcing a huge image over a few bytes of data cannot make the reader allocate gigabytes
+    /// (the buffer still grows, up to `expected`, as real data arrives).
+    static func initialBufferSize(expected: Int, compressed: Int) -> Int {
+        min(expected, compressed * 1032 + 1024)
     }
 
     // MARK: Row filters
