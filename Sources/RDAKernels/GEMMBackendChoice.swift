@@ -111,9 +111,9 @@ public final class GEMMSelector: @unchecked Sendable {
         var calibrations = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let recording = Atomic<Bool>(false)
-    private let uses = Mutex([UseKey: GEMMUse]())
+    private let uses = Locked([UseKey: GEMMUse]())
 
     /// - Parameters:
     ///   - forced: the backend `RDA_GEMM` asks for, if any.

@@ -36,7 +36,7 @@ struct WorkerPoolTests {
     @Test("work really is shared between threads")
     func usesSeveralThreads() {
         let pool = WorkerPool(threadCount: 2)
-        let seen = Mutex<Set<String>>([])
+        let seen = Locked<Set<String>>([])
         // Long enough bodies that the worker wakes up and claims some.
         for _ in 0..<50 {
             pool.parallelFor(64) { _ in
