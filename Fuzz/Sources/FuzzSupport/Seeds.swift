@@ -29,9 +29,9 @@ public enum Seeds {
 
     /// IDX images and labels, plain and gzip-compressed.
     public static func idx() throws -> [(String, Data)] {
-        let images = try IDX.encodeImages(IDXImages(count: 3, rows: 4, cols: 5, pixels: bytes(60, seed: 1)))
-        let one = try IDX.encodeImages(IDXImages(count: 1, rows: 1, cols: 1, pixels: [255]))
-        let labels = try IDX.encodeLabels(bytes(10, seed: 2).map { $0 % 10 })
+        let images = IDXBytes.images(IDXImages(count: 3, rows: 4, cols: 5, pixels: bytes(60, seed: 1)))
+        let one = IDXBytes.images(IDXImages(count: 1, rows: 1, cols: 1, pixels: [255]))
+        let labels = IDXBytes.labels(bytes(10, seed: 2).map { $0 % 10 })
         return [("images", images), ("images.gz", try Gzip.compress(images)), ("one", one),
                 ("labels", labels), ("labels.gz", try Gzip.compress(labels, level: 1))]
     }
