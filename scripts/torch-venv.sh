@@ -5,7 +5,9 @@ if ! "$venv/bin/python" -c 'import torch, numpy' >/dev/null 2>&1; then
   echo "# creating the PyTorch environment in $venv (CPU wheel, a few hundred MB)" >&2
   mkdir -p "$(dirname "$venv")"
   python3 -m venv "$venv"
-  local_wheel=$(ls "${PIP_FIND_LINKS:-/nonexistent}"/torch-*+cpu-*.whl 2>/dev/null | tail -n 1 || true)
+  # pip's find-links folders, from the environment or from pip's configuration
+  links=${PIP_FIND_LINKS:-$(python3 -m pip config list 2>/dev/null | sed -n "s/^[^=]*find-links='\(.*\)'$/\1/p" | tr '\n' ' ')}
+  local_wheel=$(for d in $links; do ls "$d"/torch-*+cpu-*.whl 2>/dev/null; done | tail -n 1 || true)
   if [ -n "$local_wheel" ]; then
     # a CPU wheel in pip's find-links folder: it, without its CUDA dependencies, then the pure-Python ones
     "$venv/bin/pip" install -q --no-deps "$local_wheel" >&2
