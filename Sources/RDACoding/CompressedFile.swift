@@ -168,13 +168,23 @@ public struct CompressedFile: Equatable, Sendable {
         private(set) var bytes: [UInt8]
         private(set) var bitCount: Int
         init(bytes: [UInt8]) { self.bytes = bytes; self.bitCount = 8 * bytes.count }
-        /// Appends the first `bits` bits of `payload`.
+        /// Appends the first `bits` bits of `payload`, a byte at a time: each payload byte (its
+        /// last one cut to the bits that remain) fills the free low bits of the last byte, and the
+        /// bits that do not fit start a new one.
         mutating func append(_ payload: [UInt8], bits: Int) {
-            for i in 0..<bits {
-                let bit = (payload[i >> 3] >> UInt8(7 - (i & 7))) & 1
-                if bitCount & 7 == 0 { bytes.append(0) }
-                bytes[bytes.count - 1] |= bit << UInt8(7 - (bitCount & 7))
-                bitCount += 1
+            precondition(bits >= 0 && bits <= 8 * payload.count, "BitWriter: \(bits) bits from \(payload.count) bytes")
+            let used = bitCount & 7   // bits already in the last byte; the same for every byte below
+            var remaining = bits, i = 0
+            while remaining > 0 {
+                let take = Swift.min(8, remaining)
+                let byte = take == 8 ? payload[i] : payload[i] & ~UInt8(0xFF >> take)
+                if used == 0 {
+                    bytes.append(byte)
+                } else {
+                    bytes[bytes.count - 1] |= byte >> UInt8(used)
+                    if take > 8 - used { bytes.append(byte << UInt8(8 - used)) }
+                }
+                bitCount += take; remaining -= take; i += 1
             }
         }
     }

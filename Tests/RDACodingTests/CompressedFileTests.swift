@@ -59,6 +59,34 @@ import Testing
         #expect(payload == [0b1101_1111, 0b1111_1100])
     }
 
+    /// The byte-at-a-time bit writer against the definition, bit by bit: every start offset,
+    /// lengths that end inside and on a byte, and payload bits past the length (ignored).
+    @Test func bitWriterMatchesBitByBitAppend() {
+        var rng = TestGenerator(seed: 77)
+        for start in 0..<8 {
+            for bits in 0...40 {
+                let prefix = (0..<((start + 7) / 8)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let payload = (0..<((bits + 7) / 8 + 1)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                // the prefix holds `start` bits; its unused low bits are 0, as the writer keeps them
+                var head = prefix
+                if start % 8 != 0 { head[head.count - 1] &= ~UInt8(0xFF >> (start % 8)) }
+                var writer = CompressedFile.BitWriter(bytes: start % 8 == 0 ? head : Array(head.dropLast()))
+                if start % 8 != 0 { writer.append([head.last!], bits: start % 8) }
+                #expect(writer.bitCount == start)
+                writer.append(payload, bits: bits)
+                // the definition
+                var expected = head, count = start
+                for i in 0..<bits {
+                    let bit = (payload[i >> 3] >> UInt8(7 - (i & 7))) & 1
+                    if count & 7 == 0 { expected.append(0) }
+                    expected[expected.count - 1] |= bit << UInt8(7 - (count & 7))
+                    count += 1
+                }
+                #expect(writer.bytes == expected && writer.bitCount == start + bits, "start \(start), \(bits) bits")
+            }
+        }
+    }
+
     /// Several examples to a record: ceil(N / E) records, the last holding the rest.
     @Test func examplesPerRecord() throws {
         let file = try CompressedFile(fingerprint: fingerprint, shape: [4], records: [[1], [2], [3]], examplesPerRecord: 5, count: 12)

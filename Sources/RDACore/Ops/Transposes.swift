@@ -26,9 +26,17 @@ func transposeInto(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, cols:
             if accumulate { for jj in j0..<j1 { dst[jj * ds + ii] += s[jj] } } else { for jj in j0..<j1 { dst[jj * ds + ii] = s[jj] } }
         }
     }
-    let overlap = !accumulate
+    forEachTile(rows: rows, cols: cols, overlap: !accumulate, tile: tile, scalar: scalar)
+}
+
+/// Covers the rows x cols matrix with 8 x 8 tiles, `tile(i, j)` at row i and column j, and what
+/// tiles leave with `scalar(i0, i1, j0, j1)` (rows i0..<i1, columns j0..<j1). With `overlap`, a
+/// ragged right (bottom) edge of a matrix at least 8 wide (tall) is one more tile that overlaps
+/// the previous one: its values are produced twice, which only a pure store may do.
+@inline(__always)
+func forEachTile(rows: Int, cols: Int, overlap: Bool,
+                 tile: (_ i: Int, _ j: Int) -> Void, scalar: (_ i0: Int, _ i1: Int, _ j0: Int, _ j1: Int) -> Void) {
     let fullRows = rows / 8 * 8, fullCols = cols / 8 * 8
-    // column edge: one overlapping tile when possible
     let colEdge = overlap && cols >= 8 && fullCols < cols
     var i = 0
     while i < fullRows {
@@ -37,20 +45,20 @@ func transposeInto(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, cols:
         if colEdge { tile(i, cols - 8) } else { scalar(i, i + 8, fullCols, cols) }
         i += 8
     }
-    if fullRows < rows {
-        if overlap && rows >= 8 {
-            var j = 0
-            while j < fullCols { tile(rows - 8, j); j += 8 }
-            if colEdge { tile(rows - 8, cols - 8) } else { scalar(fullRows, rows, fullCols, cols) }
-        } else {
-            scalar(fullRows, rows, 0, cols)
-        }
+    guard fullRows < rows else { return }
+    if overlap && rows >= 8 {
+        var j = 0
+        while j < fullCols { tile(rows - 8, j); j += 8 }
+        if colEdge { tile(rows - 8, cols - 8) } else { scalar(fullRows, rows, fullCols, cols) }
+    } else {
+        scalar(fullRows, rows, 0, cols)
     }
 }
 
 /// dst[j * dstStride + i] = act(src[i * srcStride + j] + bias[j]) for i < rows, j < cols: a
 /// transpose with a per-destination-row bias and activation (the epilogue of a convolution whose
-/// product came out channels-last). Tiles as `transposeInto`. Runs on the calling thread.
+/// product came out channels-last). Tiles as `transposeInto`, overlapping at the edges. Runs on
+/// the calling thread.
 func transposeInto(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, cols: Int,
                    _ dst: UnsafeMutablePointer<Float>, dstStride: Int, bias: UnsafePointer<Float>?, activation: Activation) {
     if activation == .identity && bias == nil {
@@ -90,24 +98,7 @@ func transposeInto<F: VectorFunction>(_ src: UnsafePointer<Float>, _ srcStride: 
             }
         }
     }
-    let fullRows = rows / 8 * 8, fullCols = cols / 8 * 8
-    let colEdge = cols >= 8 && fullCols < cols
-    var i = 0
-    while i < fullRows {
-        var j = 0
-        while j < fullCols { tile(i, j); j += 8 }
-        if colEdge { tile(i, cols - 8) } else { scalar(i, i + 8, fullCols, cols) }
-        i += 8
-    }
-    if fullRows < rows {
-        if rows >= 8 {
-            var j = 0
-            while j < fullCols { tile(rows - 8, j); j += 8 }
-            if colEdge { tile(rows - 8, cols - 8) } else { scalar(fullRows, rows, fullCols, cols) }
-        } else {
-            scalar(fullRows, rows, 0, cols)
-        }
-    }
+    forEachTile(rows: rows, cols: cols, overlap: true, tile: tile, scalar: scalar)
 }
 
 /// dst[i] += src[i] for i < count.
