@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "RDACore", dependencies: ["RDAKernels"], swiftSettings: settings),
         .target(name: "RDAIO", dependencies: ["CZlib", "RDACoding"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
-        .target(name: "RDAModel", dependencies: ["RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),
+        .target(name: "RDAModel", dependencies: ["RDAKernels", "RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),
         .target(name: "RDABench", dependencies: ["RDAModel", "RDACore", "RDAIO", "RDAKernels"], swiftSettings: settings),
 
         // MARK: Command line
@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO", "RDATestSupport"], swiftSettings: settings),
         .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDABenchTests", dependencies: ["RDABench", "RDAModel", "RDACore"], swiftSettings: settings),
-        .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAIO", "RDACoding", "RDATestSupport"],
+        .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAKernels", "RDAIO", "RDACoding", "RDATestSupport"],
                     exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel", "RDACore", "RDACoding", "RDATestSupport"], swiftSettings: settings),
     ]

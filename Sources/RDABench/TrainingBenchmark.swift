@@ -231,13 +231,15 @@ public enum TrainingBenchmark {
         let (images, dataName) = loadImages(dataDir: options.dataDir, synthetic: options.synthetic, seed: options.seed)
         let n = images.shape[0], b = options.batchSize ?? (options.mode == .eval ? Evaluator.defaultBatchSize : 128)
         precondition(b >= 1 && b <= n, "batch size \(b) must be in 1...\(n)")
-        var rng = SeededGenerator(seed: options.seed)
-        let model = RateDistortionAutoencoder(config: config, rng: &rng)
         var trainingOptions = TrainingOptions()
         trainingOptions.batchSize = b
         trainingOptions.learningRate = 1e-3
         trainingOptions.schedule = .constant
         trainingOptions.seed = options.seed
+        // training chooses its GEMM policy as `rda train` does; evaluation keeps the per-shape choice
+        if options.mode == .train { Trainer.calibrateGEMM(config: config, options: trainingOptions) }
+        var rng = SeededGenerator(seed: options.seed)
+        let model = RateDistortionAutoencoder(config: config, rng: &rng)
         let trainer = Trainer(model: model, options: trainingOptions)
         var noise = SeededGenerator(seed: options.seed ^ 0x5EED)
 

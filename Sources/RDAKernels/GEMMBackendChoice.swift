@@ -15,6 +15,20 @@ public enum GEMMChoiceReason: String, Sendable, Codable, CaseIterable {
     /// A product inside a parallel lane with more than one thread: OpenBLAS would start its own
     /// threads from every lane, so only the Swift kernel (on the lane's thread) can run it.
     case onlySwiftInLanes = "only_swift_in_parallel_lanes"
+    /// Every product on this backend: whole training steps of the model ran faster so than with
+    /// each shape class on its own calibrated backend (`GEMMSelector.calibrateSteps`).
+    case stepCalibrated = "calibrated_whole_step"
+}
+
+/// How the products of a training step choose their backend: each shape class its own
+/// calibrated one, or all the same.
+public enum GEMMPolicy: String, Sendable, Codable, CaseIterable {
+    /// Each shape class on the backend its own calibration found faster.
+    case perShape = "per_shape"
+    /// Every product on the Swift kernel.
+    case swift
+    /// Every product (outside parallel lanes) on OpenBLAS.
+    case openblas
 }
 
 /// A backend and the reason for it.
@@ -106,7 +120,12 @@ public final class GEMMSelector: @unchecked Sendable {
     }
 
     private struct State {
-        var decided: [Key: GEMMBackend] = [:]
+        /// The process's policy for products not yet decided: set once, by the first
+        /// `calibrateSteps` (nil: per shape).
+        var policy: GEMMPolicy?
+        /// Trials in progress: the policy each trialling thread is timing.
+        var trials: [UInt: GEMMPolicy] = [:]
+        var decided: [Key: GEMMChoice] = [:]
         var cache: [String: GEMMCalibrationEntry]?
         var calibrations = 0
     }
@@ -156,34 +175,154 @@ public final class GEMMSelector: @unchecked Sendable {
         }
         if !openBLASAvailable { return GEMMChoice(.swift, .onlyOneAvailable) }
         let key = Key(shapeClass: GEMMShapeClass(shape), threads: threads, context: context)
+        let thread = Self.currentThread()
         return state.withLock { state in
-            if let backend = state.decided[key] { return GEMMChoice(backend, .calibrated) }
-            if state.cache == nil { state.cache = store.load() }
-            let name = GEMMCalibrationEntry.name(key.shapeClass, threads: threads, context: context)
-            let backend: GEMMBackend
-            if let entry = state.cache?[name], let cached = GEMMBackend(rawValue: entry.backend) {
-                backend = cached
-            } else {
-                let timings = timer(shape, threads, product)
-                state.calibrations += 1
-                let entry = GEMMCalibrationEntry(
-                    shapeClass: key.shapeClass.description, threads: threads, context: context.rawValue,
-                    backend: GEMMSelector.faster(timings).rawValue, measuredOn: shape.description,
-                    swiftMicroseconds: (timings.swift * 1e7).rounded() / 10,
-                    openblasMicroseconds: (timings.openblas * 1e7).rounded() / 10)
-                // Another process may have calibrated the class meanwhile: the first entry saved
-                // is kept and used by everyone, so that processes started one after the other
-                // (a run and its resumption) use the same backend.
-                state.cache = store.save([entry])
-                backend = state.cache?[name].flatMap { GEMMBackend(rawValue: $0.backend) } ?? GEMMSelector.faster(timings)
+            // a trial times its policy on its own thread only, and decides nothing for others
+            if let trial = state.trials[thread] {
+                switch trial {
+                case .swift: return GEMMChoice(.swift, .stepCalibrated)
+                case .openblas: return GEMMChoice(.openblas, .stepCalibrated)
+                case .perShape: return GEMMChoice(perShapeBackend(&state, key, shape, product), .calibrated)
+                }
             }
-            state.decided[key] = backend
-            return GEMMChoice(backend, .calibrated)
+            // a decision holds for the rest of the process, whatever is decided later
+            if let choice = state.decided[key] { return choice }
+            let choice: GEMMChoice
+            switch state.policy {
+            case .swift?: choice = GEMMChoice(.swift, .stepCalibrated)
+            case .openblas?: choice = GEMMChoice(.openblas, .stepCalibrated)
+            case .perShape?, nil: choice = GEMMChoice(perShapeBackend(&state, key, shape, product), .calibrated)
+            }
+            state.decided[key] = choice
+            return choice
         }
+    }
+
+    /// The calibrated backend of `key`'s shape class: from the cache, else timed now (and saved).
+    private func perShapeBackend(_ state: inout State, _ key: Key, _ shape: GEMMShape, _ product: GEMMProduct) -> GEMMBackend {
+        if state.cache == nil { state.cache = store.load() }
+        let name = GEMMCalibrationEntry.name(key.shapeClass, threads: key.threads, context: key.context)
+        if let entry = state.cache?[name], let cached = GEMMBackend(rawValue: entry.backend) { return cached }
+        let timings = timer(shape, key.threads, product)
+        state.calibrations += 1
+        let entry = GEMMCalibrationEntry(
+            shapeClass: key.shapeClass.description, threads: key.threads, context: key.context.rawValue,
+            backend: GEMMSelector.faster(timings).rawValue, measuredOn: shape.description,
+            swiftMicroseconds: (timings.swift * 1e7).rounded() / 10,
+            openblasMicroseconds: (timings.openblas * 1e7).rounded() / 10)
+        // Another process may have calibrated the class meanwhile: the first entry saved is kept
+        // and used by everyone, so that processes started one after the other (a run and its
+        // resumption) use the same backend.
+        state.cache = store.save([entry])
+        return state.cache?[name].flatMap { GEMMBackend(rawValue: $0.backend) } ?? GEMMSelector.faster(timings)
+    }
+
+    /// An identifier of the calling thread.
+    private static func currentThread() -> UInt {
+        #if canImport(Glibc)
+            return UInt(pthread_self())
+        #else
+            return UInt(bitPattern: pthread_self())
+        #endif
     }
 
     /// Shape classes timed by this selector so far (not those read from the cache).
     public var calibrationCount: Int { state.withLock { $0.calibrations } }
+
+    /// The process's policy for products whose shape class is not yet decided, once
+    /// `calibrateSteps` has set it (nil before: per shape).
+    public var policy: GEMMPolicy? { state.withLock { $0.policy } }
+
+    /// The policy `measure` is timing on the calling thread during `calibrateSteps` (nil outside).
+    public var trialPolicy: GEMMPolicy? {
+        let thread = Self.currentThread()
+        return state.withLock { $0.trials[thread] }
+    }
+
+    /// Rounds of `calibrateSteps`: each times every policy once, in a rotating order.
+    public static let stepRounds = 3
+
+    /// Chooses the policy under which whole training steps of one model run fastest at
+    /// `threads` threads, a decision that per-shape timings alone cannot make: products timed
+    /// alone run on warm caches and idle cores, while in a step they follow one another and
+    /// OpenBLAS's spinning threads compete with the worker pool.
+    ///
+    /// `measure(policy)` runs some training steps of a throwaway copy of the model and returns
+    /// seconds per step; its products, on the calling thread, follow `policy` (other threads'
+    /// products are not affected). Each policy is measured once to warm up (per-shape
+    /// calibrations happen there), then `stepRounds` times; the fastest (minimum over rounds)
+    /// wins, but the Swift kernel, then the per-shape choice, keeps ties within `tieMargin`. The
+    /// result is cached under `name` (the model and batch) and the thread count like the
+    /// per-shape entries, so later runs on this machine skip the trial.
+    ///
+    /// The first policy chosen becomes the process's `policy`: every shape class decided after
+    /// it follows it, and a later call returns it without measuring. Classes decided before
+    /// keep their backend: a decision holds for the whole process. With `RDA_GEMM` or without
+    /// OpenBLAS there is nothing to choose: nothing is measured and `perShape` is returned.
+    @discardableResult
+    public func calibrateSteps(_ name: String, threads: Int, measure: (GEMMPolicy) -> Double) -> GEMMPolicy {
+        guard forced == nil, openBLASAvailable else { return .perShape }
+        let entryName = GEMMCalibrationEntry.name(name, threads: threads, context: Self.stepContext)
+        let known = state.withLock { state -> GEMMPolicy? in
+            if let policy = state.policy { return policy }
+            if state.cache == nil { state.cache = store.load() }
+            return state.cache?[entryName].flatMap { GEMMPolicy(rawValue: $0.backend) }
+        }
+        if let known { return adopt(known) }
+        let thread = Self.currentThread()
+        func timed(_ p: GEMMPolicy) -> Double {
+            state.withLock { $0.trials[thread] = p }
+            defer { state.withLock { _ = $0.trials.removeValue(forKey: thread) } }
+            return measure(p)
+        }
+        let policies = GEMMPolicy.allCases
+        var best = [GEMMPolicy: Double]()
+        for p in policies { _ = timed(p) }
+        for round in 0..<Self.stepRounds {
+            for j in policies.indices {
+                let p = policies[(j + round) % policies.count]
+                let seconds = timed(p)
+                if seconds.isFinite && seconds > 0 { best[p] = Swift.min(best[p] ?? .infinity, seconds) }
+            }
+        }
+        let chosen = Self.fastestPolicy(best)
+        let entry = GEMMCalibrationEntry(
+            shapeClass: name, threads: threads, context: Self.stepContext, backend: chosen.rawValue, measuredOn: name,
+            swiftMicroseconds: Self.microseconds(best[.swift]), openblasMicroseconds: Self.microseconds(best[.openblas]),
+            perShapeMicroseconds: Self.microseconds(best[.perShape]))
+        let saved = state.withLock { state -> GEMMPolicy in
+            state.cache = store.save([entry])
+            return state.cache?[entryName].flatMap { GEMMPolicy(rawValue: $0.backend) } ?? chosen
+        }
+        return adopt(saved)
+    }
+
+    /// Makes `policy` the process's policy unless one is set already; returns the one in force.
+    private func adopt(_ policy: GEMMPolicy) -> GEMMPolicy {
+        state.withLock { state in
+            if state.policy == nil { state.policy = policy }
+            return state.policy!
+        }
+    }
+
+    /// The `context` of step entries in the cache.
+    static let stepContext = "step"
+
+    /// The fastest policy of `seconds` (per step); the Swift kernel, then the per-shape choice,
+    /// wins when within `tieMargin` of the fastest. Nothing measured: per shape.
+    public static func fastestPolicy(_ seconds: [GEMMPolicy: Double]) -> GEMMPolicy {
+        guard let fastest = seconds.values.min() else { return .perShape }
+        for p in [GEMMPolicy.swift, .perShape, .openblas] {
+            if let s = seconds[p], s * (1 - tieMargin) <= fastest { return p }
+        }
+        return .perShape
+    }
+
+    /// Seconds as microseconds to 0.1; 0 for a policy that gave no usable timing.
+    private static func microseconds(_ seconds: Double?) -> Double {
+        guard let seconds, seconds.isFinite else { return 0 }
+        return (seconds * 1e7).rounded() / 10
+    }
 
     /// Starts (or restarts) recording the distinct products made and their backends.
     public func startRecording() {

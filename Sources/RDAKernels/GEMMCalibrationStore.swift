@@ -77,13 +77,16 @@ public struct GEMMCalibrationEntry: Codable, Equatable, Sendable {
     public var backend: String
     /// The product timed for the class.
     public var measuredOn: String
-    /// Microseconds per product of each backend.
+    /// Microseconds per product of each backend (per training step for a step entry).
     public var swiftMicroseconds: Double, openblasMicroseconds: Double
+    /// For a step entry (context `step`): microseconds per training step with each shape class
+    /// on its own calibrated backend.
+    public var perShapeMicroseconds: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case threads, context, backend
         case shapeClass = "shape_class", measuredOn = "measured_on"
-        case swiftMicroseconds = "swift_us", openblasMicroseconds = "openblas_us"
+        case swiftMicroseconds = "swift_us", openblasMicroseconds = "openblas_us", perShapeMicroseconds = "per_shape_us"
     }
 
     /// The entry's name in the cache: class, thread count and context.
@@ -96,6 +99,12 @@ public struct GEMMCalibrationEntry: Codable, Equatable, Sendable {
     }
 
     var name: String { GEMMCalibrationEntry.name(shapeClass, threads: threads, context: context) }
+
+    /// Whether `backend` names something this rda knows: a backend, or for a step entry a
+    /// `GEMMPolicy`.
+    var hasKnownBackend: Bool {
+        context == GEMMSelector.stepContext ? GEMMPolicy(rawValue: backend) != nil : GEMMBackend(rawValue: backend) != nil
+    }
 }
 
 /// The calibration cache: `gemm-calibration.json` in `directory`, holding the machine key and the
@@ -146,7 +155,7 @@ public final class GEMMCalibrationStore: @unchecked Sendable {
               let file = try? JSONDecoder().decode(File.self, from: data),
               file.format == GEMMCalibrationStore.format, file.key == key else { return [:] }
         var table: [String: GEMMCalibrationEntry] = [:]
-        for entry in file.entries where GEMMBackend(rawValue: entry.backend) != nil { table[entry.name] = entry }
+        for entry in file.entries where entry.hasKnownBackend { table[entry.name] = entry }
         return table
     }
 

@@ -190,6 +190,8 @@ public enum TrainingRun {
         if let old, !old.asksTheSame(as: record) {
             throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with --force")
         }
+        // which GEMM backends run this model's steps here (timed once per machine, then cached)
+        Trainer.calibrateGEMM(config: config, options: options)
         var rng = SeededGenerator(seed: request.seed)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)
         events(.loaded(train: train.count, test: test.count, config: config, options: options,
