@@ -1,6 +1,6 @@
 import Foundation
 import RDACoding
-#if canImport(FoundationNetworking)
+#if canImport(FoundationNetworking) && !RDA_OFFLINE
 import FoundationNetworking
 #endif
 
@@ -136,6 +136,11 @@ public enum DatasetDownload {
     /// honours a range request. Throws on any HTTP or network failure (keeping what arrived).
     static func download(_ source: String, to part: URL, expected: Int64,
                          events: @escaping (Int64, Int64?) -> Void) throws {
+        #if RDA_OFFLINE
+        // a build for machines without network (-DRDA_OFFLINE, scripts/many-cores-pack): no URLSession
+        throw RDAIOError(.notFound, subject: source, problem: "this rda was built without network access (RDA_OFFLINE)",
+                         fix: "copy the data set's files into the folder, or use an rda built without RDA_OFFLINE")
+        #else
         var have = (try? FileManager.default.attributesOfItem(atPath: part.path)[.size] as? Int64) ?? 0
         if have >= expected {   // complete (or overlong) leftovers: the checksum decides; start over if wrong
             try? FileManager.default.removeItem(at: part)
@@ -162,6 +167,7 @@ public enum DatasetDownload {
             throw RDAIOError(.truncated, subject: source, problem: "download \(what)",
                              fix: got > 0 ? "run the same command again to resume" : "check the network, or pass --url BASE of a mirror holding the files")
         }
+        #endif
     }
 
     static func rename(_ part: URL, to target: URL) throws {
@@ -184,6 +190,7 @@ public enum DatasetDownload {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
+    #if !RDA_OFFLINE
     /// One HTTP transfer into a `.part` file, driven by URLSession's delegate callbacks.
     final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let part: URL
@@ -260,4 +267,5 @@ public enum DatasetDownload {
             return nil
         }
     }
+    #endif
 }

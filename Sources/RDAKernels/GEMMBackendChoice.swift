@@ -240,7 +240,7 @@ public final class GEMMSelector: @unchecked Sendable {
     }
 
     /// Rounds of `calibrateSteps`: each times every policy once, in a rotating order.
-    public static let stepRounds = 3
+    public static let stepRounds = 5
 
     /// Chooses the policy under which whole training steps of one model run fastest at
     /// `threads` threads, a decision that per-shape timings alone cannot make: products timed
@@ -250,8 +250,11 @@ public final class GEMMSelector: @unchecked Sendable {
     /// `measure(policy)` runs some training steps of a throwaway copy of the model and returns
     /// seconds per step; its products, on the calling thread, follow `policy` (other threads'
     /// products are not affected). Each policy is measured once to warm up (per-shape
-    /// calibrations happen there), then `stepRounds` times; the fastest (minimum over rounds)
+    /// calibrations happen there), then `stepRounds` times; the fastest (median over rounds)
     /// wins, but the Swift kernel, then the per-shape choice, keeps ties within `tieMargin`. The
+    /// median, not the minimum: OpenBLAS on several threads has fast steps among slow ones
+    /// (conv at 2 threads: windows of 33 to 53 ms a step, against 33 to 40 for the Swift kernel),
+    /// and training runs at their typical speed, not their best. The
     /// result is cached under `name` (the model and batch) and the thread count like the
     /// per-shape entries, so later runs on this machine skip the trial.
     ///
@@ -276,15 +279,16 @@ public final class GEMMSelector: @unchecked Sendable {
             return measure(p)
         }
         let policies = GEMMPolicy.allCases
-        var best = [GEMMPolicy: Double]()
+        var samples = [GEMMPolicy: [Double]]()
         for p in policies { _ = timed(p) }
         for round in 0..<Self.stepRounds {
             for j in policies.indices {
                 let p = policies[(j + round) % policies.count]
                 let seconds = timed(p)
-                if seconds.isFinite && seconds > 0 { best[p] = Swift.min(best[p] ?? .infinity, seconds) }
+                if seconds.isFinite && seconds > 0 { samples[p, default: []].append(seconds) }
             }
         }
+        let best = samples.mapValues(Self.median)
         let chosen = Self.fastestPolicy(best)
         let entry = GEMMCalibrationEntry(
             shapeClass: name, threads: threads, context: Self.stepContext, backend: chosen.rawValue, measuredOn: name,
@@ -316,6 +320,12 @@ public final class GEMMSelector: @unchecked Sendable {
             if let s = seconds[p], s * (1 - tieMargin) <= fastest { return p }
         }
         return .perShape
+    }
+
+    /// The median of a non-empty list (the mean of the middle two for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let v = values.sorted(), n = v.count
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
     }
 
     /// Seconds as microseconds to 0.1; 0 for a policy that gave no usable timing.

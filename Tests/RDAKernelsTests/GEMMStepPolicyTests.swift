@@ -88,6 +88,23 @@ struct GEMMStepPolicyTests {
         #expect(s.choose(late, threads: 1, context: .pool, product: product) == GEMMChoice(.swift, .stepCalibrated))
     }
 
+    /// The typical step decides, not the best: a policy with a few fast steps among slow ones
+    /// (OpenBLAS on several threads) loses to a steady one.
+    @Test func medianNotMinimumDecides() {
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var calls = 0
+        let chosen = selector(dir).calibrateSteps("step conv", threads: 2) { p in
+            switch p {
+            case .openblas: calls += 1; return calls % 3 == 0 ? 0.030 : 0.050   // best 30 ms, typical 50
+            case .swift: return 0.036
+            case .perShape: return 0.040
+            }
+        }
+        #expect(chosen == .swift)
+        #expect(GEMMSelector.median([3, 1, 2]) == 2 && GEMMSelector.median([4, 1, 3, 2]) == 2.5)
+    }
+
     /// A per-shape decision is cached too (its "backend" is a policy, not a backend) and read
     /// back by the next process.
     @Test func perShapeDecisionIsCachedToo() {

@@ -5,8 +5,8 @@ import RDACore
 import RDAKernels
 
 extension Trainer {
-    /// Steps timed per measurement of one policy; the measurement is the fastest of them.
-    static let calibrationStepsPerMeasurement = 3
+    /// Consecutive steps timed per measurement of one policy; the measurement is their mean.
+    static let calibrationStepsPerMeasurement = 2
 
     /// Chooses, once per machine, model shape, batch size and thread count, the GEMM policy
     /// (each shape class on its own calibrated backend, or every product on one backend) under
@@ -17,7 +17,7 @@ extension Trainer {
     /// timed, so the run's weights, generators and results do not depend on the trial (only on
     /// the backends chosen, as with per-shape calibration). The decision is cached with the
     /// per-shape ones (`~/.cache/rda/gemm-calibration.json`); later runs read it. Nothing is
-    /// timed with `RDA_GEMM` set or without OpenBLAS. About 33 steps when it times.
+    /// timed with `RDA_GEMM` set or without OpenBLAS. 36 steps when it times.
     @discardableResult
     public static func calibrateGEMM(config: ModelConfig, options: TrainingOptions,
                                      selector: GEMMSelector = .shared) -> GEMMPolicy {
@@ -37,13 +37,9 @@ extension Trainer {
                 }
                 trial = (Trainer(model: model, options: trialOptions), y)
             }
-            var fastest = Double.infinity
-            for _ in 0..<calibrationStepsPerMeasurement {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try? trial!.trainer.step(trial!.batch)
-                fastest = Swift.min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-            }
-            return fastest
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<calibrationStepsPerMeasurement { _ = try? trial!.trainer.step(trial!.batch) }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(calibrationStepsPerMeasurement)
         }
     }
 }
