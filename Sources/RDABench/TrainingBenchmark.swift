@@ -295,7 +295,7 @@ public enum TrainingBenchmark {
         let allocations = Double(BufferPool.shared.systemAllocations - allocationsBefore) / Double(max(1, timedSteps))
 
         let sorted = rates.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let median = RDAKernels.median(rates)
         let flops = ModelFLOPs.perImage(ArchitectureDescription(model), training: options.mode == .train)
         let gflops = median * flops / 1e9
         var gemm: Double?, shapeText: String?

@@ -208,8 +208,7 @@ public final class GEMMSelector: @unchecked Sendable {
         let entry = GEMMCalibrationEntry(
             shapeClass: key.shapeClass.description, threads: key.threads, context: key.context.rawValue,
             backend: GEMMSelector.faster(timings).rawValue, measuredOn: shape.description,
-            swiftMicroseconds: (timings.swift * 1e7).rounded() / 10,
-            openblasMicroseconds: (timings.openblas * 1e7).rounded() / 10)
+            swiftMicroseconds: Self.microseconds(timings.swift), openblasMicroseconds: Self.microseconds(timings.openblas))
         // Another process may have calibrated the class meanwhile: the first entry saved is kept
         // and used by everyone, so that processes started one after the other (a run and its
         // resumption) use the same backend.
@@ -266,10 +265,12 @@ public final class GEMMSelector: @unchecked Sendable {
     public func calibrateSteps(_ name: String, threads: Int, measure: (GEMMPolicy) -> Double) -> GEMMPolicy {
         guard forced == nil, openBLASAvailable else { return .perShape }
         let entryName = GEMMCalibrationEntry.name(name, threads: threads, context: Self.stepContext)
+        /// The policy cached under `entryName`, if any.
+        func cached(_ state: State) -> GEMMPolicy? { state.cache?[entryName].flatMap { GEMMPolicy(rawValue: $0.backend) } }
         let known = state.withLock { state -> GEMMPolicy? in
             if let policy = state.policy { return policy }
             if state.cache == nil { state.cache = store.load() }
-            return state.cache?[entryName].flatMap { GEMMPolicy(rawValue: $0.backend) }
+            return cached(state)
         }
         if let known { return adopt(known) }
         let thread = Self.currentThread()
@@ -288,7 +289,7 @@ public final class GEMMSelector: @unchecked Sendable {
                 if seconds.isFinite && seconds > 0 { samples[p, default: []].append(seconds) }
             }
         }
-        let best = samples.mapValues(Self.median)
+        let best = samples.mapValues(median)
         let chosen = Self.fastestPolicy(best)
         let entry = GEMMCalibrationEntry(
             shapeClass: name, threads: threads, context: Self.stepContext, backend: chosen.rawValue, measuredOn: name,
@@ -296,7 +297,7 @@ public final class GEMMSelector: @unchecked Sendable {
             perShapeMicroseconds: Self.microseconds(best[.perShape]))
         let saved = state.withLock { state -> GEMMPolicy in
             state.cache = store.save([entry])
-            return state.cache?[entryName].flatMap { GEMMPolicy(rawValue: $0.backend) } ?? chosen
+            return cached(state) ?? chosen
         }
         return adopt(saved)
     }
@@ -320,12 +321,6 @@ public final class GEMMSelector: @unchecked Sendable {
             if let s = seconds[p], s * (1 - tieMargin) <= fastest { return p }
         }
         return .perShape
-    }
-
-    /// The median of a non-empty list (the mean of the middle two for an even count).
-    static func median(_ values: [Double]) -> Double {
-        let v = values.sorted(), n = v.count
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
     }
 
     /// Seconds as microseconds to 0.1; 0 for a policy that gave no usable timing.

@@ -102,7 +102,7 @@ struct GEMMStepPolicyTests {
             }
         }
         #expect(chosen == .swift)
-        #expect(GEMMSelector.median([3, 1, 2]) == 2 && GEMMSelector.median([4, 1, 3, 2]) == 2.5)
+        #expect(median([3, 1, 2]) == 2 && median([4, 1, 3, 2]) == 2.5)
     }
 
     /// A per-shape decision is cached too (its "backend" is a policy, not a backend) and read

@@ -7,18 +7,6 @@ import RDAModel
 /// averaged over the evaluation set.
 @Suite("Quantized channel: rate per latent dimension")
 struct QuantizedRatePerDimensionTests {
-    func quantizedModel(k: Int, seed: UInt64) -> RateDistortionAutoencoder {
-        var rng = SeededGenerator(seed: seed)
-        let cfg = ModelConfig(arch: .mlp, exampleShape: [1, 8, 8], latentDim: k, widths: [16], prior: .learned,
-                              distortion: .l2, lambda: 8, sigmoidOutput: true, data: "test", channel: .quantized, priorComponents: 2)
-        let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
-        // spread the encoder's outputs over several integers, and give the prior some shape
-        if let last = model.encoder.layers.last as? Linear { for i in 0..<last.weight.count { last.weight.data[i] *= 8 } }
-        let q = model.bottleneck as! QuantizedBottleneck
-        for i in 0..<q.loc.count { q.logScale.data[i] = 0.3 * Float(i % 3); q.logits.data[i] = 0.2 * Float(i % 2) }
-        return model
-    }
-
     @Test func dimensionsSumToTheEvaluatedRateAndMatchTheMasses() throws {
         let k = 5
         let model = quantizedModel(k: k, seed: 3)
