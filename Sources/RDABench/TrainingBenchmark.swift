@@ -154,7 +154,7 @@ public enum TrainingBenchmark {
 
     /// The benchmark model's configuration: the reference's `mlp` or `conv` on 28x28 images.
     public static func config(_ arch: Architecture, distortion: DistortionKind = .l2, lambda: Double = 1) -> ModelConfig {
-        ModelConfig(arch: arch, exampleShape: [1, 28, 28], latentDim: 32, widths: arch.defaultWidths, prior: .standard,
+        ModelConfig(arch: arch, exampleShape: [1, 28, 28], latentDim: 32, widths: arch.defaultWidths,
                     distortion: distortion, lambda: lambda, sigmoidOutput: true, data: "mnist")
     }
 

@@ -14,8 +14,8 @@ struct TestSetRoundTripTests {
         let train = try source.load(split: .train, dataDir: sharedData!.appendingPathComponent(name).path, examples: 1024)
         let test = try source.load(split: .test, dataDir: sharedData!.appendingPathComponent(name).path)
         var rng = SeededGenerator(seed: 1)
-        let cfg = ModelConfig(arch: .mlp, exampleShape: train.exampleShape, latentDim: 8, widths: [32], prior: .learned,
-                              distortion: .l2, lambda: 16, sigmoidOutput: true, data: name, channel: .quantized, priorComponents: 3)
+        let cfg = ModelConfig(arch: .mlp, exampleShape: train.exampleShape, latentDim: 8, widths: [32],
+                              distortion: .l2, lambda: 16, sigmoidOutput: true, data: name, channel: .quantized(components: 3))
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         var opts = TrainingOptions()
         opts.schedule = .cosine   // annealed (TrainingOptions() has the image default, constant)

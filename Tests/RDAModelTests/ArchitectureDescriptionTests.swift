@@ -9,8 +9,8 @@ struct ArchitectureDescriptionTests {
     func model(_ arch: Architecture, prior: Prior.Kind = .standard, shape: [Int] = [1, 8, 8], seed: UInt64 = 1) -> RateDistortionAutoencoder {
         var rng = SeededGenerator(seed: seed)
         let widths = arch == .conv ? [4, 6] : (arch == .mlp ? [16, 8] : [])
-        let cfg = ModelConfig(arch: arch, exampleShape: shape, latentDim: 3, widths: widths, prior: prior,
-                              distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test")
+        let cfg = ModelConfig(arch: arch, exampleShape: shape, latentDim: 3, widths: widths,
+                              distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test", channel: .gaussian(prior: prior))
         return RateDistortionAutoencoder(config: cfg, rng: &rng)
     }
 

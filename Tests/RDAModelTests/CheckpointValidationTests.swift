@@ -9,17 +9,17 @@ import RDAIO
 @Suite("Model files: configuration validated before allocation")
 struct CheckpointValidationTests {
     func config(_ arch: Architecture, shape: [Int] = [1, 8, 12], k: Int = 3, widths: [Int]? = nil, prior: Prior.Kind = .standard,
-                channel: ChannelKind = .gaussian, components: Int? = nil) -> ModelConfig {
+                channel: String = "gaussian", components: Int? = nil) -> ModelConfig {
         ModelConfig(arch: arch, exampleShape: shape, latentDim: k,
                     widths: widths ?? (arch == .conv ? [4, 6] : (arch == .mlp ? [16, 8, 5] : [])),
-                    prior: prior, distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test",
-                    channel: channel, priorComponents: components)
+                    distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test",
+                    channel: channel == "gaussian" ? .gaussian(prior: prior) : .quantized(components: components ?? QuantizedBottleneck.defaultComponents))
     }
 
     /// The shapes computed from the configuration alone are exactly those of a built model.
-    @Test(arguments: [Architecture.linear, .mlp, .conv], [(Prior.Kind.standard, ChannelKind.gaussian, nil as Int?), (.learned, .gaussian, nil),
-                                                           (.standard, .quantized, nil), (.standard, .quantized, 5)])
-    func expectedShapesMatchABuiltModel(_ arch: Architecture, _ bottleneck: (Prior.Kind, ChannelKind, Int?)) throws {
+    @Test(arguments: [Architecture.linear, .mlp, .conv], [(Prior.Kind.standard, "gaussian", nil as Int?), (.learned, "gaussian", nil),
+                                                           (.standard, "quantized", nil), (.standard, "quantized", 5)])
+    func expectedShapesMatchABuiltModel(_ arch: Architecture, _ bottleneck: (Prior.Kind, String, Int?)) throws {
         for shape in arch == .conv ? [[1, 8, 12], [3, 4, 4]] : [[1, 8, 12], [5]] {
             let cfg = config(arch, shape: shape, prior: bottleneck.0, channel: bottleneck.1, components: bottleneck.2)
             var rng = SeededGenerator(seed: 1)
@@ -53,8 +53,8 @@ struct CheckpointValidationTests {
                 (error as? RDAError)?.message.contains(words) == true
             }
         }
-        #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(config(.linear, channel: .quantized, components: 0)) }
-        #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(config(.linear, channel: .quantized, components: 1000)) }
+        #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(config(.linear, channel: "quantized", components: 0)) }
+        #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(config(.linear, channel: "quantized", components: 1000)) }
         var nanLambda = config(.linear); nanLambda.lambda = .nan
         #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(nanLambda) }
     }
@@ -128,8 +128,8 @@ struct GeneratedConfigurationTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rda-gen-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let cfg = ModelConfig(arch: .mlp, exampleShape: [1, 4, 4], latentDim: 2, widths: [4], prior: .learned,
-                              distortion: .l2, lambda: 1, sigmoidOutput: true, data: "test")
+        let cfg = ModelConfig(arch: .mlp, exampleShape: [1, 4, 4], latentDim: 2, widths: [4],
+                              distortion: .l2, lambda: 1, sigmoidOutput: true, data: "test", channel: .gaussian(prior: .learned))
         var rng = SeededGenerator(seed: 5)
         let url = dir.appendingPathComponent("m.safetensors")
         try Checkpoint.save(RateDistortionAutoencoder(config: cfg, rng: &rng), to: url)
@@ -145,15 +145,17 @@ struct GeneratedConfigurationTests {
         for _ in 0..<400 {
             var c = cfg
             c.arch = pick(Architecture.allCases)
-            c.prior = pick(Prior.Kind.allCases)
             c.latentDim = pick(sizes + [2, 2, 2])
             c.exampleShape = pick([[], [16], [1, 4, 4], [1, 4], [pick(sizes)], [1, pick(sizes), 4], [pick(sizes), pick(sizes), pick(sizes)], [1, 4, 4, 1]])
             c.widths = pick([[], [4], [4, 4], [pick(sizes)], [pick(sizes), pick(sizes)], [4, 4, 4]])
             c.lambda = pick([1, 0, -1, 1e-300, 1e300, 2.5])
-            c.channel = pick([.gaussian, .gaussian, .quantized])
-            c.priorComponents = pick([nil, nil, 0, 1, 3, 9, -1, Int.max])
+            // the channel's own keys, written as any file could hold them
+            var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Any]
+            object["prior"] = pick(Prior.Kind.allCases).rawValue
+            object["channel"] = pick(["gaussian", "gaussian", "quantized", "unknown"] as [String])
+            object["priorComponents"] = pick([nil, nil, 0, 1, 3, 9, -1, Int.max] as [Int?])
             var file = base
-            file.metadata["rda.config"] = String(decoding: try JSONEncoder().encode(c), as: UTF8.self)
+            file.metadata["rda.config"] = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
             let data = try file.encoded()
             try data.write(to: url)
             do { _ = try Checkpoint.load(url.path); loaded += 1 } catch is RDAError { refused += 1 }

@@ -18,7 +18,7 @@ struct FusedKernelTests {
 
     func makeModel(_ arch: Architecture, distortion: DistortionKind, shape: [Int], widths: [Int], k: Int) -> RateDistortionAutoencoder {
         var rng = SeededGenerator(seed: 7)
-        let cfg = ModelConfig(arch: arch, exampleShape: shape, latentDim: k, widths: widths, prior: .standard,
+        let cfg = ModelConfig(arch: arch, exampleShape: shape, latentDim: k, widths: widths,
                               distortion: distortion, lambda: 3, sigmoidOutput: arch != .linear, data: "test")
         return RateDistortionAutoencoder(config: cfg, rng: &rng)
     }

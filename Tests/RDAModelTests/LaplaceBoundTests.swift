@@ -153,7 +153,7 @@ struct LaplaceBoundTests {
         let train = try src.load(split: .train, dataDir: nil, examples: 10_000)
         let test = try src.load(split: .test, dataDir: nil, testExamples: 10_000)
         var rng = SeededGenerator(seed: 3)
-        let cfg = ModelConfig(arch: .linear, exampleShape: [3], latentDim: 3, widths: [], prior: .standard,
+        let cfg = ModelConfig(arch: .linear, exampleShape: [3], latentDim: 3, widths: [],
                               distortion: .l1, lambda: 2, sigmoidOutput: false, data: src.description)
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         var opts = TrainingOptions()

@@ -8,8 +8,8 @@ struct ModelTests {
     func makeModel(_ arch: Architecture, prior: Prior.Kind, shape: [Int] = [1, 8, 8], k: Int = 3, seed: UInt64 = 1) -> RateDistortionAutoencoder {
         var rng = SeededGenerator(seed: seed)
         let widths = arch == .conv ? [4, 6] : (arch == .mlp ? [16, 8] : [])
-        let cfg = ModelConfig(arch: arch, exampleShape: shape, latentDim: k, widths: widths, prior: prior,
-                              distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test")
+        let cfg = ModelConfig(arch: arch, exampleShape: shape, latentDim: k, widths: widths,
+                              distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test", channel: .gaussian(prior: prior))
         let m = RateDistortionAutoencoder(config: cfg, rng: &rng)
         if prior == .learned {
             for i in 0..<k { m.gaussian!.prior.mu.data[i] = 0.3 * Float(i) - 0.2; m.gaussian!.prior.logSigma.data[i] = 0.4 - 0.3 * Float(i) }
@@ -21,7 +21,7 @@ struct ModelTests {
     func standardizationKeepsRateDistortionAndSamples(_ arch: Architecture) throws {
         let model = makeModel(arch, prior: .learned)
         let std = try Standardization.standardized(model)
-        #expect(std.config.prior == .standard)
+        #expect(std.config.channel == .gaussian(prior: .standard))
         #expect(std.gaussian!.prior.mu.values.allSatisfy { $0 == 0 } && std.gaussian!.prior.logSigma.values.allSatisfy { $0 == 0 })
         var rng = SeededGenerator(seed: 2)
         let y = Tensor.randomUniform([5, 64], low: 0, high: 1, using: &rng)
@@ -76,7 +76,7 @@ struct ModelTests {
         let train = try src.load(split: .train, dataDir: nil, examples: 20_000)
         let test = try src.load(split: .test, dataDir: nil, testExamples: 20_000)
         var rng = SeededGenerator(seed: 3)
-        let cfg = ModelConfig(arch: .linear, exampleShape: [5], latentDim: 5, widths: [], prior: .standard,
+        let cfg = ModelConfig(arch: .linear, exampleShape: [5], latentDim: 5, widths: [], 
                               distortion: .l2, lambda: 1, sigmoidOutput: false, data: src.description)
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         var opts = TrainingOptions()
@@ -89,7 +89,8 @@ struct ModelTests {
         let bound = report.bound!.objective
         #expect(report.objective >= bound - 5 * report.objectiveStderr)
         #expect(report.objective < bound * 1.03, "objective \(report.objective) vs bound \(bound)")
-        let mc = try #require(report.rateMCNats), se = try #require(report.rateMCStderr)
+        let g = try #require(report.figures as? GaussianFigures)
+        let mc = try #require(g.rateMCNats), se = try #require(g.rateMCStderr)
         #expect(Swift.abs(mc - report.rateNats) < 4 * se + 1e-3)
     }
 }
@@ -103,7 +104,7 @@ struct OlderFilesTests {
          "seed":3,"testExamples":100000,"lambda":2}
         """
         let r = try JSONDecoder().decode(TrainRequest.self, from: Data(old.utf8))
-        #expect(r.channel == .gaussian && r.prior == .learned && r.seed == 3 && r.lambda == 2 && r.priorComponents == nil)
+        #expect(r.channel == .gaussian(prior: .learned) && r.seed == 3 && r.lambda == 2)
         // and a field missing altogether takes the default
         let minimal = try JSONDecoder().decode(TrainRequest.self, from: Data("{}".utf8))
         #expect(minimal == TrainRequest())
@@ -114,7 +115,7 @@ struct OlderFilesTests {
         {"arch":"linear","data":"gaussian:4,2","distortion":"l2","exampleShape":[2],"lambda":1,"latentDim":2,"prior":"standard","sigmoidOutput":false,"widths":[]}
         """
         let c = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
-        #expect(c.channel == .gaussian && c.priorComponents == nil)
+        #expect(c.channel == .gaussian())
         // written back, a Gaussian configuration has the same keys as before (model files stay byte-identical)
         let again = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Any]
         #expect(Set(again.keys) == ["arch", "data", "distortion", "exampleShape", "lambda", "latentDim", "prior", "sigmoidOutput", "widths"])

@@ -134,7 +134,7 @@ struct QuantizedChannelTests {
         let other = quantizedModel(arch, seed: 6)
         #expect(throws: RDAError.self) { try Codec.decodeSymbols(other, file: reread) }
         // a version-1 file (byte records, tables in their stored order) decodes to the same symbols
-        let tables = try Codec.quantizedBottleneck(model).codingTables
+        let tables = try Codec.codingChannel(model).codingTables
         var v1 = CompressedFile.magic + [1] + model.fingerprint + [UInt8(model.config.exampleShape.count)]
         for d in model.config.exampleShape { LEB128.append(UInt64(d), to: &v1) }
         LEB128.append(UInt64(symbols.count), to: &v1)
@@ -160,9 +160,10 @@ struct QuantizedChannelTests {
         var rng = SeededGenerator(seed: 8)
         let data = Dataset(examples: Tensor.randomUniform([300, 64], low: 0, high: 1, using: &rng), exampleShape: [1, 8, 8], isImage: true)
         let r = try Evaluator.evaluate(model: model, data: data, split: .test, dataName: "test", seed: 0)
-        let coded = try #require(r.codedBitsPerImage), estimated = try #require(r.estimatedBitsPerImage)
-        let container = try #require(r.containerBitsPerImage)
-        #expect(r.channel == "quantized" && r.rateMCNats == nil && r.miEstimateNats == nil)
+        let q = try #require(r.figures as? QuantizedFigures)
+        let coded = try #require(q.codedBitsPerImage), estimated = try #require(q.estimatedBitsPerImage)
+        let container = try #require(q.containerBitsPerImage)
+        #expect(r.channel.kind == "quantized" && r.figures.mutualInformationNats == nil)
         // the integer estimate is within 0.5% of the float -log2 P (rate_bits), and coding costs at least it
         #expect(Swift.abs(estimated / r.rateBits - 1) < 0.005, "estimate \(estimated) vs float \(r.rateBits)")
         // each record takes at most ceil(-log2 P) bits (the coder's bit-minimal termination)
@@ -179,8 +180,8 @@ struct QuantizedChannelTests {
         let train = try src.load(split: .train, dataDir: nil, examples: 4000)
         let test = try src.load(split: .test, dataDir: nil, testExamples: 2000)
         var rng = SeededGenerator(seed: 3)
-        let cfg = ModelConfig(arch: .linear, exampleShape: [2], latentDim: 2, widths: [], prior: .learned, distortion: .l2,
-                              lambda: 8, sigmoidOutput: false, data: src.description, channel: .quantized, priorComponents: 3)
+        let cfg = ModelConfig(arch: .linear, exampleShape: [2], latentDim: 2, widths: [], distortion: .l2,
+                              lambda: 8, sigmoidOutput: false, data: src.description, channel: .quantized(components: 3))
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         var opts = TrainingOptions()
         opts.schedule = .cosine   // annealed (TrainingOptions() has the image default, constant)

@@ -6,8 +6,8 @@ import RDAModel
 /// and a learned prior given some shape.
 func quantizedModel(_ arch: Architecture = .mlp, k: Int = 4, seed: UInt64 = 5) -> RateDistortionAutoencoder {
     var rng = SeededGenerator(seed: seed)
-    let cfg = ModelConfig(arch: arch, exampleShape: [1, 8, 8], latentDim: k, widths: arch == .conv ? [4, 6] : [16], prior: .learned,
-                          distortion: .l2, lambda: 8, sigmoidOutput: true, data: "test", channel: .quantized, priorComponents: 2)
+    let cfg = ModelConfig(arch: arch, exampleShape: [1, 8, 8], latentDim: k, widths: arch == .conv ? [4, 6] : [16],
+                          distortion: .l2, lambda: 8, sigmoidOutput: true, data: "test", channel: .quantized(components: 2))
     let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
     // spread the encoder's outputs over several integers, and give the prior some shape
     if let last = model.encoder.layers.last as? Linear { for i in 0..<last.weight.count { last.weight.data[i] *= 8 } }

@@ -16,7 +16,7 @@ struct ResumeStateTests {
         let makeTrainer = {
             var rng = SeededGenerator(seed: 9)
             let cfg = ModelConfig(arch: arch, exampleShape: [8], latentDim: 3, widths: arch == .mlp ? [12, 6] : [],
-                                  prior: .learned, distortion: .l2, lambda: 2, sigmoidOutput: false, data: src.description)
+                                  distortion: .l2, lambda: 2, sigmoidOutput: false, data: src.description, channel: .gaussian(prior: .learned))
             var opts = TrainingOptions()
             opts.epochs = 3; opts.batchSize = 32; opts.learningRate = 1e-2; opts.schedule = .cosine
             opts.seed = 4; opts.testExamplesPerEpoch = 0; opts.rate = .monteCarlo

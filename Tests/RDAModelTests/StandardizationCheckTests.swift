@@ -9,8 +9,8 @@ import RDAModel
 struct StandardizationCheckTests {
     func model(logSigma: Float, logvarBias: Float) -> RateDistortionAutoencoder {
         var rng = SeededGenerator(seed: 9)
-        let cfg = ModelConfig(arch: .linear, exampleShape: [3], latentDim: 2, widths: [], prior: .learned,
-                              distortion: .l2, lambda: 1, sigmoidOutput: false, data: "gaussian:1,1,1")
+        let cfg = ModelConfig(arch: .linear, exampleShape: [3], latentDim: 2, widths: [],
+                              distortion: .l2, lambda: 1, sigmoidOutput: false, data: "gaussian:1,1,1", channel: .gaussian(prior: .learned))
         let m = RateDistortionAutoencoder(config: cfg, rng: &rng)
         let enc = m.encoder.layers[0] as! Linear
         for i in 0..<(enc.weight.count) { enc.weight.data[i] *= 0.01 }   // raw logvar close to its bias

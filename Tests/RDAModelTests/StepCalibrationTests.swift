@@ -7,7 +7,7 @@ import RDAModel
 /// `Trainer.calibrateGEMM`: real training steps of a throwaway model, timed per policy.
 @Suite("GEMM policy trial on real training steps")
 struct StepCalibrationTests {
-    let config = ModelConfig(arch: .mlp, exampleShape: [1, 4, 4], latentDim: 2, widths: [8], prior: .standard,
+    let config = ModelConfig(arch: .mlp, exampleShape: [1, 4, 4], latentDim: 2, widths: [8],
                              distortion: .l2, lambda: 1, sigmoidOutput: true, data: "test")
 
     func train(steps: Int) throws -> [Float] {

@@ -96,7 +96,7 @@ struct Compress: ParsableCommand {
                 throw RDAError("--examples-per-record \(examplesPerRecord) must be 1...\(CompressedFile.maximumCount)")
             }
             let m = try checkpoint.load()
-            let tables = try Codec.quantizedBottleneck(m).codingTables
+            let tables = try Codec.codingChannel(m).codingTables
             let examples: Tensor, isImage: Bool
             if !image.isEmpty {
                 guard dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
@@ -118,7 +118,7 @@ struct Compress: ParsableCommand {
                 throw RDAError("cannot write \(out): \(error)")
             }
             // what the decoder will see: decode the file's own bytes
-            let decoded = Codec.reconstruct(m, symbols: try Codec.decodeSymbols(m, file: file))
+            let decoded = try Codec.reconstruct(m, symbols: try Codec.decodeSymbols(m, file: file))
             try CodingSummary(model: m, file: file, symbols: symbols, tables: tables, originals: examples, decoded: decoded,
                               isImage: isImage, seconds: seconds, coderSeconds: coderSeconds).print(json: json)
         }
@@ -140,7 +140,7 @@ struct Decompress: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let m = try checkpoint.load()
-            let tables = try Codec.quantizedBottleneck(m).codingTables
+            let tables = try Codec.codingChannel(m).codingTables
             let compressed: CompressedFile
             do { compressed = try CompressedFile(contentsOfFile: file) } catch {
                 throw RDAError("\(error)")   // the reader's message names the file
@@ -148,7 +148,7 @@ struct Decompress: ParsableCommand {
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
             let coderSeconds = Date().timeIntervalSince(start)
-            let decoded = Codec.reconstruct(m, symbols: symbols)
+            let decoded = try Codec.reconstruct(m, symbols: symbols)
             let seconds = Date().timeIntervalSince(start)
             try DecodedOutput.write(decoded, shape: m.config.exampleShape, to: out)
             try CodingSummary(model: m, file: compressed, symbols: symbols, tables: tables, originals: nil, decoded: decoded,

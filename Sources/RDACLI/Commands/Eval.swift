@@ -42,22 +42,16 @@ struct Eval: ParsableCommand {
 /// A person-readable table of an evaluation.
 enum EvalFormatting {
     static func summary(_ r: EvaluationReport) throws -> String {
-        var lines = ["\(r.data) \(r.split) (\(r.examples) examples), \(r.distortionKind), lambda \(formatNumber(r.lambda))\(r.channel.map { ", \($0) channel" } ?? "")"]
-        var rateLine = String(format: "  rate        %.4f nats  (%.4f bits)", r.rateNats, r.rateBits)
-        if let mc = r.rateMCNats, let se = r.rateMCStderr { rateLine += String(format: "   Monte Carlo %.4f ± %.4f", mc, se) }
-        lines.append(rateLine)
-        if let coded = r.codedBitsPerImage, let estimated = r.estimatedBitsPerImage, let container = r.containerBitsPerImage {
-            lines.append(String(format: "  coded       %.2f bits/example payload   %.2f estimated (integer tables)   %.2f with the file's container", coded, estimated, container))
-        }
+        let f = r.figures
+        var lines = ["\(r.data) \(r.split) (\(r.examples) examples), \(r.distortionKind), lambda \(formatNumber(r.lambda)), \(r.channel.kind) channel"]
+        lines.append(String(format: "  rate        %.4f nats  (%.4f bits)", r.rateNats, r.rateBits) + f.rateLineSuffix)
+        lines += f.rateLines
         lines += [
-            String(format: "  distortion  %.4f  (%@)   %.4f (%@)", r.distortion, r.channel == nil ? "noisy channel" : "z = round(y)",
-                   r.distortionMeanLatent, r.channel == nil ? "z = mu" : "y unrounded"),
+            String(format: "  distortion  %.4f  (%@)   %.4f (%@)", r.distortion, f.evaluationLatent.short, r.distortionMeanLatent, f.noiselessLatent),
             String(format: "  objective   %.4f ± %.4f", r.objective, r.objectiveStderr),
             String(format: "  MSE/dim     %.6f%@", r.msePerDim, r.psnrDb.map { String(format: "   PSNR %.2f dB", $0) } ?? ""),
         ]
-        if let mi = r.miEstimateNats, let m = r.miExamples, let gap = r.priorGapNats {
-            lines.append(String(format: "  I(y;z) est. %.4f nats (of at most ln %d = %.2f)   prior gap %.4f", mi, m, log(Double(m)), gap))
-        }
+        lines += f.summaryLines
         lines.append(String(format: "  NELBO       %.4f nats  (%.4f bits/dim)%@", r.nelboNats, r.bitsPerDim,
                             r.bitsPerDim8bit.map { String(format: "   8-bit pixels: %.4f bits/dim", $0) } ?? ""))
         if let b = r.bound {

@@ -84,12 +84,8 @@ struct Standardize: ParsableCommand {
         try reportingErrors {
             let m = try checkpoint.load()
             let s = try Standardization.standardized(m)
-            let alreadyStandard: Bool
-            switch m.config.prior {
-            case .standard: alreadyStandard = true
-            case .learned: alreadyStandard = false
-            }
-            if !alreadyStandard && m.config.channel == .gaussian { checkRateKept(m, s) }
+            let alreadyStandard = Standardization.isStandard(m)
+            if !alreadyStandard { checkRateKept(m, s) }
             let dir = URL(fileURLWithPath: out)
             try TrainingRun.prepare(dir)
             try Checkpoint.save(s, to: dir.appendingPathComponent(Checkpoint.fileName))

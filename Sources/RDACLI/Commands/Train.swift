@@ -5,7 +5,6 @@ import RDAModel
 extension Architecture: ExpressibleByArgument {}
 extension DistortionKind: ExpressibleByArgument {}
 extension Prior.Kind: ExpressibleByArgument {}
-extension ChannelKind: ExpressibleByArgument {}
 extension RateEstimator: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Split: ExpressibleByArgument {}
@@ -58,14 +57,7 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: help(.distortion))
     var distortion: DistortionKind?
 
-    @Option(help: help(.channel))
-    var channel: ChannelKind = TrainRequest.defaults.channel
-
-    @Option(help: help(.prior))
-    var prior: Prior.Kind?
-
-    @Option(help: help(.priorComponents))
-    var priorComponents: Int?
+    @OptionGroup var channelOptions: ChannelFlags
 
     @Option(help: help(.epochs))
     var epochs: Int?
@@ -78,9 +70,6 @@ struct ModelTrainOptions: ParsableArguments {
 
     @Option(help: help(.schedule))
     var schedule: LearningRateSchedule?
-
-    @Option(help: help(.rate))
-    var rate: RateEstimator = TrainRequest.defaults.rate
 
     @Option(help: help(.clipNorm))
     var clipNorm: Double?
@@ -98,10 +87,10 @@ struct ModelTrainOptions: ParsableArguments {
         var r = TrainRequest()
         r.data = dataOptions.data ?? TrainRequest.defaults.data; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
-        r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda; r.prior = prior
-        r.channel = channel; r.priorComponents = priorComponents
+        r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda
+        r.channel = try channelOptions.config()
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
-        r.rate = rate; r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep
+        r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep
         if let widths {
             let parts = widths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {

@@ -9,8 +9,9 @@ import RDACore
 /// A bottleneck says how many encoder outputs it needs per latent dimension, draws the channel
 /// noise a forward pass uses, turns the encoder's output into the latent the decoder sees and the
 /// per-example rate, draws latents from its prior (sampling), names its parameters for the
-/// checkpoint and accumulates its own evaluation figures. The implementations are registered in
-/// `ChannelKind` (one `switch`); the rest of the model only talks to this protocol.
+/// checkpoint and accumulates its own evaluation figures. Each is made by its settings
+/// (`ChannelSettings`), registered in `Channels`; the rest of rda only talks to these protocols
+/// and to the capabilities some bottlenecks adopt (`EntropyCodingChannel`, `StandardizableChannel`).
 public protocol Bottleneck: AnyObject {
     /// Encoder outputs per latent dimension (the encoder ends in `K * this` values).
     static var encoderOutputsPerLatent: Int { get }
@@ -24,7 +25,7 @@ public protocol Bottleneck: AnyObject {
 
     /// The latent and the rate. Shapes: h [N, K * encoderOutputsPerLatent], noise as drawn by
     /// `drawNoise` -> output with z [N, K], rate [N].
-    func transmit(_ h: Tensor, noise: Tensor?, mode: BottleneckMode, rate: RateEstimator) -> BottleneckOutput
+    func transmit(_ h: Tensor, noise: Tensor?, mode: BottleneckMode) -> BottleneckOutput
 
     /// `count` latents drawn from the prior, [count, K] (decoding them samples new examples).
     func samplePrior(count: Int, using rng: inout SeededGenerator) -> Tensor
@@ -48,9 +49,40 @@ public protocol Bottleneck: AnyObject {
     /// A fresh accumulator of this channel's own evaluation figures over `examples` examples of
     /// shape `exampleShape`.
     func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics
+
+    /// How pictures name the channel's latents (reconstruction columns and caption).
+    var pictureWords: PictureWords { get }
+
+    /// The rate of each latent dimension in nats, averaged over the examples of a noiseless-mode
+    /// `output`, when the channel can say it (nil: pictures rank dimensions by their spread).
+    func rateByDimension(_ output: BottleneckOutput) -> [Double]?
+
+    /// The prior's points mu_z + sigma_z t for standard points t (traversals), or nil when the
+    /// prior has no such scale (pictures then use the data's spread). Shapes: [N, K] -> [N, K].
+    func priorPoints(_ standard: Tensor) -> Tensor?
+}
+
+/// How pictures name a channel's latents.
+public struct PictureWords: Sendable {
+    /// Column label of the reconstruction through the evaluation channel (`channel`, `round(y)`).
+    public var channel: String
+    /// Column label of the reconstruction from the noiseless latent (`z = mu`, `y`).
+    public var noiseless: String
+    /// The reconstructions picture's caption.
+    public var caption: String
+    /// The words for a channel's reconstructions.
+    public init(channel: String, noiseless: String, caption: String) {
+        self.channel = channel; self.noiseless = noiseless; self.caption = caption
+    }
 }
 
 extension Bottleneck {
+    public func rateByDimension(_ output: BottleneckOutput) -> [Double]? { nil }
+    public func priorPoints(_ standard: Tensor) -> Tensor? { nil }
+    public var pictureWords: PictureWords {
+        PictureWords(channel: "channel", noiseless: "noiseless",
+                     caption: "Reconstructions, in groups of three: the example | through the channel | from the noiseless latent.")
+    }
     public var learningRateScale: Float { 1 }
     public var namedIntegerTensors: [(name: String, shape: [Int], values: [Int32])] { [] }
     public func loadIntegerTensors(_ lookup: (String) -> (shape: [Int], values: [Int32])?) throws {}
@@ -76,20 +108,24 @@ public struct BottleneckOutput {
     public let rate: Tensor
     /// The encoder's noiseless latent (Gaussian mu, quantized y), [N, K].
     public let noiseless: Tensor
-    /// Channel-specific tensors an evaluation accumulator needs (Gaussian: `mu`, `logvar`,
-    /// `eps`), by name.
-    public let extras: [String: Tensor]
+    /// What else the channel computed that its own statistics read (Gaussian: the posterior),
+    /// a type of the channel's own.
+    public let details: (any BottleneckDetails)?
 
     /// The parts of one batch's output (see the properties).
-    public init(z: Tensor, rate: Tensor, noiseless: Tensor, extras: [String: Tensor] = [:]) {
-        self.z = z; self.rate = rate; self.noiseless = noiseless; self.extras = extras
+    public init(z: Tensor, rate: Tensor, noiseless: Tensor, details: (any BottleneckDetails)? = nil) {
+        self.z = z; self.rate = rate; self.noiseless = noiseless; self.details = details
     }
 }
+
+/// A channel's own record of a forward pass beyond z and the rate (`BottleneckOutput.details`).
+public protocol BottleneckDetails {}
 
 /// A channel's own evaluation figures, accumulated batch by batch in order.
 public protocol BottleneckStatistics {
     /// Adds the batch of examples `range` (in evaluation mode), y [N, D] being those examples.
     mutating func add(_ output: BottleneckOutput, examples y: Tensor, range: Range<Int>)
-    /// Writes the channel's figures into the report (after every batch).
-    func finish(into report: inout EvaluationReport)
+    /// The channel's figures (after every batch), and the rate per latent dimension (nats, mean
+    /// over examples, summing to the rate) when the channel splits it.
+    func finish() -> (figures: any ChannelFigures, ratePerDimNats: [Double]?)
 }

@@ -5,19 +5,26 @@ import RDACore
 /// mu, then the raw log-variance: `Channel`), the channel sends z = mu + sigma eps, and the rate
 /// is KL(p(z|y) || p_hat(z)) in closed form or its one-sample Monte Carlo estimate (`Rate`)
 /// against the prior p_hat = N(mu_z, diag sigma_z^2) (`Prior`).
-public final class GaussianBottleneck: Bottleneck {
+public final class GaussianBottleneck: StandardizableChannel {
     /// mu and the raw log-variance.
     public static let encoderOutputsPerLatent = 2
     /// The prior p_hat(z) = N(mu_z, diag sigma_z^2).
     public let prior: Prior
     /// K, the number of latent dimensions.
     public let latentDim: Int
+    /// The rate estimate of the training mode (evaluation always uses the closed form).
+    public let trainingRate: RateEstimator
 
-    /// A channel of `latentDim` dimensions with a prior of `kind` (starting at N(0, I)).
-    public init(prior kind: Prior.Kind, latentDim: Int) {
+    /// A channel of `latentDim` dimensions with a prior of `kind` (starting at N(0, I)), whose
+    /// training mode estimates the rate with `trainingRate`.
+    public init(prior kind: Prior.Kind, latentDim: Int, trainingRate: RateEstimator = .closedForm) {
         self.latentDim = latentDim
+        self.trainingRate = trainingRate
         prior = Prior(kind: kind, latentDim: latentDim)
     }
+
+    /// The same channel with the standard prior N(0, I).
+    public var standardSettings: any ChannelSettings { GaussianChannelSettings(prior: .standard, rate: trainingRate) }
 
     /// eps ~ N(0, I), [rows, K], in the training and evaluation modes.
     public func drawNoise(rows: Int, mode: BottleneckMode, using rng: inout SeededGenerator) -> Tensor? {
@@ -27,9 +34,11 @@ public final class GaussianBottleneck: Bottleneck {
         }
     }
 
-    /// Shapes: h [N, 2K] (mu, raw log-variance), eps [N, K] -> z [N, K], rate [N]; extras
-    /// `mu`, `logvar` and (with noise) `eps`.
-    public func transmit(_ h: Tensor, noise eps: Tensor?, mode: BottleneckMode, rate estimator: RateEstimator) -> BottleneckOutput {
+    /// Shapes: h [N, 2K] (mu, raw log-variance), eps [N, K] -> z [N, K], rate [N]; details: the
+    /// posterior (`GaussianPosterior`). The rate is the closed-form KL, or in training mode with
+    /// a Monte Carlo `trainingRate` its one-sample estimate.
+    public func transmit(_ h: Tensor, noise eps: Tensor?, mode: BottleneckMode) -> BottleneckOutput {
+        let estimator: RateEstimator = mode == .training ? trainingRate : .closedForm
         let k = latentDim
         let parts = h.split([k, k], axis: 1)
         let mu = parts[0], logvar = Channel.logvar(fromRaw: parts[1])
@@ -46,9 +55,7 @@ public final class GaussianBottleneck: Bottleneck {
         case (.monteCarlo, let eps?): r = Rate.monteCarlo(z: z, eps: eps, logvar: logvar, prior: prior)
         case (.closedForm, _), (.monteCarlo, nil): r = Rate.closedForm(mu: mu, logvar: logvar, prior: prior)
         }
-        var extras = ["mu": mu, "logvar": logvar]
-        if let eps { extras["eps"] = eps }
-        return BottleneckOutput(z: z, rate: r, noiseless: mu, extras: extras)
+        return BottleneckOutput(z: z, rate: r, noiseless: mu, details: GaussianPosterior(mu: mu, logvar: logvar, eps: eps))
     }
 
     /// z = mu_z + sigma_z z', z' ~ N(0, I) (z = z' for the standard prior). Shapes: -> [count, K].
@@ -64,12 +71,36 @@ public final class GaussianBottleneck: Bottleneck {
         }
     }
 
+    /// The noisy channel's reconstructions: through z = mu + sigma eps, and from z = mu.
+    public var pictureWords: PictureWords {
+        PictureWords(channel: "channel", noiseless: "z = mu",
+                     caption: "Reconstructions, in groups of three: the example | through the noisy channel (z = mu + sigma * eps) | from the mean (z = mu).")
+    }
+
+    /// The closed-form rate of each dimension (`Rate.closedFormPerDimension`).
+    public func rateByDimension(_ output: BottleneckOutput) -> [Double]? {
+        guard let p = output.details as? GaussianPosterior else { return nil }
+        return Rate.closedFormPerDimension(mu: p.mu, logvar: p.logvar, prior: prior)
+    }
+
+    /// mu_z + sigma_z t (`priorDraw`).
+    public func priorPoints(_ standard: Tensor) -> Tensor? { priorDraw(standard) }
+
     /// The prior's parameters (learned priors only).
     public var namedParameters: [(name: String, tensor: Tensor)] { prior.namedParameters }
 
     public func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics {
         GaussianStatistics(prior: prior, latentDim: latentDim, miExamples: Swift.min(miExamples, examples))
     }
+}
+
+/// What the Gaussian channel's forward pass knows beyond z: the posterior p(z|y) = N(mu, exp(logvar))
+/// and the noise eps of the sample (nil without noise). Shapes [N, K] each.
+public struct GaussianPosterior: BottleneckDetails {
+    /// The posterior's mean and clamped log-variance.
+    public let mu: Tensor, logvar: Tensor
+    /// The standard noise of the sample z = mu + sigma eps (nil in the noiseless mode).
+    public let eps: Tensor?
 }
 
 /// The Gaussian channel's own figures: the Monte Carlo rate (its mean and standard error) and
@@ -90,7 +121,8 @@ struct GaussianStatistics: BottleneckStatistics {
     }
 
     mutating func add(_ output: BottleneckOutput, examples y: Tensor, range: Range<Int>) {
-        guard let mu = output.extras["mu"], let logvar = output.extras["logvar"], let eps = output.extras["eps"] else { return }
+        guard let p = output.details as? GaussianPosterior, let eps = p.eps else { return }
+        let mu = p.mu, logvar = p.logvar
         let k = mu.shape[1]
         let rmc = Rate.monteCarlo(z: output.z, eps: eps, logvar: logvar, prior: prior)
         for (j, r) in Rate.closedFormPerDimension(mu: mu, logvar: logvar, prior: prior).enumerated() {
@@ -110,14 +142,13 @@ struct GaussianStatistics: BottleneckStatistics {
         }
     }
 
-    func finish(into report: inout EvaluationReport) {
+    func finish() -> (figures: any ChannelFigures, ratePerDimNats: [Double]?) {
         let mi = MutualInformation.estimate(z: zs, mu: mus, logvar: lvs)
-        report.rateMCNats = mc / Double(Swift.max(n, 1))
-        report.rateMCStderr = standardError(sum: mc, sumOfSquares: mc2, count: n)
-        report.miEstimateNats = mi
-        report.miExamples = mCount
-        report.priorGapNats = rate / Double(Swift.max(n, 1)) - mi
-        report.ratePerDimNats = perDimension.map { $0 / Double(Swift.max(n, 1)) }
+        let figures = GaussianFigures(rateMCNats: mc / Double(Swift.max(n, 1)),
+                                      rateMCStderr: standardError(sum: mc, sumOfSquares: mc2, count: n),
+                                      miEstimateNats: mi, miExamples: mCount,
+                                      priorGapNats: rate / Double(Swift.max(n, 1)) - mi)
+        return (figures, perDimension.map { $0 / Double(Swift.max(n, 1)) })
     }
 }
 

@@ -13,7 +13,7 @@ import RDACore
 /// rate estimates the coded rate. Evaluation and coding use z~ = round(y_enc); when training ends
 /// the prior is turned into integer frequency tables (`CodingTables`) that the entropy coder and
 /// `rda sample` use, so decoding does no floating point on probabilities.
-public final class QuantizedBottleneck: Bottleneck {
+public final class QuantizedBottleneck: EntropyCodingChannel, DiscretePriorChannel {
     /// y, the latent before rounding.
     public static let encoderOutputsPerLatent = 1
     /// Mixture components per dimension when the configuration does not say.
@@ -50,7 +50,7 @@ public final class QuantizedBottleneck: Bottleneck {
 
     /// Shapes: h [N, K] -> z [N, K] (training y + u; evaluation round(y); noiseless y), rate [N]
     /// (-ln P of the noisy latent in training, of round(y) otherwise).
-    public func transmit(_ h: Tensor, noise: Tensor?, mode: BottleneckMode, rate: RateEstimator) -> BottleneckOutput {
+    public func transmit(_ h: Tensor, noise: Tensor?, mode: BottleneckMode) -> BottleneckOutput {
         let r: Tensor, z: Tensor
         switch mode {
         case .training:
@@ -88,6 +88,17 @@ public final class QuantizedBottleneck: Bottleneck {
         (0..<z.count).map { Int32(z.data[$0]) }
     }
 
+    /// The integer symbols of evaluation-mode latents (`symbols`). Shapes: [N, K] -> N * K values.
+    public func symbols(_ z: Tensor) -> [Int32] { Self.symbols(z) }
+
+    /// The latents of rows of K symbols. Shapes: N rows of K -> [N, K].
+    public func latents(_ symbols: [[Int32]]) -> Tensor {
+        let k = latentDim
+        let z = Tensor(zeros: [symbols.count, k])
+        for (r, row) in symbols.enumerated() { for j in 0..<k { z.data[r * k + j] = Float(row[j]) } }
+        return z
+    }
+
     /// Integer latents drawn from the integer tables (the discrete prior). Shapes: -> [count, K].
     public func samplePrior(count: Int, using rng: inout SeededGenerator) -> Tensor {
         let t = codingTables
@@ -108,6 +119,12 @@ public final class QuantizedBottleneck: Bottleneck {
     /// Quantizes the prior into integer tables (`CodingTables.init(prior:)`).
     public func finalize() {
         tables = CodingTables(logits: logits, loc: loc, logScale: logScale)
+    }
+
+    /// The coded latent's reconstructions: through z~ = round(y), and from y unrounded.
+    public var pictureWords: PictureWords {
+        PictureWords(channel: "round(y)", noiseless: "y",
+                     caption: "Reconstructions, in groups of three: the example | through the channel (z~ = round(y), the coded latent) | from the unrounded latent (z = y).")
     }
 
     /// The prior trains 10 times faster than the networks: it must follow the encoder's latents
@@ -166,14 +183,14 @@ struct QuantizedStatistics: BottleneckStatistics {
         }
     }
 
-    func finish(into report: inout EvaluationReport) {
+    func finish() -> (figures: any ChannelFigures, ratePerDimNats: [Double]?) {
         let n = Double(Swift.max(payloads.count, 1))
-        report.estimatedBitsPerImage = estimatedBits / n
-        report.ratePerDimNats = perDimension.map { $0 / n }
-        report.codedBitsPerImage = Double(payloads.reduce(0) { $0 + RangeEncoder.significantBits(of: $1) }) / n
+        var figures = QuantizedFigures(codedBitsPerImage: Double(payloads.reduce(0) { $0 + RangeEncoder.significantBits(of: $1) }) / n,
+                                       estimatedBitsPerImage: estimatedBits / n, containerBitsPerImage: nil)
         if let file = try? CompressedFile(fingerprint: [UInt8](repeating: 0, count: CompressedFile.fingerprintLength),
                                           shape: exampleShape, records: payloads) {
-            report.containerBitsPerImage = Double(file.fileBytes * 8) / n
+            figures.containerBitsPerImage = Double(file.fileBytes * 8) / n
         }
+        return (figures, perDimension.map { $0 / n })
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import RDACoding
 import RDACore
 
-/// Examples to bytes and back with a quantized-channel model: the compression RDA as a codec.
+/// Examples to bytes and back with a model whose channel entropy codes its latents
+/// (`EntropyCodingChannel`, the quantized channel): the compression RDA as a codec.
 ///
 ///     compress:    y ──encoder──> y_enc ──round──> z~ (K integers) ──range coder, tables P_k──> payload bytes
 ///     decompress:  payload ──range decoder, same tables──> z~ ──decoder──> y_hat(z~)
@@ -16,27 +17,25 @@ import RDACore
 /// thread count (and to the reconstructions `rda eval` scores); on another CPU or backend they can
 /// differ by float rounding (about 1e-6), which can move a rare 8-bit PNG pixel by one level.
 public enum Codec {
-    /// The model's quantized bottleneck, or a one-line error naming the fix.
-    public static func quantizedBottleneck(_ model: RateDistortionAutoencoder) throws -> QuantizedBottleneck {
-        switch model.config.channel {
-        case .quantized:
-            guard let q = model.bottleneck as? QuantizedBottleneck else { preconditionFailure("a quantized model without a quantized bottleneck") }
-            return q
-        case .gaussian:
-            throw RDAError("this model has a gaussian (noisy) channel, which has no discrete latents to code; train one with --channel quantized")
+    /// The model's entropy-coding channel, or a one-line error naming the channel and the fix.
+    public static func codingChannel(_ model: RateDistortionAutoencoder) throws -> any EntropyCodingChannel {
+        guard let channel = model.bottleneck as? any EntropyCodingChannel else {
+            throw Capability.missing("be entropy coded: it has no discrete latents", channel: model.config.channel.name,
+                                     hint: "train a model with the quantized channel")
         }
+        return channel
     }
 
     /// The K integer symbols z~ = round(y_enc) of each example. Shapes: examples [N, D] -> N rows of K.
     public static func symbols(_ model: RateDistortionAutoencoder, examples: Tensor, batchSize: Int = Evaluator.defaultBatchSize) throws -> [[Int32]] {
-        _ = try quantizedBottleneck(model)
+        let channel = try codingChannel(model)
         let n = examples.shape[0], k = model.config.latentDim
         var rows: [[Int32]] = []
         rows.reserveCapacity(n)
         withoutGradients {
             forEachBatch(n, batchSize) { range in
                 let f = model.forward(examples.slice(range), noise: nil, mode: .evaluation)
-                let s = QuantizedBottleneck.symbols(f.z)
+                let s = channel.symbols(f.z)
                 for i in 0..<range.count { rows.append(Array(s[(i * k)..<((i + 1) * k)])) }
             }
         }
@@ -51,7 +50,7 @@ public enum Codec {
     /// A `.rdac` file holding rows of symbols, `examplesPerRecord` rows coded together in each
     /// record (one range-coder message: its termination is paid once per record).
     public static func file(_ model: RateDistortionAutoencoder, symbols: [[Int32]], examplesPerRecord: Int = 1) throws -> CompressedFile {
-        let tables = try quantizedBottleneck(model).codingTables
+        let tables = try codingChannel(model).codingTables
         guard examplesPerRecord >= 1 else { throw RDAError("--examples-per-record \(examplesPerRecord) must be at least 1") }
         let payloads = stride(from: 0, to: symbols.count, by: examplesPerRecord).map { start in
             tables.encode(rows: Array(symbols[start..<Swift.min(start + examplesPerRecord, symbols.count)]))
@@ -62,7 +61,7 @@ public enum Codec {
 
     /// The symbols of every record of `file`, after checking it was made with `model`.
     public static func decodeSymbols(_ model: RateDistortionAutoencoder, file: CompressedFile) throws -> [[Int32]] {
-        let tables = try quantizedBottleneck(model).codingTables
+        let tables = try codingChannel(model).codingTables
         do { try file.check(fingerprint: model.fingerprint) } catch {
             throw RDAError("\(error)")
         }
@@ -80,13 +79,13 @@ public enum Codec {
     }
 
     /// The decoder's reconstructions y_hat(z~) of rows of symbols. Shapes: N rows of K -> [N, D].
-    public static func reconstruct(_ model: RateDistortionAutoencoder, symbols: [[Int32]], batchSize: Int = Evaluator.defaultBatchSize) -> Tensor {
-        let n = symbols.count, k = model.config.latentDim, d = model.config.dimensions
+    public static func reconstruct(_ model: RateDistortionAutoencoder, symbols: [[Int32]], batchSize: Int = Evaluator.defaultBatchSize) throws -> Tensor {
+        let channel = try codingChannel(model)
+        let n = symbols.count, d = model.config.dimensions
         let out = Tensor(zeros: [n, d])
         withoutGradients {
             forEachBatch(n, batchSize) { range in
-                let z = Tensor(zeros: [range.count, k])
-                for (r, i) in range.enumerated() { for j in 0..<k { z.data[r * k + j] = Float(symbols[i][j]) } }
+                let z = channel.latents(Array(symbols[range]))
                 let y = model.decode(z)
                 (out.data + range.lowerBound * d).update(from: y.data, count: range.count * d)
             }
@@ -96,6 +95,6 @@ public enum Codec {
 
     /// Decompresses `file` with `model`: [N, D].
     public static func decompress(_ model: RateDistortionAutoencoder, file: CompressedFile) throws -> Tensor {
-        reconstruct(model, symbols: try decodeSymbols(model, file: file))
+        try reconstruct(model, symbols: try decodeSymbols(model, file: file))
     }
 }

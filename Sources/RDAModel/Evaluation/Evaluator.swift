@@ -1,87 +1,6 @@
 import Foundation
 import RDACore
 
-/// Everything `rda eval` reports about a model on a data split (the keys of `eval --json`).
-///
-/// The channel-independent figures are always present; each bottleneck fills in its own
-/// (`BottleneckStatistics`): the Gaussian channel the Monte Carlo rate and the mutual-information
-/// estimate, the quantized channel the coded, estimated and container bits.
-public struct EvaluationReport: Codable, Sendable {
-    /// The analytic optimum at the model's lambda (Gaussian sources, L2).
-    public struct Bound: Codable, Sendable {
-        /// Rate in nats, distortion, and rate + lambda * distortion at the optimum.
-        public var rateNats: Double, distortion: Double, objective: Double
-        /// "gaussian" or "laplace" (absent in reports written before there were two).
-        public var kind: String?
-        enum CodingKeys: String, CodingKey { case rateNats = "rate_nats", distortion, objective, kind }
-    }
-    /// The data's name (`mnist`, `gaussian:4,2,1`, a folder).
-    public var data: String
-    /// `train` or `test`.
-    public var split: String
-    /// Number of examples scored.
-    public var examples: Int
-    /// Seed of the channel noise.
-    public var seed: UInt64
-    /// The model's lambda.
-    public var lambda: Double
-    /// `l2` or `l1`.
-    public var distortionKind: String
-    /// The bottleneck (absent for the Gaussian channel, as in files written before it existed).
-    public var channel: String?
-    /// Mean rate, nats and bits: the closed-form KL(p(z|y) || p_hat(z)) for the Gaussian
-    /// channel, -ln P(z~) under the (float) learned prior for the quantized one.
-    public var rateNats: Double, rateBits: Double
-    /// Mean single-sample Monte Carlo rate and its standard error (Gaussian channel).
-    public var rateMCNats: Double?, rateMCStderr: Double?
-    /// The distortion through the evaluation channel (Gaussian: one eps per example; quantized:
-    /// z~ = round(y)), and without a channel (z = mu; quantized: y unrounded).
-    public var distortion: Double, distortionMeanLatent: Double
-    /// rate + lambda * distortion, and its standard error over examples.
-    public var objective: Double, objectiveStderr: Double
-    /// Squared error per dimension through the evaluation channel, and the PSNR it implies (images: peak 1).
-    public var msePerDim: Double, psnrDb: Double?
-    /// Aggregate-posterior estimate of I(y, z) (<= ln miExamples), and rate minus it (Gaussian channel).
-    public var miEstimateNats: Double?, miExamples: Int?, priorGapNats: Double?
-    /// The VAE reading: rate + lambda d + the likelihood's normalizer; per dimension in bits.
-    public var nelboNats: Double, bitsPerDim: Double
-    /// Quantized channel: payload bits per example from actually entropy coding the evaluation
-    /// set, the integer tables' -log2 P(z~) per example, and the whole `.rdac` file per example.
-    public var codedBitsPerImage: Double?, estimatedBitsPerImage: Double?, containerBitsPerImage: Double?
-    /// The exact optimum when the source's R(D) under this distortion is known (Gaussian under
-    /// l2, Laplace under l1); written as null otherwise, with `boundNote` saying why.
-    @NullEncoded public var bound: Bound?
-    /// Why `bound` is null (no closed-form R(D) for this source and distortion); nil when it is set.
-    public var boundNote: String? = nil
-    /// The rate split by latent dimension (mean over examples, nats, entry k for dimension k;
-    /// sums to `rateNats`): Gaussian channel the closed-form KL of dimension k; quantized channel
-    /// -ln P_k(z~_k) under the float prior. Absent in reports written before it existed.
-    public var ratePerDimNats: [Double]?
-    /// For Gaussian sources: the bound's rate per source component (reverse water-filling), in
-    /// the order of the source's variances.
-    public var boundRatePerComponentNats: [Double]?
-    /// Images: the NELBO with the likelihood's mass on each 8-bit pixel value instead of its
-    /// density (`DiscretizedLikelihood`), in bits per dimension, as VAE papers report it.
-    public var bitsPerDim8bit: Double? = nil
-
-    enum CodingKeys: String, CodingKey {
-        case data, split, examples, seed, lambda, objective, distortion, bound, channel
-        case boundNote = "bound_note"
-        case distortionKind = "distortion_kind"
-        case rateNats = "rate_nats", rateBits = "rate_bits"
-        case rateMCNats = "rate_mc_nats", rateMCStderr = "rate_mc_stderr"
-        case distortionMeanLatent = "distortion_mean_latent"
-        case objectiveStderr = "objective_stderr"
-        case msePerDim = "mse_per_dim", psnrDb = "psnr_db"
-        case miEstimateNats = "mi_estimate_nats", miExamples = "mi_examples", priorGapNats = "prior_gap_nats"
-        case nelboNats = "nelbo_nats", bitsPerDim = "bits_per_dim"
-        case codedBitsPerImage = "coded_bits_per_image", estimatedBitsPerImage = "estimated_bits_per_image"
-        case containerBitsPerImage = "container_bits_per_image"
-        case ratePerDimNats = "rate_per_dim_nats", boundRatePerComponentNats = "bound_rate_per_component_nats"
-        case bitsPerDim8bit = "bits_per_dim_8bit"
-    }
-}
-
 /// Scores a trained model without recording gradients.
 public enum Evaluator {
     /// Examples per forward pass when scoring (larger batches make better use of the products).
@@ -133,19 +52,17 @@ public enum Evaluator {
         let d = model.config.dimensions
         let mse = sq / N / Double(d)
         let nelbo = Objective.value(rate: rateMean, distortion: distMeanV, lambda: lambda) + model.config.distortion.logNormalizer(lambda: lambda, dimensions: d)
+        let (figures, ratePerDim) = statistics.finish()
         var report = EvaluationReport(
             data: dataName, split: split.rawValue, examples: n, seed: seed, lambda: lambda,
             distortionKind: model.config.distortion.rawValue,
-            channel: model.config.channel == .gaussian ? nil : model.config.channel.rawValue,
+            channel: ChannelFiguresSection(kind: model.config.channel.name, figures: figures),
             rateNats: rateMean, rateBits: Rate.bits(fromNats: rateMean),
-            rateMCNats: nil, rateMCStderr: nil,
             distortion: distMeanV, distortionMeanLatent: distMean / N,
             objective: obj / N, objectiveStderr: standardError(sum: obj, sumOfSquares: obj2, count: n),
             msePerDim: mse, psnrDb: data.isImage ? 10 * log10(1 / mse) : nil,
-            miEstimateNats: nil, miExamples: nil, priorGapNats: nil,
-            nelboNats: nelbo, bitsPerDim: nelbo / (Double(d) * M_LN2),
-            codedBitsPerImage: nil, estimatedBitsPerImage: nil, containerBitsPerImage: nil, bound: nil)
-        statistics.finish(into: &report)
+            nelboNats: nelbo, bitsPerDim: nelbo / (Double(d) * M_LN2))
+        report.ratePerDimNats = ratePerDim
         if data.isImage { report.bitsPerDim8bit = (rateMean + discrete / N) / (Double(d) * M_LN2) }
         switch bound {
         case .exact(let b)? where b.distortionKind == model.config.distortion:

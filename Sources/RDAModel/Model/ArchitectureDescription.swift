@@ -108,29 +108,15 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         decoder = ArchitectureDescription.describe(model.decoder, prefix: "decoder")
         channel = ArchitectureDescription.channel(for: config)
         let priorNames = model.bottleneck.namedParameters.map(\.name) + model.bottleneck.namedIntegerTensors.map(\.name)
-        prior = PriorDescription(kind: config.channel == .gaussian ? config.prior.rawValue : "\(config.channel.rawValue)-learned",
+        prior = PriorDescription(kind: config.channelSettings.priorKind,
                                  tensors: priorNames.isEmpty ? nil : Dictionary(uniqueKeysWithValues: priorNames.map { ($0, "prior.\($0)") }))
         distortion = config.distortion.rawValue
         lambda = config.lambda
     }
 
-    /// The channel part of the description for `config` (one place to add a channel).
+    /// The channel part of the description for `config` (the channel describes itself).
     public static func channel(for config: ModelConfig) -> ChannelDescription {
-        let k = config.latentDim
-        switch config.channel {
-        case .gaussian: break
-        case .quantized:
-            return ChannelDescription(
-                kind: "quantized", encoderOutputs: k, layout: ["y: outputs 0..<\(k)"], logvarClamp: nil,
-                transmit: "z = round(y) (evaluation, coding); z = y + u, u ~ U(-1/2, 1/2) in training; z = y noiseless",
-                rate: "-ln P(z) in nats under the learned discrete prior (tensors prior.*, coding tables as int32), summed over the K latents")
-        }
-        return ChannelDescription(
-            kind: "gaussian", encoderOutputs: 2 * k,
-            layout: ["mu: outputs 0..<\(k)", "logvar: outputs \(k)..<\(2 * k), clamped to [\(formatNumber(Double(Channel.logvarRange.lowerBound))), \(formatNumber(Double(Channel.logvarRange.upperBound)))]"],
-            logvarClamp: [Double(Channel.logvarRange.lowerBound), Double(Channel.logvarRange.upperBound)],
-            transmit: "z = mu + exp(logvar / 2) * eps, eps ~ N(0, I); z = mu for the mean-latent reconstruction",
-            rate: "KL(N(mu, exp(logvar)) || N(prior mu, exp(2 prior log_sigma))) in nats, summed over the K latents")
+        config.channelSettings.describe(latentDim: config.latentDim)
     }
 
     /// Each layer of `network` in order; tensor names carry `prefix` and the layer's index.

@@ -42,7 +42,7 @@ public enum CheckpointValidation {
         }
         let k = config.latentDim
         // what the bottleneck takes from the encoder per latent (Gaussian: mu and logvar)
-        let outputs = k * config.channel.bottleneckType.encoderOutputsPerLatent
+        let outputs = k * config.channelSettings.encoderOutputsPerLatent
         guard let d = product(config.exampleShape) else { throw bad("an example shape \(config.exampleShape) too large to be real") }
 
         var shapes: [String: [Int]] = [:]
@@ -80,21 +80,9 @@ public enum CheckpointValidation {
             shapes["decoder.3.weight"] = [c2, c1, 4, 4]; shapes["decoder.3.bias"] = [c1]
             shapes["decoder.5.weight"] = [c1, c, 4, 4]; shapes["decoder.5.bias"] = [c]
         }
-        switch config.channel {
-        case .gaussian:
-            if config.prior == .learned {
-                shapes["prior.mu"] = [k]
-                shapes["prior.log_sigma"] = [k]
-            }
-        case .quantized:
-            // the logistic-mixture prior's float tensors (its integer coding tables are checked
-            // by `QuantizedBottleneck.loadIntegerTensors`)
-            let m = config.priorComponents ?? QuantizedBottleneck.defaultComponents
-            guard (1...LogisticMixturePrior.maximumComponents).contains(m) else {
-                throw bad("\(m) prior components (needs 1...\(LogisticMixturePrior.maximumComponents))")
-            }
-            for name in ["logits", "loc", "log_scale"] { shapes["prior.\(name)"] = [k, m] }
-        }
+        let channelShapes: [String: [Int]]
+        do { channelShapes = try config.channelSettings.parameterShapes(latentDim: k) } catch let e as RDAError { throw bad(e.message) }
+        for (name, shape) in channelShapes { shapes["prior.\(name)"] = shape }
         for (name, shape) in shapes {
             guard let n = product(shape), n <= maximumTensorElements else {
                 throw bad("tensor '\(name)' of shape \(shape), more than \(maximumTensorElements) elements")

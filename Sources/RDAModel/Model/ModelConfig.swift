@@ -2,7 +2,9 @@
 ///
 /// Fields added after the first format decode with their defaults when absent (`channel`:
 /// gaussian), and are written only when they differ from that default, so a Gaussian model's
-/// file is the same bytes as before they existed.
+/// file is the same bytes as before they existed. The channel's own settings are written flat
+/// beside the other fields (`ChannelSettings`: the Gaussian channel's `prior`, the quantized
+/// channel's `prior` and `priorComponents`).
 public struct ModelConfig: Codable, Equatable, Sendable {
     /// The encoder/decoder family.
     public var arch: Architecture
@@ -12,9 +14,6 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var latentDim: Int
     /// Hidden sizes (mlp) or channels (conv).
     public var widths: [Int]
-    /// The Gaussian channel's prior (`standard` or `learned`); the quantized channel's prior is
-    /// always learned (recorded as `learned`).
-    public var prior: Prior.Kind
     /// How reconstructions are scored.
     public var distortion: DistortionKind
     /// Weight of the distortion in rate + lambda * distortion.
@@ -23,26 +22,27 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var sigmoidOutput: Bool
     /// The data the model was trained on (`mnist`, `gaussian:4,2,1`, a folder).
     public var data: String
-    /// The bottleneck: Gaussian noisy channel or quantized latents.
-    public var channel: ChannelKind = .gaussian
-    /// Components of the quantized channel's logistic-mixture prior (nil: the default).
-    public var priorComponents: Int? = nil
+    /// The bottleneck and its own settings (Gaussian noisy channel, quantized latents, ...).
+    public var channel: ChannelConfig = .default
 
     /// A configuration from its parts (see the properties).
-    public init(arch: Architecture, exampleShape: [Int], latentDim: Int, widths: [Int], prior: Prior.Kind,
+    public init(arch: Architecture, exampleShape: [Int], latentDim: Int, widths: [Int],
                 distortion: DistortionKind, lambda: Double, sigmoidOutput: Bool, data: String,
-                channel: ChannelKind = .gaussian, priorComponents: Int? = nil) {
+                channel: ChannelConfig = .default) {
         self.arch = arch; self.exampleShape = exampleShape; self.latentDim = latentDim; self.widths = widths
-        self.prior = prior; self.distortion = distortion; self.lambda = lambda
+        self.distortion = distortion; self.lambda = lambda
         self.sigmoidOutput = sigmoidOutput; self.data = data
-        self.channel = channel; self.priorComponents = priorComponents
+        self.channel = channel
     }
+
+    /// The channel's settings.
+    public var channelSettings: any ChannelSettings { channel.settings }
 
     /// Number of dimensions D of one example.
     public var dimensions: Int { exampleShape.reduce(1, *) }
 
     enum CodingKeys: String, CodingKey {
-        case arch, exampleShape, latentDim, widths, prior, distortion, lambda, sigmoidOutput, data, channel, priorComponents
+        case arch, exampleShape, latentDim, widths, distortion, lambda, sigmoidOutput, data, channel
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,13 +51,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         exampleShape = try c.decode([Int].self, forKey: .exampleShape)
         latentDim = try c.decode(Int.self, forKey: .latentDim)
         widths = try c.decode([Int].self, forKey: .widths)
-        prior = try c.decode(Prior.Kind.self, forKey: .prior)
         distortion = try c.decode(DistortionKind.self, forKey: .distortion)
         lambda = try c.decode(Double.self, forKey: .lambda)
         sigmoidOutput = try c.decode(Bool.self, forKey: .sigmoidOutput)
         data = try c.decode(String.self, forKey: .data)
-        channel = try c.decodeIfPresent(ChannelKind.self, forKey: .channel) ?? .gaussian
-        priorComponents = try c.decodeIfPresent(Int.self, forKey: .priorComponents)
+        channel = try ChannelConfig.decodeFlat(from: decoder, nameKey: CodingKeys.channel)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -66,12 +64,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encode(exampleShape, forKey: .exampleShape)
         try c.encode(latentDim, forKey: .latentDim)
         try c.encode(widths, forKey: .widths)
-        try c.encode(prior, forKey: .prior)
         try c.encode(distortion, forKey: .distortion)
         try c.encode(lambda, forKey: .lambda)
         try c.encode(sigmoidOutput, forKey: .sigmoidOutput)
         try c.encode(data, forKey: .data)
-        if channel != .gaussian { try c.encode(channel, forKey: .channel) }
-        try c.encodeIfPresent(priorComponents, forKey: .priorComponents)
+        try channel.encodeFlat(to: encoder, nameKey: CodingKeys.channel)
     }
 }

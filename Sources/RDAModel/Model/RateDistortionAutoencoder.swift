@@ -7,7 +7,7 @@ import RDACore
 ///                          └── rate: ln p(z|y) / p_hat(z), or -ln P(z~) ───────┘   distortion: d(y, y_hat)
 ///
 /// The bottleneck is the Gaussian noisy channel (`GaussianBottleneck`) or quantized latents with
-/// a learned discrete prior (`QuantizedBottleneck`); `ChannelKind` registers them. Training
+/// a learned discrete prior (`QuantizedBottleneck`); `Channels` registers them. Training
 /// minimises the mean over a batch of rate + lambda * distortion (`Forward.objective`). Read as a
 /// VAE, the distortion is -ln p(y|y_hat) and the objective a negative ELBO.
 public final class RateDistortionAutoencoder {
@@ -23,15 +23,12 @@ public final class RateDistortionAutoencoder {
     /// A freshly initialized model (PyTorch's default initialization, drawn from `rng`).
     public init(config: ModelConfig, rng: inout SeededGenerator) {
         self.config = config
-        let outputs = config.latentDim * config.channel.bottleneckType.encoderOutputsPerLatent
+        let outputs = config.latentDim * config.channelSettings.encoderOutputsPerLatent
         (encoder, decoder) = NetworkBuilder.build(config.arch, exampleShape: config.exampleShape, latentDim: config.latentDim,
                                                   encoderOutputs: outputs, widths: config.widths,
                                                   sigmoidOutput: config.sigmoidOutput, rng: &rng)
-        bottleneck = config.channel.makeBottleneck(config)
+        bottleneck = config.channelSettings.makeBottleneck(latentDim: config.latentDim)
     }
-
-    /// The Gaussian channel, when the model has one (standardization, tests).
-    public var gaussian: GaussianBottleneck? { bottleneck as? GaussianBottleneck }
 
     /// Every parameter under its checkpoint name: `encoder.*`, `decoder.*`, `prior.*`.
     public var namedParameters: [(name: String, tensor: Tensor)] {
@@ -65,17 +62,17 @@ public final class RateDistortionAutoencoder {
 
     /// Runs encoder, bottleneck and decoder and scores the result.
     /// Shapes: y [N, D], noise from `drawNoise` -> parts with per-example terms [N].
-    public func forward(_ y: Tensor, noise: Tensor?, mode: BottleneckMode = .training, rate: RateEstimator = .closedForm) -> Forward {
+    public func forward(_ y: Tensor, noise: Tensor?, mode: BottleneckMode = .training) -> Forward {
         precondition(y.rank == 2 && y.shape[1] == config.dimensions,
                      "model expects examples of \(config.dimensions) values, got \(y.shape)")
-        let b = bottleneck.transmit(encoder(y), noise: noise, mode: mode, rate: rate)
+        let b = bottleneck.transmit(encoder(y), noise: noise, mode: mode)
         let yHat = decode(b.z)
         let d = config.distortion.perExample(y, yHat)
         return Forward(bottleneck: b, yHat: yHat, distortion: d)
     }
 }
 
-/// Which estimate of the Gaussian channel's rate a forward pass computes (`--rate`).
+/// Which estimate of the Gaussian channel's rate its training mode computes.
 public enum RateEstimator: String, Codable, CaseIterable, Sendable {
     /// KL(p(z|y) || p_hat(z)) in closed form.
     case closedForm = "closed-form"

@@ -18,30 +18,32 @@ public enum Standardization {
     public enum Failure: Error, CustomStringConvertible {
         /// The decoder does not start with a linear layer that can absorb the prior's affine map.
         case notAffineEnds
-        /// The model's channel (the associated value) is not the Gaussian one; only a Gaussian
-        /// prior can be mapped to N(0, I).
-        case notGaussian(ChannelKind)
+        /// The model's channel (named by the associated value) has no prior that maps to N(0, I)
+        /// (its bottleneck is not a `StandardizableChannel`).
+        case notStandardizable(String)
         /// One line naming the problem.
         public var description: String {
             switch self {
             case .notAffineEnds: return "standardize: the encoder must end and the decoder must start with an affine layer"
-            case .notGaussian(let kind): return "standardize: this is a \(kind.rawValue)-channel model; standardization maps a Gaussian prior to N(0, I) and applies to gaussian-channel models only"
+            case .notStandardizable(let name): return "standardize: this is a \(name)-channel model; standardization maps a Gaussian prior to N(0, I), and the \(name) channel has none"
             }
         }
+    }
+
+    /// Whether `model`'s prior is already N(0, I) (false for a channel without a standardizable prior).
+    public static func isStandard(_ model: RateDistortionAutoencoder) -> Bool {
+        (model.bottleneck as? any StandardizableChannel)?.prior.kind == .standard
     }
 
     /// A new model with a standard prior equivalent to `model`. A model with a standard prior
     /// comes back as an identical copy.
     public static func standardized(_ model: RateDistortionAutoencoder) throws -> RateDistortionAutoencoder {
-        let prior: Prior
-        switch model.config.channel {
-        case .gaussian:
-            guard let g = model.gaussian else { preconditionFailure("a gaussian-channel model without a Gaussian bottleneck") }
-            prior = g.prior
-        case .quantized: throw Failure.notGaussian(model.config.channel)
+        guard let channel = model.bottleneck as? any StandardizableChannel else {
+            throw Failure.notStandardizable(model.config.channel.name)
         }
+        let prior = channel.prior
         var cfg = model.config
-        cfg.prior = .standard
+        cfg.channel = ChannelConfig(channel.standardSettings)
         var rng = SeededGenerator(seed: 0)
         let out = RateDistortionAutoencoder(config: cfg, rng: &rng)
         // copy encoder and decoder weights

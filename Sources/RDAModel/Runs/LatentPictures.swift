@@ -69,12 +69,9 @@ public enum LatentPictures {
             out.append((start..<min(start + per, o.count)).flatMap { [o[$0], n[$0], m[$0]] })
             labels.append("examples \(start + 1)-\(min(start + per, o.count))")
         }
-        let gaussian = model.gaussian != nil
-        let triple = gaussian ? ["example", "channel", "z = mu"] : ["example", "round(y)", "y"]
-        return LatentPicture(rows: out, rowLabels: labels,
-                             caption: gaussian
-                                ? "Reconstructions, in groups of three: the example | through the noisy channel (z = mu + sigma * eps) | from the mean (z = mu)."
-                                : "Reconstructions, in groups of three: the example | through the channel (z~ = round(y), the coded latent) | from the unrounded latent (z = y).",
+        let words = model.bottleneck.pictureWords
+        let triple = ["example", words.channel, words.noiseless]
+        return LatentPicture(rows: out, rowLabels: labels, caption: words.caption,
                              groups: [3], columnLabels: (0..<per).flatMap { _ in triple })
     }
 
@@ -118,8 +115,8 @@ public enum LatentPictures {
         let y = data.examples.slice(0..<min(1000, data.count))
         let out = withoutGradients { model.forward(y, noise: nil, mode: .noiseless).bottleneck }
         let values: [Double], unit: String
-        if let g = model.gaussian, let mu = out.extras["mu"], let logvar = out.extras["logvar"] {
-            values = Rate.closedFormPerDimension(mu: mu, logvar: logvar, prior: g.prior)
+        if let rates = model.bottleneck.rateByDimension(out) {
+            values = rates
             unit = "nats"
         } else {
             let spread = spreads(out.noiseless)
@@ -157,8 +154,8 @@ public enum LatentPictures {
         let ts = (0..<s).map { -range + 2 * range * Double($0) / Double(s - 1) }
         let standard = Tensor(shape: [s, k], values: ts.flatMap { t in [Float](repeating: Float(t), count: k) })
         let priorAt: Tensor
-        if let g = model.gaussian {
-            priorAt = withoutGradients { g.priorDraw(standard) }
+        if let points = withoutGradients({ model.bottleneck.priorPoints(standard) }) {
+            priorAt = points
         } else {
             let spread = spreads(noiseless(model, data.examples.slice(0..<min(1000, data.count))))
             priorAt = Tensor(shape: [s, k], values: ts.flatMap { t in spread.map { Float($0.mean + t * $0.std) } })

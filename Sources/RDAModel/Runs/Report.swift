@@ -91,12 +91,12 @@ public enum RunReport {
         }
 
         if let perDim = report.ratePerDimNats {
-            let quantized = report.channel != nil
-            try ratePerDimensionChart(perDim, bound: report.boundRatePerComponentNats, title: title, quantized: quantized)
+            let labels = report.figures.ratePerDimension
+            try ratePerDimensionChart(perDim, bound: report.boundRatePerComponentNats, title: title, series: labels.series)
                 .write(to: dir.appendingPathComponent(ratePerDimChart))
             page.heading("Rate per latent dimension")
             let active = perDim.filter { $0 > 0.05 }.count
-            page.figure(ratePerDimChart, caption: (quantized ? "The rate of each latent dimension, -ln P_k(z~_k) of the rounded latent under the prior averaged over the test set" : "The closed-form rate of each latent dimension") + ", largest first (labels: dimension index). \(active) of \(perDim.count) dimensions carry more than 0.05 nats; the rest have collapsed to the prior." + (report.boundRatePerComponentNats != nil ? " Dashed outlines: Shannon's reverse water-filling gives component i the rate 1/2 ln(v_i / min(theta, v_i)), theta = 1/(2 lambda)." : ""), alt: "rate per latent dimension")
+            page.figure(ratePerDimChart, caption: labels.caption + ", largest first (labels: dimension index). \(active) of \(perDim.count) dimensions carry more than 0.05 nats; the rest have collapsed to the prior." + (report.boundRatePerComponentNats != nil ? " Dashed outlines: Shannon's reverse water-filling gives component i the rate 1/2 ln(v_i / min(theta, v_i)), theta = 1/(2 lambda)." : ""), alt: "rate per latent dimension")
         }
 
         if !figures.isEmpty {
@@ -138,14 +138,15 @@ public enum RunReport {
 
     /// The rate per latent dimension, sorted, beside the bound's per-component rates (sorted too);
     /// `quantized`: the rates are -ln P(z~_k) of the quantized channel, not closed-form KLs.
-    public static func ratePerDimensionChart(_ perDim: [Double], bound: [Double]?, title: String, quantized: Bool = false) -> BarChart {
+    public static func ratePerDimensionChart(_ perDim: [Double], bound: [Double]?, title: String,
+                                             series: String = "model: closed-form rate of the dimension") -> BarChart {
         let order = perDim.indices.sorted { perDim[$0] > perDim[$1] }
         var chart = BarChart(title: "Rate per latent dimension",
                              subtitle: "\(title) · total \(formatNumber((perDim.reduce(0, +) * 1000).rounded() / 1000)) nats",
                              xLabel: "latent dimension (index), largest rate first", yLabel: "rate (nats per example)",
                              secondaryYLabel: "rate (bits)",
                              categories: order.map { String($0) })
-        chart.series.append(.init(name: quantized ? "model: -ln P(z~) of the dimension under the prior" : "model: closed-form rate of the dimension", values: order.map { perDim[$0] }, colorIndex: 0))
+        chart.series.append(.init(name: series, values: order.map { perDim[$0] }, colorIndex: 0))
         if let bound {
             chart.series.append(.init(name: "bound: water-filling rate of the source component (sorted)",
                                       values: bound.sorted(by: >), colorIndex: 1, hollow: true))
@@ -176,25 +177,15 @@ public enum RunReport {
 
     /// Every term of the evaluation, nats and bits where the term is in nats.
     static func evaluationRows(_ r: EvaluationReport) -> [[String]] {
-        var rows: [[String]] = [[r.channel == nil ? "rate (closed-form KL)" : "rate (-ln P(z~) under the prior)", n(r.rateNats), n(r.rateBits),
-                                 r.channel == nil ? "mean KL(p(z|y) || p_hat(z))" : "channel \(r.channel!)"]]
-        if let mc = r.rateMCNats, let se = r.rateMCStderr {
-            rows.append(["rate (Monte Carlo)", n(mc) + " ± " + n(se), n(mc / M_LN2) + " ± " + n(se / M_LN2), "one sample per example, ± standard error"])
-        }
+        let f = r.figures
+        var rows: [[String]] = [[f.rateLabel, n(r.rateNats), n(r.rateBits), f.rateNote]] + f.rateRows
         rows += [
-            ["distortion (evaluation channel)", n(r.distortion), "", r.channel == nil ? "\(r.distortionKind), z = mu + sigma * eps" : "\(r.distortionKind), z~ = round(y)"],
-            ["distortion (noiseless latent)", n(r.distortionMeanLatent), "", r.channel == nil ? "\(r.distortionKind), z = mu" : "\(r.distortionKind), y unrounded"],
+            ["distortion (evaluation channel)", n(r.distortion), "", "\(r.distortionKind), \(f.evaluationLatent.formula)"],
+            ["distortion (noiseless latent)", n(r.distortionMeanLatent), "", "\(r.distortionKind), \(f.noiselessLatent)"],
             ["lambda * distortion", n(r.lambda * r.distortion), n(r.lambda * r.distortion / M_LN2), "lambda = \(formatNumber(r.lambda))"],
             ["objective", n(r.objective) + " ± " + n(r.objectiveStderr), n(r.objective / M_LN2), "rate + lambda * distortion"],
         ]
-        if let mi = r.miEstimateNats, let gap = r.priorGapNats {
-            rows.append(["MI estimate I(y, z)", n(mi), n(mi / M_LN2), "aggregate posterior, \(r.miExamples ?? 0) examples (at most ln M)"])
-            rows.append(["prior gap", n(gap), n(gap / M_LN2), "rate - MI estimate"])
-        }
-        for (name, bits) in [("coded bits per example", r.codedBitsPerImage), ("estimated bits per example", r.estimatedBitsPerImage),
-                             ("container bits per example", r.containerBitsPerImage)] {
-            if let bits { rows.append([name, n(bits * M_LN2), n(bits), "entropy coding (quantized channel)"]) }
-        }
+        rows += f.reportRows
         rows += [
             ["negative ELBO", n(r.nelboNats), n(r.nelboNats / M_LN2), "\(n(r.bitsPerDim)) bits per dimension"],
             ["MSE per dimension", n(r.msePerDim, 6), "", r.psnrDb.map { "PSNR \(n($0, 2)) dB" } ?? ""],

@@ -24,12 +24,9 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var distortion: DistortionKind? = nil
     /// `--lambda`.
     public var lambda: Double? = nil
-    /// The Gaussian channel's prior (nil: standard).
-    public var prior: Prior.Kind? = nil
-    /// The bottleneck: the Gaussian noisy channel or quantized latents.
-    public var channel: ChannelKind = .gaussian
-    /// Mixture components of the quantized channel's prior (nil: its default).
-    public var priorComponents: Int? = nil
+    /// The bottleneck with its own settings (the Gaussian noisy channel with its prior and rate
+    /// estimator, quantized latents with their prior's components, ...).
+    public var channel: ChannelConfig = .default
     /// `--epochs`.
     public var epochs: Int? = nil
     /// `--batch-size`.
@@ -38,8 +35,6 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var learningRate: Double? = nil
     /// `--schedule`.
     public var schedule: LearningRateSchedule? = nil
-    /// `--rate`: the estimator training minimises.
-    public var rate: RateEstimator = .closedForm
     /// `--seed`: initialization, shuffling and channel noise.
     public var seed: UInt64 = 0
     /// Training examples: drawn from a `gaussian:` source (default 50,000), or the first N of an
@@ -76,12 +71,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case distortion
         /// `--lambda`: the field `lambda`.
         case lambda
-        /// `--prior`: the field `prior`.
-        case prior
-        /// `--channel`: the field `channel`.
+        /// `--channel` with its settings (`--prior`, `--prior-components`, `--rate`): the field `channel`.
         case channel
-        /// `--prior-components`: the field `priorComponents`.
-        case priorComponents
         /// `--epochs`: the field `epochs`.
         case epochs
         /// `--batch-size`: the field `batchSize`.
@@ -90,8 +81,6 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case learningRate
         /// `--schedule`: the field `schedule`.
         case schedule
-        /// `--rate`: the field `rate`.
-        case rate
         /// `--seed`: the field `seed`.
         case seed
         /// `--examples`: the field `examples`.
@@ -126,12 +115,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise)."
         case .lambda:
             return "Weight of the distortion in rate + lambda * distortion (default: \(both { formatNumber($0.lambda) }))."
-        case .prior:
-            return "Prior of the gaussian channel: standard N(0, I) or learned N(mu_z, sigma_z^2) (default standard)."
         case .channel:
             return "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior)."
-        case .priorComponents:
-            return "Logistic mixture components per latent dimension of the quantized channel's prior (1-\(LogisticMixturePrior.maximumComponents), default \(QuantizedBottleneck.defaultComponents))."
         case .epochs:
             return "Passes over the training set (default: \(both(\.epochs)))."
         case .batchSize:
@@ -140,8 +125,6 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             return "Adam learning rate (default: \(both { formatNumber($0.learningRate) }))."
         case .schedule:
             return "Learning-rate schedule: cosine (anneal to 0) or constant (default: \(both(\.schedule.rawValue)))."
-        case .rate:
-            return "Rate estimator for training: closed-form (KL) or monte-carlo (one sample)."
         case .seed:
             return "Seed of initialization, shuffling and channel noise."
         case .examples:
@@ -157,8 +140,12 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         }
     }
 
-    /// Reads a request written by any rda version: a field it lacks (one added later, such as
-    /// `channel`) takes its default, so older run.json files keep loading.
+    /// The keys of run.json version 2 and earlier, where the channel's settings were flat fields.
+    enum LegacyKeys: String, CodingKey { case channel, prior, priorComponents, rate }
+
+    /// Reads a request written by any rda version: a field it lacks (one added later) takes its
+    /// default, so older run.json files keep loading. Version 2 and earlier had `channel` a
+    /// name and its settings flat (`prior`, `priorComponents`, `rate`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = TrainRequest.defaults
@@ -169,14 +156,22 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         widths = try c.decode(.widths, default: d.widths)
         distortion = try c.decode(.distortion, default: d.distortion)
         lambda = try c.decode(.lambda, default: d.lambda)
-        prior = try c.decode(.prior, default: d.prior)
-        channel = try c.decode(.channel, default: d.channel)
-        priorComponents = try c.decode(.priorComponents, default: d.priorComponents)
+        if let object = try? c.decode(ChannelConfig.self, forKey: .channel) {
+            channel = object
+        } else {
+            let l = try decoder.container(keyedBy: LegacyKeys.self)
+            let options = ChannelOptions(prior: try l.decodeIfPresent(Prior.Kind.self, forKey: .prior),
+                                         priorComponents: try l.decodeIfPresent(Int.self, forKey: .priorComponents),
+                                         rate: try l.decodeIfPresent(RateEstimator.self, forKey: .rate))
+            let name = try l.decodeIfPresent(String.self, forKey: .channel) ?? GaussianChannelSettings.name
+            do { channel = try ChannelConfig.named(name, options: options) } catch let e as ChannelOptionError {
+                throw RDAError("the request's channel settings are inconsistent: \(e)")
+            }
+        }
         epochs = try c.decode(.epochs, default: d.epochs)
         batchSize = try c.decode(.batchSize, default: d.batchSize)
         learningRate = try c.decode(.learningRate, default: d.learningRate)
         schedule = try c.decode(.schedule, default: d.schedule)
-        rate = try c.decode(.rate, default: d.rate)
         seed = try c.decode(.seed, default: d.seed)
         examples = try c.decode(.examples, default: d.examples)
         testExamples = try c.decode(.testExamples, default: d.testExamples)
@@ -197,27 +192,13 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if testExamples < 1 { throw RDAError("--test-examples \(testExamples) must be at least 1") }
         if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("--widths \(w) must be positive sizes, e.g. 512,256") }
         if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("--clip-norm \(c) must be a positive finite number (leave it out for no clipping)") }
-        switch channel {
-        case .gaussian:
-            if priorComponents != nil { throw RDAError("--prior-components sets the quantized channel's prior; add --channel quantized or drop it") }
-        case .quantized:
-            if let p = prior { throw RDAError("--prior \(p.rawValue) chooses the Gaussian channel's prior; the quantized channel always learns its discrete prior (see --prior-components)") }
-            if rate != .closedForm { throw RDAError("--rate \(rate.rawValue) applies to the gaussian channel; the quantized channel's rate is -ln P(z) under its discrete prior") }
-            if let m = priorComponents, !(1...LogisticMixturePrior.maximumComponents).contains(m) {
-                throw RDAError("--prior-components \(m) must be between 1 and \(LogisticMixturePrior.maximumComponents)")
-            }
-        }
+        try channel.settings.validate()
         _ = try DataSource.parse(data)
     }
 
     /// The model configuration and training options with every default filled in for `dataset`
     /// (of a request `TrainingRun.run` has validated).
     func resolved(for dataset: Dataset, source: DataSource) throws -> (ModelConfig, TrainingOptions) {
-        let resolvedPrior: Prior.Kind, resolvedComponents: Int?
-        switch channel {
-        case .gaussian: resolvedPrior = prior ?? .standard; resolvedComponents = nil
-        case .quantized: resolvedPrior = .learned; resolvedComponents = priorComponents ?? QuantizedBottleneck.defaultComponents
-        }
         let defaults = TrainDefaults.for(source)
         let arch = arch ?? defaults.arch
         let widths = widths ?? arch.defaultWidths
@@ -229,17 +210,17 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
                               latentDim: latentDim ?? defaults.latentDim ?? dataset.dimensions,
-                              widths: widths, prior: resolvedPrior, distortion: distortion ?? source.defaultDistortion,
+                              widths: widths, distortion: distortion ?? source.defaultDistortion,
                               lambda: lambda ?? defaults.lambda,
                               sigmoidOutput: dataset.isImage && arch != .linear, data: source.description,
-                              channel: channel, priorComponents: resolvedComponents)
+                              channel: channel)
         var opts = TrainingOptions()
         opts.epochs = epochs ?? defaults.epochs
         opts.batchSize = batchSize
         opts.learningRate = learningRate ?? defaults.learningRate
         opts.schedule = schedule ?? defaults.schedule
         opts.seed = seed
-        opts.rate = rate
+        opts.rate = channel.settings.recordedRateEstimator
         opts.clipNorm = clipNorm
         opts.injectNaNAtStep = injectNaNAtStep
         return (cfg, opts)

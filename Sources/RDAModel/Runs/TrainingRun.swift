@@ -55,8 +55,10 @@ public enum TrainingRun {
     /// written before it existed; every part decodes a field it lacks with its default, so a
     /// field added later keeps older run.json files loading (Tests/RDAModelTests/Fixtures).
     public struct Record: Codable, Equatable {
-        /// The format of run.json this rda writes: 2 added `version` itself.
-        public static let currentVersion = 2
+        /// The format of run.json this rda writes: 2 added `version` itself; 3 made the request's
+        /// channel one object with its own settings (`ChannelConfig`), where 2 had `channel` a
+        /// name beside flat `prior`, `priorComponents` and `rate`.
+        public static let currentVersion = 3
         /// The format the file was written in (1: before the field existed).
         public var version: Int = Record.currentVersion
         /// The request as given.

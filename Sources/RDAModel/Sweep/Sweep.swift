@@ -150,7 +150,7 @@ public enum Sweep {
             if a.distortion != b.distortion {
                 throw RDAError("cannot merge runs of different distortion: \(first.folder.path) is \(a.distortion.rawValue), \(e.folder.path) is \(b.distortion.rawValue)")
             }
-            if a.arch != b.arch || a.latentDim != b.latentDim || a.prior != b.prior || a.widths != b.widths || a.channel != b.channel || a.priorComponents != b.priorComponents {
+            if a.arch != b.arch || a.latentDim != b.latentDim || a.widths != b.widths || a.channel != b.channel {
                 throw RDAError("cannot merge runs of different models: \(first.folder.path) is \(describe(a)), \(e.folder.path) is \(describe(b))")
             }
         }
@@ -175,7 +175,7 @@ public enum Sweep {
         let results = CurveData.Results(
             lambda: reports.map(\.lambda), rateNats: reports.map(\.rateNats), rateBits: reports.map(\.rateBits),
             distortion: reports.map(\.distortion), msePerDim: reports.map(\.msePerDim), psnrDb: reports.map(\.psnrDb),
-            miEstimateNats: allPresent(reports.map(\.miEstimateNats)), objective: reports.map(\.objective))
+            miEstimateNats: allPresent(reports.map(\.figures.mutualInformationNats)), objective: reports.map(\.objective))
         return CurveData(name: name, description: "\(describe(cfg)), \(cfg.distortion.rawValue) distortion, on \(cfg.data) (test split)",
                          data: cfg.data, distortionKind: cfg.distortion.rawValue, results: results,
                          bound: bound?.curveBound(lambdas: reports.map(\.lambda)))
@@ -190,12 +190,7 @@ public enum Sweep {
     }
 
     /// The channel and its prior in words.
-    static func priorDescription(_ c: ModelConfig) -> String {
-        switch c.channel {
-        case .gaussian: return "\(c.prior.rawValue) prior"
-        case .quantized: return "quantized latents, \(c.priorComponents ?? QuantizedBottleneck.defaultComponents)-logistic prior"
-        }
-    }
+    static func priorDescription(_ c: ModelConfig) -> String { c.channelSettings.summary }
 
     static func describe(_ c: ModelConfig) -> String {
         "\(c.arch.rawValue) RDA, latent \(c.latentDim)\(c.widths.isEmpty ? "" : ", widths \(c.widths.map(String.init).joined(separator: ","))"), \(priorDescription(c))"

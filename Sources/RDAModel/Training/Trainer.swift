@@ -76,7 +76,7 @@ public final class Trainer {
     func step(_ y: Tensor, at number: Int, epoch: Int?) throws -> (rate: Double, distortion: Double) {
         let place = "step \(number)" + (epoch.map { " (epoch \($0))" } ?? "")
         let noise = model.drawNoise(rows: y.shape[0], mode: .training, using: &rng)
-        let f = model.forward(y, noise: noise, mode: .training, rate: options.rate)
+        let f = model.forward(y, noise: noise, mode: .training)
         let rate = Double(meanOf(f.rate)), dist = Double(meanOf(f.distortion))
         let kept = DivergenceGuard.checkpointNote(epoch: epoch)
         guard rate.isFinite, dist.isFinite else {

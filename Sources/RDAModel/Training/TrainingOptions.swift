@@ -12,8 +12,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var schedule: LearningRateSchedule = TrainDefaults.images.schedule
     /// Seed of shuffling and channel noise.
     public var seed: UInt64 = TrainRequest.defaults.seed
-    /// The rate estimate training minimises.
-    public var rate: RateEstimator = TrainRequest.defaults.rate
+    /// The rate estimator training used, as every model file's `rda.training` records it (the
+    /// channel's `recordedRateEstimator`). A record only: the channel reads its own setting.
+    public var rate: RateEstimator = .closedForm
     /// Rescale gradients whose global norm exceeds this (nil: never).
     public var clipNorm: Double? = TrainRequest.defaults.clipNorm
     /// Examples of the test split scored after every epoch (0: none).
