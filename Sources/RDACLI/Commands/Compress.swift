@@ -39,7 +39,10 @@ struct CodingSummary: Encodable {
         fileBytes = file.fileBytes
         payloadBits = file.payloadBits
         bitsPerImage = Double(file.fileBytes * 8) / Double(n)
-        bitsPerPixel = isImage ? bitsPerImage / Double(model.config.dimensions) : nil
+        // per pixel of the image (H * W, whatever its channels: what codec users call bpp)
+        let shape = model.config.exampleShape
+        let pixels = shape.count == 3 ? shape[1] * shape[2] : model.config.dimensions
+        bitsPerPixel = isImage ? bitsPerImage / Double(pixels) : nil
         estimatedBitsPerImage = symbols.reduce(0.0) { $0 + tables.codeLength($1) } / Double(n)
         if let originals, let decoded {
             var sq = 0.0
@@ -80,7 +83,7 @@ struct Compress: ParsableCommand {
     var split: Split = .test
     @Option(help: "How many examples, from the start of the split (default all).")
     var count: Int?
-    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey), instead of --data.")
+    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data.")
     var image: [String] = []
     @Option(help: "The compressed file to write.")
     var out: String
