@@ -77,7 +77,7 @@ public enum IDX {
         }
         if rows > maximumImageSide || cols > maximumImageSide || payload > maximumPayload {
             throw RDAIOError(.unsupported, subject: source,
-                             problem: "header asks for \(count) images of \(rows)x\(cols) pixels\(channels > 1 ? " x \(channels) channels" : "") (\(payload) bytes); rda reads images of at most \(maximumImageSide)x\(maximumImageSide) pixels and at most \(maximumPayload) bytes per file",
+                             problem: "header asks for \(count) images of \(rows)x\(cols) pixels\(channels > 1 ? " x \(channels) channels" : "") (\(payload) bytes); rda reads images of at most \(maximumImageSide)x\(maximumImageSide) pixels and at most \(maximumPayload) \(channels == 1 ? "pixels" : "bytes") per file",
                              fix: "use fewer or smaller images per file, or check that the header is right")
         }
         let headerSize = 4 + 4 * rank
