@@ -177,7 +177,7 @@ public enum TrainingBenchmark {
     /// `syntheticImages`. Returns the images [N, 784] and a description.
     public static func loadImages(dataDir: String?, synthetic: Bool, seed: UInt64) -> (Tensor, String) {
         if !synthetic, let files = try? DatasetLocator.locate("mnist", dataDir: dataDir),
-           let images = try? IDX.readImages(at: files.trainImages), images.rows == 28, images.cols == 28 {
+           let images = try? IDX.readImages(at: files.trainImages), images.rows == 28, images.cols == 28, images.channels == 1 {
             let t = images.pixels.withUnsafeBufferPointer { src in
                 Tensor(shape: [images.count, 784]) { dst in
                     for i in 0..<dst.count { dst[i] = Float(src[i]) / 255 }

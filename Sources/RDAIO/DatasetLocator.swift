@@ -4,7 +4,9 @@ import Foundation
 ///
 /// A data set is a folder holding `train-images-idx3-ubyte` and `t10k-images-idx3-ubyte`
 /// (labels `train-labels-idx1-ubyte`, `t10k-labels-idx1-ubyte` are optional). The
-/// `train-images.idx3-ubyte` spelling is accepted too, and each file may end in `.gz`.
+/// `train-images.idx3-ubyte` spelling is accepted too, colour images may be named `idx4-ubyte`
+/// instead (the file's magic number decides how it is read, not its name), and each file may
+/// end in `.gz`.
 ///
 /// For a data set *name* (`mnist`, `fashion-mnist`) the folders searched are, in order:
 /// 1. `dataDir` itself, then `dataDir/<name>` (when `dataDir` is given),
@@ -113,8 +115,8 @@ public enum DatasetLocator {
             return .missing("no such folder")
         }
         guard isDirectory.boolValue else { return .missing("a file, not a folder") }
-        let trainImages = firstFile(in: folder, candidateNames("train-images", "idx3-ubyte"))
-        let testImages = firstFile(in: folder, candidateNames("t10k-images", "idx3-ubyte"))
+        let trainImages = firstFile(in: folder, candidateNames("train-images", "idx3-ubyte") + candidateNames("train-images", "idx4-ubyte"))
+        let testImages = firstFile(in: folder, candidateNames("t10k-images", "idx3-ubyte") + candidateNames("t10k-images", "idx4-ubyte"))
         guard let trainImages, let testImages else {
             var lacking: [String] = []
             if trainImages == nil { lacking.append("train-images-idx3-ubyte[.gz]") }

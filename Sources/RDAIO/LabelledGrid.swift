@@ -1,5 +1,5 @@
 /// A picture grid whose rows mean something (one interpolation, one traversed dimension, one
-/// group of reconstructions...): small grey images scaled up by an integer factor, laid out row
+/// group of reconstructions...): small grey or colour images scaled up by an integer factor, laid out row
 /// by row, with a wider gap between groups of images in a row (e.g. example | reconstructions
 /// | ..., or start | path | end) so that groups read as units. Captions are drawn into the pixels
 /// with `BitmapFont`: a title above the grid, a label above each image column, and a label left
@@ -9,8 +9,10 @@ public struct LabelledGrid: Sendable, Equatable {
     public var width: Int
     /// Height of the whole sheet in pixels (margins and captions included).
     public var height: Int
-    /// Grey pixels, row-major, `width * height`.
+    /// Pixels, row-major, `width * height * channels` (grey, or r, g, b interleaved).
     public var pixels: [UInt8]
+    /// Bytes per pixel: 1 (grey) or 3 (RGB, for colour images).
+    public var channels: Int
     /// Top pixel and height of each image row, top to bottom.
     public var rowTops: [Int]
     /// Height in pixels of each image row (the image height times the scale).
@@ -44,9 +46,27 @@ public struct LabelledGrid: Sendable, Equatable {
     /// Width: max(L + G, widest title line + 2 m), where G = `padding + n * (w * scale + padding)
     /// + b * (groupGap - padding)` for the longest row's n images with b group boundaries between
     /// them. Height: title band + column band + `padding + rows * (h * scale + padding)`.
+    ///
+    /// Colour: with `channels` = 3 every image holds 3 planes of `imageWidth * imageHeight`
+    /// values ([C, H, W], red first) and the pixels are RGB; the layout, background and captions
+    /// are those of the grey grid (each channel is laid out as one, then interleaved).
     public init(rows: [[[Float]]], imageWidth: Int, imageHeight: Int, scale: Int = 2, groups: [Int] = [],
                 padding: Int = 2, groupGap: Int = 10, background: UInt8 = 160,
-                title: String = "", rowLabels: [String] = [], columnLabels: [String] = [], ink: UInt8 = 0) {
+                title: String = "", rowLabels: [String] = [], columnLabels: [String] = [], ink: UInt8 = 0,
+                channels: Int = 1) {
+        if channels > 1 {
+            let plane = max(1, imageWidth) * max(1, imageHeight)
+            let sheets = (0..<channels).map { c in
+                LabelledGrid(rows: rows.map { $0.map { ChannelPlanes.plane($0, c, plane: plane) } }, imageWidth: imageWidth,
+                             imageHeight: imageHeight, scale: scale, groups: groups, padding: padding, groupGap: groupGap,
+                             background: background, title: title, rowLabels: rowLabels, columnLabels: columnLabels, ink: ink)
+            }
+            self = sheets[0]
+            self.pixels = ChannelPlanes.interleave(sheets.map(\.pixels))
+            self.channels = channels
+            return
+        }
+        self.channels = 1
         let s = max(1, scale), w = max(1, imageWidth) * s, h = max(1, imageHeight) * s
         let pad = max(0, padding), gap = max(pad, groupGap)
         let pattern = groups.filter { $0 > 0 }

@@ -1,13 +1,15 @@
 import CZlib
 import Foundation
 
-/// Writing and reading 8-bit grey and RGB PNG files (non-interlaced).
+/// Writing 8-bit grey and RGB PNG files; reading 8-bit grey, RGB, grey + alpha and RGBA ones
+/// (non-interlaced; alpha is dropped).
 ///
 /// The encoder writes the signature, IHDR, one IDAT (zlib stream of filtered rows, each row
 /// using the filter that makes it smallest by the usual sum-of-absolute-differences guess)
-/// and IEND, with CRC-32 from zlib. The decoder accepts any standard 8-bit grey or RGB
-/// non-interlaced PNG: all five row filters, several IDAT chunks, ancillary chunks (skipped),
-/// and checks every CRC.
+/// and IEND, with CRC-32 from zlib. The decoder accepts any standard 8-bit grey, RGB, grey +
+/// alpha or RGBA non-interlaced PNG: all five row filters, several IDAT chunks, ancillary chunks
+/// (skipped), and checks every CRC. An alpha channel is dropped (the colour values are kept as
+/// stored, not composited) and `PNGImage.droppedAlpha` says so.
 public enum PNG {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -32,6 +34,11 @@ public enum PNG {
     /// Writes an RGB PNG to `url` atomically.
     public static func writeRGB(width: Int, height: Int, pixels: [UInt8], to url: URL) throws {
         try AtomicFile.write(encodeRGB(width: width, height: height, pixels: pixels), to: url)
+    }
+
+    /// Writes a grey (`channels` 1) or RGB (`channels` 3, r, g, b per pixel) PNG to `url` atomically.
+    public static func write(width: Int, height: Int, channels: Int, pixels: [UInt8], to url: URL) throws {
+        try AtomicFile.write(encode(PNGImage(width: width, height: height, channels: channels, pixels: pixels)), to: url)
     }
 
     /// PNG bytes of `image` (1 or 3 channels).
@@ -70,12 +77,13 @@ public enum PNG {
 
     // MARK: Decoding
 
-    /// Reads an 8-bit grey or RGB PNG file.
+    /// Reads an 8-bit grey, RGB, grey + alpha or RGBA PNG file (alpha dropped).
     public static func read(from url: URL) throws -> PNGImage {
         try decode(FileContents.read(url), source: url.path)
     }
 
-    /// Decodes PNG bytes (8-bit grey or RGB, non-interlaced). `source` names them in errors.
+    /// Decodes PNG bytes (8-bit grey, RGB, grey + alpha or RGBA, non-interlaced; alpha
+    /// dropped). `source` names them in errors.
     public static func decode(_ data: Data, source: String = "PNG data") throws -> PNGImage {
         let bytes = [UInt8](data)
         func fail(_ kind: RDAIOError.Kind, _ problem: String, _ fix: String = "re-create or re-download the file") -> RDAIOError {
@@ -85,7 +93,7 @@ public enum PNG {
             throw fail(.badMagic, "not a PNG file (missing the 8-byte PNG signature)", "pass a .png file")
         }
         var offset = 8
-        var width = 0, height = 0, channels = 0
+        var width = 0, height = 0, channels = 0, samples = 0
         var sawHeader = false, sawEnd = false, idatDone = false, sawIDAT = false
         var compressed = Data()
         while offset < bytes.count {
@@ -123,14 +131,17 @@ public enum PNG {
                 guard method == 0, filter == 0 else {
                     throw fail(.badHeader, "unknown compression method \(method) or filter method \(filter)")
                 }
-                guard depth == 8, colour == 0 || colour == 2 else {
+                // colour type -> values stored per pixel: 0 grey, 2 RGB, 4 grey + alpha, 6 RGBA
+                let stored: [UInt8: Int] = [0: 1, 2: 3, 4: 2, 6: 4]
+                guard depth == 8, let perPixel = stored[colour] else {
                     throw fail(.unsupported, "bit depth \(depth) with colour type \(colour) is not supported",
-                               "save the image as 8-bit greyscale or RGB without alpha")
+                               "save the image as 8-bit greyscale, RGB or RGBA")
                 }
+                samples = perPixel
                 guard interlace == 0 else {
                     throw fail(.unsupported, "interlaced PNG is not supported", "save the image without interlacing")
                 }
-                channels = colour == 0 ? 1 : 3
+                channels = colour == 0 || colour == 4 ? 1 : 3
             case "IDAT":
                 guard !idatDone else { throw fail(.badHeader, "IDAT chunks are not consecutive") }
                 sawIDAT = true
@@ -141,7 +152,7 @@ public enum PNG {
                 // Bit 5 of the first letter: lowercase = ancillary (safe to skip).
                 if typeBytes[0] & 0x20 == 0 {
                     throw fail(.unsupported, "critical chunk '\(type)' is not supported",
-                               "save the image as 8-bit greyscale or RGB without a palette")
+                               "save the image as 8-bit greyscale, RGB or RGBA without a palette")
                 }
             }
             offset = body.upperBound + 4
@@ -153,8 +164,9 @@ public enum PNG {
         }
         guard sawIDAT else { throw fail(.badHeader, "no IDAT (image data) chunk") }
 
-        let rowBytes = width * channels
-        let (expected, overflow) = (rowBytes + 1).multipliedReportingOverflow(by: height)
+        let (rowBytes, o1) = width.multipliedReportingOverflow(by: samples)
+        let (expected, o2) = (rowBytes &+ 1).multipliedReportingOverflow(by: height)
+        let overflow = o1 || o2
         guard !overflow, expected <= (1 << 34) else {
             throw fail(.unsupported, "image \(width)x\(height) is too large", "use a smaller image")
         }
@@ -173,10 +185,19 @@ public enum PNG {
         }
         guard raw.count == expected else {
             throw fail(raw.count < expected ? .truncated : .sizeMismatch,
-                       "image data has \(raw.count) bytes but \(width)x\(height) with \(channels) channel(s) needs \(expected)")
+                       "image data has \(raw.count) bytes but \(width)x\(height) with \(samples) value(s) per pixel needs \(expected)")
         }
-        let pixels = try unfilterRows([UInt8](raw), rowBytes: rowBytes, height: height, bytesPerPixel: channels, source: source)
-        return PNGImage(width: width, height: height, channels: channels, pixels: pixels)
+        let stored = try unfilterRows([UInt8](raw), rowBytes: rowBytes, height: height, bytesPerPixel: samples, source: source)
+        guard samples != channels else { return PNGImage(width: width, height: height, channels: channels, pixels: stored) }
+        // drop alpha: keep the first `channels` of every `samples` values
+        let pixelCount = width * height
+        let pixels = [UInt8](unsafeUninitializedCapacity: pixelCount * channels) { out, initialized in
+            for p in 0..<pixelCount {
+                for c in 0..<channels { out[p * channels + c] = stored[p * samples + c] }
+            }
+            initialized = pixelCount * channels
+        }
+        return PNGImage(width: width, height: height, channels: channels, pixels: pixels, droppedAlpha: true)
     }
 
     /// The first output buffer for inflating `compressed` bytes of image data that should give

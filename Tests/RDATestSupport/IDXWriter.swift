@@ -4,8 +4,9 @@ import RDAIO
 /// Writing IDX files: only the tests make them (fixtures, hostile inputs), so the writer lives
 /// here and rda itself only reads IDX (`IDX.decodeImages`, `IDX.decodeLabels`).
 extension IDX {
-    /// The uncompressed IDX bytes of `images`.
-    public static func encodeImages(_ images: IDXImages) throws -> Data {
+    /// The uncompressed IDX bytes of `images`: IDX3 [N, H, W] for grey images, IDX4
+    /// [N, H, W, C] (channels-last) when `images.channels` is not 1 or `fourDimensional` is set.
+    public static func encodeImages(_ images: IDXImages, fourDimensional: Bool = false) throws -> Data {
         guard images.count > 0, images.rows > 0, images.cols > 0,
               images.count <= Int(UInt32.max), images.rows <= Int(UInt32.max), images.cols <= Int(UInt32.max)
         else {
@@ -17,10 +18,14 @@ extension IDX {
         guard !expected.overflow, expected.partialValue == images.pixels.count else {
             throw RDAIOError(.invalidArgument, subject: "IDX images",
                              problem: "\(images.count) images of \(images.rows)x\(images.cols) need \(expected.partialValue) pixels but \(images.pixels.count) were given",
-                             fix: "pass count * rows * cols pixels")
+                             fix: "pass count * rows * cols * channels pixels")
         }
-        var data = Data(capacity: 16 + images.pixels.count)
-        for value in [IDX.imagesMagic, UInt32(images.count), UInt32(images.rows), UInt32(images.cols)] {
+        let fourD = fourDimensional || images.channels != 1
+        var data = Data(capacity: 20 + images.pixels.count)
+        let header = fourD
+            ? [IDX.channelImagesMagic, UInt32(images.count), UInt32(images.rows), UInt32(images.cols), UInt32(images.channels)]
+            : [IDX.imagesMagic, UInt32(images.count), UInt32(images.rows), UInt32(images.cols)]
+        for value in header {
             appendBigEndianForTests(value, to: &data)
         }
         data.append(contentsOf: images.pixels)
@@ -40,7 +45,7 @@ extension IDX {
         return data
     }
 
-    /// Writes `images` to `url` atomically, uncompressed unless `gzip` is true.
+    /// Writes `images` to `url` atomically (IDX4 for colour images), uncompressed unless `gzip` is true.
     public static func writeImages(_ images: IDXImages, to url: URL, gzip: Bool = false) throws {
         var data = try encodeImages(images)
         if gzip { data = try Gzip.compress(data) }

@@ -11,7 +11,7 @@ public func fuzzIDX(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     Fuzz.expectCleanOutcome("IDX images") {
         let images = try IDX.decodeImages(data, source: "fuzz.idx")
         Fuzz.require(images.count > 0 && images.rows > 0 && images.cols > 0
-                     && images.pixels.count == images.count * images.rows * images.cols,
+                     && images.pixels.count == images.count * images.rows * images.cols * images.channels,
                      "IDX images", "decoded \(images.count)x\(images.rows)x\(images.cols) with \(images.pixels.count) pixels")
         Fuzz.require(try IDX.decodeImages(IDXBytes.images(images), source: "re-encoded") == images, "IDX images", "re-encoding changes the images")
     }

@@ -11,9 +11,11 @@ public enum IDXBytes {
         return d
     }
 
-    /// An images file: magic, count, rows, cols, then the pixels.
+    /// An images file: magic, count, rows, cols (and channels for colour, IDX4), then the pixels.
     public static func images(_ images: IDXImages) -> Data {
-        file([IDX.imagesMagic, UInt32(images.count), UInt32(images.rows), UInt32(images.cols)], images.pixels)
+        images.channels == 1
+            ? file([IDX.imagesMagic, UInt32(images.count), UInt32(images.rows), UInt32(images.cols)], images.pixels)
+            : file([IDX.channelImagesMagic, UInt32(images.count), UInt32(images.rows), UInt32(images.cols), UInt32(images.channels)], images.pixels)
     }
 
     /// A labels file: magic, count, then the labels.

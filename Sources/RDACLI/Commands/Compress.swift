@@ -39,7 +39,10 @@ struct CodingSummary: Encodable {
         fileBytes = file.fileBytes
         payloadBits = file.payloadBits
         bitsPerImage = Double(file.fileBytes * 8) / Double(n)
-        bitsPerPixel = isImage ? bitsPerImage / Double(model.config.dimensions) : nil
+        // per pixel of the image (H * W, whatever its channels: what codec users call bpp)
+        let shape = model.config.exampleShape
+        let pixels = shape.count == 3 ? shape[1] * shape[2] : model.config.dimensions
+        bitsPerPixel = isImage ? bitsPerImage / Double(pixels) : nil
         estimatedBitsPerImage = symbols.reduce(0.0) { $0 + tables.codeLength($1) } / Double(n)
         if let originals, let decoded {
             var sq = 0.0
@@ -80,7 +83,7 @@ struct Compress: ParsableCommand {
     var split: Split = .test
     @Option(help: "How many examples, from the start of the split (default all).")
     var count: Int?
-    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey), instead of --data.")
+    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data.")
     var image: [String] = []
     @Option(help: "The compressed file to write.")
     var out: String
@@ -157,23 +160,28 @@ struct Decompress: ParsableCommand {
     }
 }
 
-/// PNG files as examples of a model's shape [1, H, W] (pixels / 255).
+/// PNG files as examples of a model's shape [C, H, W] (C = 1 grey or 3 RGB; pixels / 255,
+/// channel-planar).
 enum ImageInput {
     static func read(_ paths: [String], shape: [Int]) throws -> Tensor {
-        guard shape.count == 3, shape[0] == 1 else {
-            throw RDAError("--image needs a model of greyscale images; this model's examples have shape \(shape)")
+        guard shape.count == 3, [1, 3].contains(shape[0]) else {
+            throw RDAError("--image needs a model of grey or RGB images; this model's examples have shape \(shape)")
         }
-        let (h, w) = (shape[1], shape[2])
-        let out = Tensor(zeros: [paths.count, h * w])
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        let d = c * h * w
+        let out = Tensor(zeros: [paths.count, d])
         for (i, path) in paths.enumerated() {
             let png = try PNG.read(from: URL(fileURLWithPath: path))
             guard png.width == w, png.height == h else {
                 throw RDAError("\(path) is \(png.width)x\(png.height) but the model takes \(w)x\(h) images")
             }
-            guard png.channels == 1 else {
-                throw RDAError("\(path) has \(png.channels) channels but the model takes greyscale images; convert it to 8-bit grey")
+            guard png.channels == c else {
+                let (has, takes) = (png.channels == 1 ? "grey" : "RGB", c == 1 ? "grey" : "RGB")
+                throw RDAError("\(path) is a\(has == "RGB" ? "n" : "") \(has) image but the model takes \(takes) images; convert it to 8-bit \(takes)")
             }
-            for j in 0..<(h * w) { out.data[i * h * w + j] = Float(png.pixels[j]) / 255 }
+            if png.droppedAlpha { Console.info("note: \(path): its alpha channel is ignored") }
+            let values = png.planarFloats()
+            (out.data + i * d).update(from: values, count: d)
         }
         return out
     }
@@ -195,16 +203,15 @@ enum DecodedOutput {
         } else if lower.hasSuffix(".png") {
             try Pictures.writeSheet(x, shape: shape, columns: Int(Double(x.shape[0]).squareRoot().rounded(.up)), to: url)
         } else if path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
+            guard shape.count == 3, [1, 3].contains(shape[0]) else {
+                throw RDAError("--out \(path): PNG files need grey or RGB images; this model's examples have shape \(shape) (use FILE.csv)")
+            }
             try TrainingRun.prepare(url)
-            let d = x.shape[1]
             let width = String(x.shape[0]).count
             for i in 0..<x.shape[0] {
                 let name = String(repeating: "0", count: width - String(i + 1).count) + String(i + 1)
-                guard shape.count == 3, shape[0] == 1 else {
-                    throw RDAError("--out \(path): PNG files need greyscale images; this model's examples have shape \(shape) (use FILE.csv)")
-                }
-                let pixels = (0..<d).map { ImageGrid.byte(x.data[i * d + $0]) }
-                try PNG.writeGray(width: shape[2], height: shape[1], pixels: pixels, to: url.appendingPathComponent("image-\(name).png"))
+                try PNG.write(width: shape[2], height: shape[1], channels: shape[0], pixels: Pictures.pixelBytes(x, row: i, shape: shape),
+                              to: url.appendingPathComponent("image-\(name).png"))
             }
         } else {
             throw RDAError("--out \(path): give FILE.png (a grid), FILE.csv, or a folder (ending in / or existing)")

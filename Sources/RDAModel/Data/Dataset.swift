@@ -22,6 +22,29 @@ public struct Dataset {
     /// Dimensions D of one example.
     public var dimensions: Int { examples.shape[1] }
 
+    /// Images [N, C, H, W] (C = 1 grey or 3 RGB, pixels in [0, 1]) as a data set of examples of
+    /// shape [C, H, W], each flattened channel-planar (all of channel 0, then 1, then 2). Any
+    /// image source (IDX files today, folders of PNG and JPEG later) makes its tensors so.
+    ///
+    /// - Throws: `RDAError` when `images` is not [N, C, H, W] with C = 1 or 3.
+    public static func images(_ images: Tensor) throws -> Dataset {
+        let s = images.shape
+        guard s.count == 4, s.allSatisfy({ $0 >= 1 }) else {
+            throw RDAError("images of shape \(s) are not [N, C, H, W]")
+        }
+        guard Dataset.imageChannelCounts.contains(s[1]) else {
+            throw RDAError("images with \(s[1]) channels: rda reads grey (1) or RGB (3) images")
+        }
+        // a view over the same values (no copy): row i is image i's C*H*W values
+        return Dataset(examples: images.reshaped([s[0], s[1] * s[2] * s[3]]), exampleShape: [s[1], s[2], s[3]], isImage: true)
+    }
+
+    /// The channel counts of image examples: 1 (grey) and 3 (RGB).
+    public static let imageChannelCounts = [1, 3]
+
+    /// Channels C of image examples [C, H, W] (nil for vectors).
+    public var imageChannels: Int? { isImage && exampleShape.count == 3 ? exampleShape[0] : nil }
+
     /// The first `n` examples (all when n >= count).
     public func prefix(_ n: Int) -> Dataset {
         n >= count ? self : Dataset(examples: examples.slice(0..<n).detached(), exampleShape: exampleShape, isImage: isImage)
@@ -90,11 +113,12 @@ public enum DataSource: Equatable, CustomStringConvertible {
             let files = try DatasetLocator.locate(name, dataDir: dataDir)
             let images = try IDX.readImages(at: split == .train ? files.trainImages : files.testImages)
             let n = split == .train ? Swift.min(examples ?? images.count, images.count) : images.count
-            try MemoryEstimate.require(MemoryEstimate.multiply([n, images.rows, images.cols, 4]),
-                                       for: "\(n) \(split.rawValue) images of \(images.rows)x\(images.cols) as float32",
+            let c = images.channels
+            try MemoryEstimate.require(MemoryEstimate.multiply([n, c, images.rows, images.cols, 4]),
+                                       for: "\(n) \(split.rawValue) images of \(images.rows)x\(images.cols)\(c > 1 ? "x\(c)" : "") as float32",
                                        fix: "use fewer images (--examples) or a machine with more memory")
-            let t = Tensor(shape: [n, images.rows * images.cols], values: images.floats(images: 0..<n))
-            return Dataset(examples: t, exampleShape: [1, images.rows, images.cols], isImage: true)
+            // floats(images:) gives each image channel-planar, [C, H, W]
+            return try .images(Tensor(shape: [n, c, images.rows, images.cols], values: images.floats(images: 0..<n)))
         case .gaussian(let variances):
             // One stream per split, derived from the data seed, independent of the training seed.
             var root = SeededGenerator(seed: dataSeed ^ 0x6A09_E667_F3BC_C908)

@@ -15,21 +15,19 @@ public struct LatentPicture {
     /// What each image column is (e.g. example, channel, z = mu), drawn above the columns; may be empty.
     public var columnLabels: [String] = []
 
-    /// The laid-out grid at `scale` (image models only: greyscale [1, H, W]), with `caption` as
-    /// its title, `rowLabels` left of the rows and `columnLabels` above the columns drawn in.
+    /// The laid-out grid at `scale` (image models only: grey [1, H, W] or colour [3, H, W]), with
+    /// `caption` as its title, `rowLabels` left of the rows and `columnLabels` above the columns drawn in.
     public func grid(shape: [Int], scale: Int) throws -> LabelledGrid {
-        guard shape.count == 3, shape[0] == 1 else {
-            throw RDAError("pictures need greyscale images; this model's examples have shape \(shape)")
-        }
+        let channels = try Pictures.pictureChannels(shape, for: "pictures")
         return LabelledGrid(rows: rows, imageWidth: shape[2], imageHeight: shape[1], scale: scale, groups: groups,
-                            title: caption, rowLabels: rowLabels, columnLabels: columnLabels)
+                            title: caption, rowLabels: rowLabels, columnLabels: columnLabels, channels: channels)
     }
 
-    /// Writes the grid, captions drawn in, as a grey PNG and returns its layout.
+    /// Writes the grid, captions drawn in, as a grey or RGB PNG (as the images are) and returns its layout.
     @discardableResult
     public func write(to url: URL, shape: [Int], scale: Int) throws -> LabelledGrid {
         let g = try grid(shape: shape, scale: scale)
-        try PNG.writeGray(width: g.width, height: g.height, pixels: g.pixels, to: url)
+        try PNG.write(width: g.width, height: g.height, channels: g.channels, pixels: g.pixels, to: url)
         return g
     }
 }

@@ -13,14 +13,33 @@ public enum Pictures {
         return withoutGradients { model.decode(z) }
     }
 
-    /// An 8-per-row sheet of image rows [N, D] as a PNG (the model must be an image model).
-    public static func writeSheet(_ images: Tensor, shape: [Int], columns: Int, to url: URL) throws {
-        guard shape.count == 3, shape[0] == 1 else {
-            throw RDAError("\(url.lastPathComponent): PNG sheets need greyscale images; this model's examples have shape \(shape) (write .json instead)")
+    /// The channels C of image examples of `shape` [C, H, W] with C = 1 (grey) or 3 (RGB), the
+    /// shapes PNG pictures can show. `what` names the picture in the one-line error otherwise.
+    public static func pictureChannels(_ shape: [Int], for what: String) throws -> Int {
+        guard shape.count == 3, Dataset.imageChannelCounts.contains(shape[0]) else {
+            throw RDAError("\(what): PNG pictures need grey [1, H, W] or colour [3, H, W] images; this model's examples have shape \(shape) (write .json instead)")
         }
+        return shape[0]
+    }
+
+    /// A sheet of image rows [N, D] (D = C*H*W, each [C, H, W]), `columns` per row, as a grey or
+    /// RGB PNG (the model must be an image model).
+    public static func writeSheet(_ images: Tensor, shape: [Int], columns: Int, to url: URL) throws {
+        let channels = try pictureChannels(shape, for: url.lastPathComponent)
         let rows = (0..<images.shape[0]).map { i in Array(UnsafeBufferPointer(start: images.data + i * images.shape[1], count: images.shape[1])) }
-        let sheet = ImageGrid.tile(images: rows, imageWidth: shape[2], imageHeight: shape[1], columns: columns)
-        try PNG.writeGray(width: sheet.width, height: sheet.height, pixels: sheet.pixels, to: url)
+        let sheet = ImageGrid.tile(images: rows, imageWidth: shape[2], imageHeight: shape[1], columns: columns, channels: channels)
+        try PNG.write(width: sheet.width, height: sheet.height, channels: channels, pixels: sheet.pixels, to: url)
+    }
+
+    /// Image `i` of rows [N, C*H*W] as 8-bit PNG pixels (grey, or r, g, b interleaved), each value
+    /// clamped to [0, 1] and rounded as the grids do (`ImageGrid.byte`).
+    public static func pixelBytes(_ images: Tensor, row i: Int, shape: [Int]) -> [UInt8] {
+        let c = shape[0], plane = shape[1] * shape[2], d = images.shape[1], base = images.data + i * d
+        var out = [UInt8](repeating: 0, count: c * plane)
+        for p in 0..<plane {
+            for ch in 0..<c { out[p * c + ch] = ImageGrid.byte(base[ch * plane + p]) }
+        }
+        return out
     }
 
     /// Rows of three: the example, its reconstruction through the evaluation channel (Gaussian:
