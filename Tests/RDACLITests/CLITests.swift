@@ -15,9 +15,27 @@ func runProcess(_ executable: URL, _ args: [String], environment: [String: Strin
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    // both pipes drained at once (a child filling one while we wait on the other would block),
+    // retrying reads a signal interrupts (Foundation's readDataToEndOfFile traps on EINTR)
+    var e = Data()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { e = drain(err.fileHandleForReading) }
+    let o = drain(out.fileHandleForReading)
+    group.wait()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Everything readable from `handle` until end of file, retrying interrupted reads.
+func drain(_ handle: FileHandle) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    let fd = handle.fileDescriptor
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 { data.append(contentsOf: buffer[0..<n]) } else if n < 0 && errno == EINTR { continue } else { break }
+    }
+    return data
 }
 
 /// The folder holding the built products.
@@ -79,10 +97,14 @@ struct CLITests {
         let e = try runRDA(["eval", "--model", run, "--data", "gaussian:2,1", "--test-examples", "2000", "--json"])
         #expect(e.status == 0, "\(e.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
-        for key in ["rate_nats", "rate_bits", "rate_mc_nats", "rate_mc_stderr", "distortion", "distortion_kind", "lambda",
-                    "objective", "mse_per_dim", "mi_estimate_nats", "prior_gap_nats", "nelbo_nats", "bits_per_dim",
-                    "examples", "objective_stderr", "bound"] {
+        for key in ["rate_nats", "rate_bits", "distortion", "distortion_kind", "lambda", "objective", "mse_per_dim",
+                    "nelbo_nats", "bits_per_dim", "examples", "objective_stderr", "bound", "version"] {
             #expect(json[key] != nil, "eval --json lacks \(key)")
+        }
+        // the Gaussian channel's own figures, in its section
+        let channel = try #require(json["channel"] as? [String: Any])
+        for key in ["kind", "rate_mc_nats", "rate_mc_stderr", "mi_estimate_nats", "prior_gap_nats"] {
+            #expect(channel[key] != nil, "eval --json's channel section lacks \(key)")
         }
         #expect((json["examples"] as? Int) == 2000)
         let bound = json["bound"] as! [String: Any]

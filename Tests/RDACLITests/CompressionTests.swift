@@ -20,9 +20,10 @@ struct CompressionTests {
         let e = try runRDA(["eval", "--model", run.path, "--json", "--test-examples", "300"])
         #expect(e.status == 0, "\(e.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
-        let coded = try #require(report["coded_bits_per_image"] as? Double)
-        let estimated = try #require(report["estimated_bits_per_image"] as? Double)
-        #expect(report["container_bits_per_image"] is Double && report["channel"] as? String == "quantized")
+        let channel = try #require(report["channel"] as? [String: Any])
+        let coded = try #require(channel["coded_bits_per_image"] as? Double)
+        let estimated = try #require(channel["estimated_bits_per_image"] as? Double)
+        #expect(channel["container_bits_per_image"] is Double && channel["kind"] as? String == "quantized")
         #expect(coded >= 0 && coded < estimated + 1)
 
         let file = dir.appendingPathComponent("g.rdac")
@@ -65,7 +66,7 @@ struct CompressionTests {
         expectCleanFailure(try runRDA(["decompress", file.path, "--model", other.path, "--out", csv.path]), mentions: ["model"])
         let gaussian = dir.appendingPathComponent("gauss")
         #expect(try runRDA(["train", "--out", gaussian.path] + tinyGaussian).status == 0)
-        expectCleanFailure(try runRDA(["compress", "--model", gaussian.path, "--out", file.path]), mentions: ["--channel quantized"])
+        expectCleanFailure(try runRDA(["compress", "--model", gaussian.path, "--out", file.path]), mentions: ["gaussian channel", "quantized channel"])
         expectCleanFailure(try runRDA(["standardize", "--model", run.path, "--out", dir.appendingPathComponent("s").path]), mentions: ["gaussian"])
     }
 
@@ -73,7 +74,8 @@ struct CompressionTests {
         expectCleanFailure(try runRDA(["train", "--channel", "quantized", "--prior", "standard"] + tinyGaussian), mentions: ["--prior"])
         expectCleanFailure(try runRDA(["train", "--channel", "quantized", "--rate", "monte-carlo"] + tinyGaussian), mentions: ["--rate"])
         expectCleanFailure(try runRDA(["train", "--channel", "quantized", "--prior-components", "9"] + tinyGaussian), mentions: ["--prior-components"])
-        expectCleanFailure(try runRDA(["train", "--prior-components", "2"] + tinyGaussian), mentions: ["--channel quantized"])
+        expectCleanFailure(try runRDA(["train", "--prior-components", "2"] + tinyGaussian), mentions: ["--prior-components", "quantized", "--channel"])
+        expectCleanFailure(try runRDA(["train", "--channel", "nonesuch"] + tinyGaussian), mentions: ["--channel nonesuch", "gaussian, quantized"])
     }
 
     @Test(.enabled(if: sharedData != nil, "needs ../shared/data/mnist"))

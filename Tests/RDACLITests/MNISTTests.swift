@@ -25,7 +25,8 @@ struct MNISTTests {
         let e = try runRDA(["eval", "--model", run, "--data-dir", sharedData!.path, "--json"])
         #expect(e.status == 0, "\(e.stderr)")
         let r = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
-        let closed = r["rate_nats"] as! Double, mc = r["rate_mc_nats"] as! Double, se = r["rate_mc_stderr"] as! Double
+        let channel = r["channel"] as! [String: Any]
+        let closed = r["rate_nats"] as! Double, mc = channel["rate_mc_nats"] as! Double, se = channel["rate_mc_stderr"] as! Double
         #expect(Swift.abs(closed - mc) < 3 * se, "closed form \(closed) vs Monte Carlo \(mc) ± \(se)")
         #expect((r["examples"] as! Int) == 10_000)
         let psnr = r["psnr_db"] as! Double

@@ -49,7 +49,7 @@ struct ColourDatasetTests {
     func architecturesTakeThreeChannels(_ arch: Architecture) throws {
         var rng = SeededGenerator(seed: 3)
         let cfg = ModelConfig(arch: arch, exampleShape: [3, 8, 8], latentDim: 4, widths: arch == .conv ? [4, 6] : (arch == .mlp ? [16] : []),
-                              prior: .standard, distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test")
+                              distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test")
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         let shapes = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.tensor.shape) })
         #expect(try CheckpointValidation.expectedShapes(cfg) == shapes)
@@ -70,7 +70,7 @@ struct ColourDatasetTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let test = try DataSource.idx(dir.path).load(split: .test, dataDir: nil)
         var rng = SeededGenerator(seed: 4)
-        let cfg = ModelConfig(arch: .conv, exampleShape: [3, 8, 8], latentDim: 3, widths: [4, 6], prior: .standard, distortion: .l2,
+        let cfg = ModelConfig(arch: .conv, exampleShape: [3, 8, 8], latentDim: 3, widths: [4, 6], distortion: .l2,
                               lambda: 2, sigmoidOutput: true, data: dir.path)
         let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
         let figures = try RunReport.writePictures(model, test: test, seed: 1, scale: 1, into: dir)

@@ -30,7 +30,7 @@ struct ChannelFlags: ParsableArguments {
         do {
             return try ChannelConfig.named(channel, options: ChannelOptions(prior: prior, priorComponents: priorComponents, rate: rate))
         } catch let e as ChannelOptionError {
-            throw RDAError("\(Self.flag(e.option)) \(e.value) \(e.reason) (--channel \(channel))")
+            throw RDAError("\(Self.flag(e.option)) \(e.value) \(e.reason) (choose the channel with --channel)")
         } catch let e as RDAError {
             throw RDAError("--channel \(channel): \(e.message)")
         }

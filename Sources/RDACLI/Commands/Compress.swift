@@ -77,8 +77,7 @@ struct Compress: ParsableCommand {
         abstract: "Entropy code examples with a quantized-channel model into one .rdac file.",
         discussion: "Examples come from --data (the first --count of --split) or from PNG files (--image A.png B.png ...). Each example is one independently decodable record.")
 
-    @OptionGroup var checkpoint: ModelOption
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var inputs: ModelInputs
     @Option(help: "Which split the examples come from (with --data).")
     var split: Split = .test
     @Option(help: "How many examples, from the start of the split (default all).")
@@ -98,16 +97,15 @@ struct Compress: ParsableCommand {
             guard (1...CompressedFile.maximumCount).contains(examplesPerRecord) else {
                 throw RDAError("--examples-per-record \(examplesPerRecord) must be 1...\(CompressedFile.maximumCount)")
             }
-            let m = try checkpoint.load()
+            let m = try inputs.model()
             let tables = try Codec.codingChannel(m).codingTables
             let examples: Tensor, isImage: Bool
             if !image.isEmpty {
-                guard dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
+                guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
                 examples = try ImageInput.read(image, shape: m.config.exampleShape)
                 isImage = true
             } else {
-                let (source, data) = try dataOptions.load(split, default: m.config.data)
-                try m.checkFits(data, name: source.description)
+                let (_, data) = try inputs.data(for: m, split)
                 let n = Swift.min(count ?? data.count, data.count)
                 examples = data.examples.slice(0..<n)
                 isImage = data.isImage

@@ -7,9 +7,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained model: rate, distortion, objective, MI estimate, VAE reading, bound.")
 
-    @OptionGroup var checkpoint: ModelOption
-
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var inputs: ModelInputs
 
     @Option(help: "Which split: train or test.")
     var split: Split = .test
@@ -29,9 +27,7 @@ struct Eval: ParsableCommand {
             guard miExamples <= MutualInformation.maximumExamples else {
                 throw RDAError("--mi-examples \(miExamples): at most \(MutualInformation.maximumExamples) (the estimate's cost grows with the square of M)")
             }
-            let m = try checkpoint.load()
-            let (source, data) = try dataOptions.load(split, default: m.config.data)
-            warnIfOtherData(m, source)
+            let (m, source, data) = try inputs.load(split)
             let report = try Evaluator.evaluate(model: m, data: data, split: split, dataName: source.description, seed: seed,
                                                 miExamples: miExamples, bound: source.exactBound(distortion: m.config.distortion))
             print(json ? String(decoding: try JSONEncoder.sorted.encodeFinite(report), as: UTF8.self) : try EvalFormatting.summary(report))

@@ -25,8 +25,7 @@ struct Interpolate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Interpolate between pairs of test examples through their latent means (PNG grid, one pair per row).")
 
-    @OptionGroup var checkpoint: ModelOption
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var inputs: ModelInputs
     @Option(help: "Which split the examples come from.")
     var split: Split = .test
     @Option(help: "How many pairs (rows).")
@@ -43,9 +42,7 @@ struct Interpolate: ParsableCommand {
         try reportingErrors {
             guard pairs >= 1, steps >= 2 else { throw RDAError("--pairs must be at least 1 and --steps at least 2 (got \(pairs), \(steps))") }
             let scale = try scaleOption.validated()
-            let m = try checkpoint.load()
-            let (source, data) = try dataOptions.load(split, default: m.config.data)
-            try m.checkFits(data, name: source.description)
+            let (m, source, data) = try inputs.load(split)
             guard data.count >= 2 else { throw RDAError("\(source.description) has fewer than 2 examples to interpolate between") }
             let p = LatentPictures.interpolations(m, data: data, pairs: min(pairs, data.count / 2), steps: steps, seed: seed)
             try writePicture(p, shape: m.config.exampleShape, scale: scale, to: out)
@@ -57,8 +54,7 @@ struct Traverse: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Vary the most active latent dimensions one at a time over the prior's range (PNG grid, one dimension per row).")
 
-    @OptionGroup var checkpoint: ModelOption
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var inputs: ModelInputs
     @Option(help: "Which split the example (and the activity ranking) comes from.")
     var split: Split = .test
     @Option(help: "How many dimensions (rows), most rate first.")
@@ -78,9 +74,7 @@ struct Traverse: ParsableCommand {
             guard dims >= 1, steps >= 2 else { throw RDAError("--dims must be at least 1 and --steps at least 2 (got \(dims), \(steps))") }
             guard range > 0, range.isFinite else { throw RDAError("--range \(range) must be a positive number of standard deviations") }
             let scale = try scaleOption.validated()
-            let m = try checkpoint.load()
-            let (source, data) = try dataOptions.load(split, default: m.config.data)
-            try m.checkFits(data, name: source.description)
+            let (m, source, data) = try inputs.load(split)
             guard data.count >= 1 else { throw RDAError("\(source.description) has no examples") }
             let p = LatentPictures.traversals(m, data: data, dims: dims, steps: steps, range: range, seed: seed)
             try writePicture(p, shape: m.config.exampleShape, scale: scale, to: out)

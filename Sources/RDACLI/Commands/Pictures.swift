@@ -39,8 +39,7 @@ struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show examples next to their reconstructions: through the noisy channel and from z = mu.")
 
-    @OptionGroup var checkpoint: ModelOption
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var inputs: ModelInputs
     @Option(help: "Which split the examples come from.")
     var split: Split = .test
     @Option(help: "How many examples.")
@@ -55,10 +54,7 @@ struct Reconstruct: ParsableCommand {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
             let scale = try scaleOption.validated()
-            let m = try checkpoint.load()
-            let (source, data) = try dataOptions.load(split, default: m.config.data)
-            try m.checkFits(data, name: source.description)
-            warnIfOtherData(m, source)
+            let (m, _, data) = try inputs.load(split)
             if out.lowercased().hasSuffix(".json") {
                 let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
                 try Pictures.writeJSON(Tensor.concat([r.originals, r.noisy, r.mean], axis: 1), to: URL(fileURLWithPath: out))
@@ -75,14 +71,13 @@ struct Standardize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a learned-prior model to one with prior N(0, I) and the same rate and reconstructions.")
 
-    @OptionGroup var checkpoint: ModelOption
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var inputs: ModelInputs
     @Option(help: "Output folder (gets model.safetensors).")
     var out: String
 
     func run() throws {
         try reportingErrors {
-            let m = try checkpoint.load()
+            let m = try inputs.model()
             let s = try Standardization.standardized(m)
             let alreadyStandard = Standardization.isStandard(m)
             if !alreadyStandard { checkRateKept(m, s) }
@@ -99,8 +94,8 @@ extension Standardize {
     /// of) the model's test examples: where the standardized log-variance leaves the encoder's
     /// clamp range the two models are not equivalent.
     func checkRateKept(_ m: RateDistortionAutoencoder, _ s: RateDistortionAutoencoder) {
-        guard let (source, data) = try? dataOptions.load(.test, default: m.config.data), (try? m.checkFits(data, name: "")) != nil else {
-            Console.info("note: the rate was not compared on data (\(dataOptions.data ?? m.config.data) could not be loaded; pass --data)")
+        guard let (source, data) = try? inputs.data(for: m, .test) else {
+            Console.info("note: the rate was not compared on data (\(inputs.dataOptions.data ?? m.config.data) could not be loaded; pass --data)")
             return
         }
         let c = Standardization.rateChange(from: m, to: s, on: data)

@@ -59,6 +59,12 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         /// How the rate is measured, in words.
         public var rate: String
 
+        /// A description from its parts (see the properties).
+        public init(kind: String, encoderOutputs: Int, layout: [String], logvarClamp: [Double]?, transmit: String, rate: String) {
+            self.kind = kind; self.encoderOutputs = encoderOutputs; self.layout = layout
+            self.logvarClamp = logvarClamp; self.transmit = transmit; self.rate = rate
+        }
+
         enum CodingKeys: String, CodingKey {
             case kind, layout, transmit, rate
             case encoderOutputs = "encoder_outputs", logvarClamp = "logvar_clamp"
