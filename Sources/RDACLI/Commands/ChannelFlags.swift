@@ -5,7 +5,7 @@ import RDAModel
 /// the others are its settings (`ChannelOptions`), each channel taking its own and refusing the rest.
 struct ChannelFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Bottleneck: \(Channels.names.joined(separator: ", ")). gaussian: the noisy channel z = mu + sigma eps; quantized: z = round(y), entropy coded with a learned discrete prior."))
-    var channel: String = GaussianChannelSettings.name
+    var channel: String = ChannelConfig.default.name
 
     @Option(help: "Prior of the gaussian channel: standard N(0, I) or learned N(mu_z, sigma_z^2) (default standard).")
     var prior: Prior.Kind?

@@ -72,14 +72,6 @@ public final class RateDistortionAutoencoder {
     }
 }
 
-/// Which estimate of the Gaussian channel's rate its training mode computes.
-public enum RateEstimator: String, Codable, CaseIterable, Sendable {
-    /// KL(p(z|y) || p_hat(z)) in closed form.
-    case closedForm = "closed-form"
-    /// ln p(z|y) - ln p_hat(z) at the sampled z (one sample).
-    case monteCarlo = "monte-carlo"
-}
-
 /// The parts of one forward pass (CompressAI style: the model returns its parts, not a scalar).
 public struct Forward {
     /// What the bottleneck returned: latent, rate, noiseless latent.

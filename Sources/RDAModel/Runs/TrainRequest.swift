@@ -163,7 +163,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             let options = ChannelOptions(prior: try l.decodeIfPresent(Prior.Kind.self, forKey: .prior),
                                          priorComponents: try l.decodeIfPresent(Int.self, forKey: .priorComponents),
                                          rate: try l.decodeIfPresent(RateEstimator.self, forKey: .rate))
-            let name = try l.decodeIfPresent(String.self, forKey: .channel) ?? GaussianChannelSettings.name
+            let name = try l.decodeIfPresent(String.self, forKey: .channel) ?? ChannelConfig.default.name
             do { channel = try ChannelConfig.named(name, options: options) } catch let e as ChannelOptionError {
                 throw RDAError("the request's channel settings are inconsistent: \(e)")
             }

@@ -114,3 +114,11 @@ public struct GaussianFigures: ChannelFigures, Equatable {
         return rows
     }
 }
+
+/// Which estimate of the Gaussian channel's rate its training mode computes.
+public enum RateEstimator: String, Codable, CaseIterable, Sendable {
+    /// KL(p(z|y) || p_hat(z)) in closed form.
+    case closedForm = "closed-form"
+    /// ln p(z|y) - ln p_hat(z) at the sampled z (one sample).
+    case monteCarlo = "monte-carlo"
+}
