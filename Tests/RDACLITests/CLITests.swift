@@ -17,13 +17,14 @@ func runProcess(_ executable: URL, _ args: [String], environment: [String: Strin
     try p.run()
     // both pipes drained at once (a child filling one while we wait on the other would block),
     // retrying reads a signal interrupts (Foundation's readDataToEndOfFile traps on EINTR)
-    var e = Data()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let e = Box()
     let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { e = drain(err.fileHandleForReading) }
+    DispatchQueue.global().async(group: group) { e.data = drain(err.fileHandleForReading) }
     let o = drain(out.fileHandleForReading)
     group.wait()
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e.data, as: UTF8.self))
 }
 
 /// Everything readable from `handle` until end of file, retrying interrupted reads.

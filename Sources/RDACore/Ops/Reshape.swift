@@ -111,3 +111,34 @@ extension Tensor {
         return y
     }
 }
+
+extension Tensor {
+    /// Each row of axis 0 repeated `times` times in place: row r becomes rows r * times ..<
+    /// (r + 1) * times. The gradient of a row is the sum over its copies. (A prior per latent
+    /// channel, shared over the channel's positions, as per-dimension parameters.)
+    /// Shapes: [R, ...] -> [R * times, ...]; `times` 1 returns `self`.
+    public func repeatingEachRow(_ times: Int) -> Tensor {
+        require(times >= 1, "repeatingEachRow: times \(times) must be at least 1")
+        guard times > 1 else { return self }
+        require(rank >= 1, "repeatingEachRow: needs a tensor with rows, got shape \(shape)")
+        let rows = shape[0], row = count / Swift.max(rows, 1)
+        var s = shape
+        s[0] = rows * times
+        let x = self
+        return Tensor.custom(shape: s, inputs: [x], forward: { out in
+            for r in 0..<rows {
+                for t in 0..<times { (out + (r * times + t) * row).update(from: x.data + r * row, count: row) }
+            }
+        }, backward: { g in
+            guard x.requiresGrad else { return }
+            let sink = x.gradientSink()
+            for r in 0..<rows {
+                for j in 0..<row {
+                    var acc: Float = 0
+                    for t in 0..<times { acc += g[(r * times + t) * row + j] }
+                    sink.put(r * row + j, acc)
+                }
+            }
+        })
+    }
+}

@@ -24,14 +24,14 @@ public protocol ChannelSettings: Codable, Sendable {
     func validate() throws
     /// Encoder outputs per latent dimension (the encoder ends in K times this many values).
     var encoderOutputsPerLatent: Int { get }
-    /// A fresh bottleneck with `latentDim` latent dimensions (deterministic: draws no randomness).
-    func makeBottleneck(latentDim: Int) -> any Bottleneck
+    /// A fresh bottleneck for `latent` (deterministic: draws no randomness).
+    func makeBottleneck(latent: LatentShape) -> any Bottleneck
     /// The shapes of the channel's float parameters in a model file, by name without the
     /// `prior.` prefix (integer tensors are validated by the bottleneck when it loads them).
     /// Throws a one-line `RDAError` when a setting read from a file is out of range.
-    func parameterShapes(latentDim: Int) throws -> [String: [Int]]
+    func parameterShapes(latent: LatentShape) throws -> [String: [Int]]
     /// How the encoder's output becomes z, for the model's architecture description.
-    func describe(latentDim: Int) -> ArchitectureDescription.ChannelDescription
+    func describe(latent: LatentShape) -> ArchitectureDescription.ChannelDescription
     /// The prior's kind in the architecture description (`standard`, `learned`, `quantized-learned`).
     var priorKind: String { get }
     /// The channel and its prior in a few words, for progress lines and curve descriptions

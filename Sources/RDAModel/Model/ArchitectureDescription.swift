@@ -122,7 +122,7 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
 
     /// The channel part of the description for `config` (the channel describes itself).
     public static func channel(for config: ModelConfig) -> ChannelDescription {
-        config.channelSettings.describe(latentDim: config.latentDim)
+        config.channelSettings.describe(latent: config.latentShape)
     }
 
     /// Each layer of `network` in order; tensor names carry `prefix` and the layer's index.

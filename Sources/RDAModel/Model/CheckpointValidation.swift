@@ -81,7 +81,7 @@ public enum CheckpointValidation {
             shapes["decoder.5.weight"] = [c1, c, 4, 4]; shapes["decoder.5.bias"] = [c]
         }
         let channelShapes: [String: [Int]]
-        do { channelShapes = try config.channelSettings.parameterShapes(latentDim: k) } catch let e as RDAError { throw bad(e.message) }
+        do { channelShapes = try config.channelSettings.parameterShapes(latent: config.latentShape) } catch let e as RDAError { throw bad(e.message) }
         for (name, shape) in channelShapes { shapes["prior.\(name)"] = shape }
         for (name, shape) in shapes {
             guard let n = product(shape), n <= maximumTensorElements else {

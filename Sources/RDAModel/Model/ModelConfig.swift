@@ -38,6 +38,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The channel's settings.
     public var channelSettings: any ChannelSettings { channel.settings }
 
+    /// The latent's channels and positions: every architecture today has a dense latent of
+    /// `latentDim` dimensions (a fully convolutional one would give a map of channels).
+    public var latentShape: LatentShape {
+        switch arch {
+        case .linear, .mlp, .conv: return .dense(latentDim)
+        }
+    }
+
     /// Number of dimensions D of one example.
     public var dimensions: Int { exampleShape.reduce(1, *) }
 

@@ -27,7 +27,7 @@ public final class RateDistortionAutoencoder {
         (encoder, decoder) = NetworkBuilder.build(config.arch, exampleShape: config.exampleShape, latentDim: config.latentDim,
                                                   encoderOutputs: outputs, widths: config.widths,
                                                   sigmoidOutput: config.sigmoidOutput, rng: &rng)
-        bottleneck = config.channelSettings.makeBottleneck(latentDim: config.latentDim)
+        bottleneck = config.channelSettings.makeBottleneck(latent: config.latentShape)
     }
 
     /// Every parameter under its checkpoint name: `encoder.*`, `decoder.*`, `prior.*`.

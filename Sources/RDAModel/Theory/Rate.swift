@@ -23,9 +23,10 @@ public enum Rate {
             if Fusion.isEnabled { return standardNormalKL(mu: mu, logvar: logvar) }
             return ((logvar.exp() + mu.square() - logvar) - 1).sum(axes: [1]).scaled(by: 0.5)
         case .learned:
-            let invVar = (prior.logSigma.scaled(by: -2)).exp()                       // 1 / sigma_z^2, [K]
-            let quad = (logvar.exp() + (mu - prior.mu).square()) * invVar            // [N, K]
-            return (quad.scaled(by: 0.5) + prior.logSigma - logvar.scaled(by: 0.5) - 0.5).sum(axes: [1])
+            let logSigmaZ = prior.logSigmaPerDimension                               // [K]
+            let invVar = (logSigmaZ.scaled(by: -2)).exp()                            // 1 / sigma_z^2, [K]
+            let quad = (logvar.exp() + (mu - prior.muPerDimension).square()) * invVar // [N, K]
+            return (quad.scaled(by: 0.5) + logSigmaZ - logvar.scaled(by: 0.5) - 0.5).sum(axes: [1])
         }
     }
 
@@ -40,7 +41,8 @@ public enum Rate {
         let n = mu.shape[0], k = mu.shape[1]
         var muZ = [Double](repeating: 0, count: k), logSigmaZ = [Double](repeating: 0, count: k)
         if prior.kind == .learned {
-            for j in 0..<k { muZ[j] = Double(prior.mu.data[j]); logSigmaZ[j] = Double(prior.logSigma.data[j]) }
+            let p = prior.positions
+            for j in 0..<k { muZ[j] = Double(prior.mu.data[j / p]); logSigmaZ[j] = Double(prior.logSigma.data[j / p]) }
         }
         var out = [Double](repeating: 0, count: k)
         for r in 0..<n {
@@ -106,7 +108,9 @@ public enum Rate {
         let logP: Tensor                                                             // ln p_hat(z) + 1/2 ln 2 pi
         switch prior.kind {
         case .standard: logP = z.square().scaled(by: -0.5)
-        case .learned: logP = ((z - prior.mu) * prior.logSigma.scaled(by: -1).exp()).square().scaled(by: -0.5) - prior.logSigma
+        case .learned:
+            let logSigmaZ = prior.logSigmaPerDimension
+            logP = ((z - prior.muPerDimension) * logSigmaZ.scaled(by: -1).exp()).square().scaled(by: -0.5) - logSigmaZ
         }
         return (logQ - logP).sum(axes: [1])
     }

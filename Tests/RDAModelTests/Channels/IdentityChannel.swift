@@ -21,11 +21,12 @@ struct IdentityChannelSettings: ChannelSettings, Equatable {
     var priorKind: String { "none" }
     var summary: String { "no noise, zero rate" }
 
-    func makeBottleneck(latentDim: Int) -> any Bottleneck { IdentityBottleneck(latentDim: latentDim) }
-    func parameterShapes(latentDim: Int) throws -> [String: [Int]] { [:] }
-    func describe(latentDim k: Int) -> ArchitectureDescription.ChannelDescription {
-        ArchitectureDescription.ChannelDescription(kind: Self.name, encoderOutputs: k, layout: ["z: outputs 0..<\(k)"],
-                                                   logvarClamp: nil, transmit: "z = h", rate: "0")
+    func makeBottleneck(latent: LatentShape) -> any Bottleneck { IdentityBottleneck(latentDim: latent.count) }
+    func parameterShapes(latent: LatentShape) throws -> [String: [Int]] { [:] }
+    func describe(latent: LatentShape) -> ArchitectureDescription.ChannelDescription {
+        let k = latent.count
+        return ArchitectureDescription.ChannelDescription(kind: Self.name, encoderOutputs: k, layout: ["z: outputs 0..<\(k)"],
+                                                          logvarClamp: nil, transmit: "z = h", rate: "0")
     }
 }
 

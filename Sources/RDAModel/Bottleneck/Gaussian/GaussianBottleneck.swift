@@ -10,17 +10,25 @@ public final class GaussianBottleneck: StandardizableChannel {
     public static let encoderOutputsPerLatent = 2
     /// The prior p_hat(z) = N(mu_z, diag sigma_z^2).
     public let prior: Prior
-    /// K, the number of latent dimensions.
+    /// K, the number of latent dimensions (channels times positions).
     public let latentDim: Int
+    /// The latent's channels and positions (the prior is per channel).
+    public let latent: LatentShape
     /// The rate estimate of the training mode (evaluation always uses the closed form).
     public let trainingRate: RateEstimator
 
-    /// A channel of `latentDim` dimensions with a prior of `kind` (starting at N(0, I)), whose
-    /// training mode estimates the rate with `trainingRate`.
-    public init(prior kind: Prior.Kind, latentDim: Int, trainingRate: RateEstimator = .closedForm) {
-        self.latentDim = latentDim
+    /// A channel for `latent` with a prior of `kind` per latent channel (starting at N(0, I)),
+    /// whose training mode estimates the rate with `trainingRate`.
+    public init(prior kind: Prior.Kind, latent: LatentShape, trainingRate: RateEstimator = .closedForm) {
+        self.latent = latent
+        latentDim = latent.count
         self.trainingRate = trainingRate
-        prior = Prior(kind: kind, latentDim: latentDim)
+        prior = Prior(kind: kind, latent: latent)
+    }
+
+    /// A channel of `latentDim` dense dimensions (see `init(prior:latent:trainingRate:)`).
+    public convenience init(prior kind: Prior.Kind, latentDim: Int, trainingRate: RateEstimator = .closedForm) {
+        self.init(prior: kind, latent: .dense(latentDim), trainingRate: trainingRate)
     }
 
     /// The same channel with the standard prior N(0, I).
@@ -67,7 +75,7 @@ public final class GaussianBottleneck: StandardizableChannel {
     public func priorDraw(_ noise: Tensor) -> Tensor {
         switch prior.kind {
         case .standard: return noise
-        case .learned: return prior.mu + prior.logSigma.exp() * noise
+        case .learned: return prior.muPerDimension + prior.logSigmaPerDimension.exp() * noise
         }
     }
 
@@ -90,7 +98,7 @@ public final class GaussianBottleneck: StandardizableChannel {
     public var namedParameters: [(name: String, tensor: Tensor)] { prior.namedParameters }
 
     public func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics {
-        GaussianStatistics(prior: prior, latentDim: latentDim, miExamples: Swift.min(miExamples, examples))
+        GaussianStatistics(prior: prior, latent: latent, miExamples: Swift.min(miExamples, examples))
     }
 }
 
@@ -110,13 +118,17 @@ struct GaussianStatistics: BottleneckStatistics {
     let mCount: Int
     let zs: Tensor, mus: Tensor, lvs: Tensor
     var mc = 0.0, mc2 = 0.0, n = 0, rate = 0.0
-    /// The closed-form rate split by latent dimension, summed over examples.
+    /// The closed-form rate split by latent channel (a dense latent's dimension; a map's channel,
+    /// summed over its positions), summed over examples.
     var perDimension: [Double]
+    let positions: Int
 
-    init(prior: Prior, latentDim k: Int, miExamples: Int) {
+    init(prior: Prior, latent: LatentShape, miExamples: Int) {
         self.prior = prior
         mCount = miExamples
-        perDimension = [Double](repeating: 0, count: k)
+        positions = latent.positions
+        let k = latent.count
+        perDimension = [Double](repeating: 0, count: latent.channels)
         zs = Tensor(zeros: [miExamples, k]); mus = Tensor(zeros: [miExamples, k]); lvs = Tensor(zeros: [miExamples, k])
     }
 
@@ -126,7 +138,7 @@ struct GaussianStatistics: BottleneckStatistics {
         let k = mu.shape[1]
         let rmc = Rate.monteCarlo(z: output.z, eps: eps, logvar: logvar, prior: prior)
         for (j, r) in Rate.closedFormPerDimension(mu: mu, logvar: logvar, prior: prior).enumerated() {
-            perDimension[j] += r * Double(range.count)
+            perDimension[j / positions] += r * Double(range.count)
         }
         for i in 0..<range.count {
             let m = Double(rmc.data[i])

@@ -46,16 +46,18 @@ public struct GaussianChannelSettings: ChannelSettings, Equatable {
     public var priorKind: String { prior.rawValue }
     public var summary: String { "\(prior.rawValue) prior" }
 
-    public func makeBottleneck(latentDim: Int) -> any Bottleneck {
-        GaussianBottleneck(prior: prior, latentDim: latentDim, trainingRate: rate)
+    public func makeBottleneck(latent: LatentShape) -> any Bottleneck {
+        GaussianBottleneck(prior: prior, latent: latent, trainingRate: rate)
     }
 
-    public func parameterShapes(latentDim k: Int) throws -> [String: [Int]] {
-        prior == .learned ? ["mu": [k], "log_sigma": [k]] : [:]
+    /// A learned prior's mu_z and ln sigma_z, one per latent channel.
+    public func parameterShapes(latent: LatentShape) throws -> [String: [Int]] {
+        prior == .learned ? ["mu": [latent.channels], "log_sigma": [latent.channels]] : [:]
     }
 
-    public func describe(latentDim k: Int) -> ArchitectureDescription.ChannelDescription {
-        ArchitectureDescription.ChannelDescription(
+    public func describe(latent: LatentShape) -> ArchitectureDescription.ChannelDescription {
+        let k = latent.count
+        return ArchitectureDescription.ChannelDescription(
             kind: Self.name, encoderOutputs: 2 * k,
             layout: ["mu: outputs 0..<\(k)", "logvar: outputs \(k)..<\(2 * k), clamped to [\(formatNumber(Double(Channel.logvarRange.lowerBound))), \(formatNumber(Double(Channel.logvarRange.upperBound)))]"],
             logvarClamp: [Double(Channel.logvarRange.lowerBound), Double(Channel.logvarRange.upperBound)],

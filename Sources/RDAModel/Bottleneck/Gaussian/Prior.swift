@@ -15,18 +15,31 @@ public final class Prior {
 
     /// Standard or learned.
     public let kind: Kind
-    /// mu_z, shape [K] (zeros for the standard prior).
+    /// mu_z, one per latent channel, shape [C] (zeros for the standard prior).
     public let mu: Tensor
-    /// ln sigma_z, shape [K] (zeros for the standard prior).
+    /// ln sigma_z, one per latent channel, shape [C] (zeros for the standard prior).
     public let logSigma: Tensor
+    /// Positions each channel's prior is shared over (1 for a dense latent).
+    public let positions: Int
 
-    /// N(0, I) over `latentDim` dimensions; a learned prior starts there and trains mu_z and ln sigma_z.
-    public init(kind: Kind, latentDim: Int) {
+    /// N(0, I) over `latent`; a learned prior starts there and trains mu_z and ln sigma_z per
+    /// latent channel, shared over the channel's positions.
+    public init(kind: Kind, latent: LatentShape) {
         self.kind = kind
-        mu = Tensor(zeros: [latentDim])
-        logSigma = Tensor(zeros: [latentDim])
+        positions = latent.positions
+        mu = Tensor(zeros: [latent.channels])
+        logSigma = Tensor(zeros: [latent.channels])
         if kind == .learned { mu.requiringGrad(); logSigma.requiringGrad() }
     }
+
+    /// N(0, I) over a dense latent of `latentDim` dimensions.
+    public convenience init(kind: Kind, latentDim: Int) { self.init(kind: kind, latent: .dense(latentDim)) }
+
+    /// mu_z of every latent dimension (each channel's repeated over its positions), [C * P];
+    /// `mu` itself for a dense latent.
+    public var muPerDimension: Tensor { mu.repeatingEachRow(positions) }
+    /// ln sigma_z of every latent dimension, [C * P]; `logSigma` itself for a dense latent.
+    public var logSigmaPerDimension: Tensor { logSigma.repeatingEachRow(positions) }
 
     /// Checkpoint names `prior.mu`, `prior.log_sigma` (learned priors only).
     public var namedParameters: [(name: String, tensor: Tensor)] {

@@ -42,6 +42,8 @@ public enum Standardization {
             throw Failure.notStandardizable(model.config.channel.name)
         }
         let prior = channel.prior
+        // a prior shared over a latent map's positions folds into no single affine layer
+        guard prior.positions == 1 else { throw Failure.notAffineEnds }
         var cfg = model.config
         cfg.channel = ChannelConfig(channel.standardSettings)
         var rng = SeededGenerator(seed: 0)

@@ -33,6 +33,12 @@ public struct CodingTables: Equatable, Sendable {
     /// Tables as given (one per latent dimension).
     public init(tables: [FrequencyTable]) { self.tables = tables; modeFirst = tables.map(\.modeFirst) }
 
+    /// Each table repeated `positions` times in place: a latent channel's table for each of its
+    /// positions (the tables of a latent map, one per flattened entry). `positions` 1: `self`.
+    public func repeatingEach(_ positions: Int) -> CodingTables {
+        positions == 1 ? self : CodingTables(tables: tables.flatMap { [FrequencyTable](repeating: $0, count: positions) })
+    }
+
     /// Tables from the float prior (parameters [K, M]).
     init(logits: Tensor, loc: Tensor, logScale: Tensor) {
         let k = logits.shape[0], m = logits.shape[1]

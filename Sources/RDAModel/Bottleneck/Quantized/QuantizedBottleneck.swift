@@ -21,16 +21,26 @@ public final class QuantizedBottleneck: EntropyCodingChannel, DiscretePriorChann
     /// Latents are clamped to +-2^30 before rounding, so that every symbol fits an Int32.
     public static let latentLimit: Float = 1_073_741_824   // 2^30
 
-    /// K, the number of latent dimensions.
+    /// K, the number of latent dimensions (channels times positions).
     public let latentDim: Int
-    /// Mixture weights' logits, locations and log-scales, [K, M] each.
+    /// The latent's channels and positions (the prior is per channel).
+    public let latent: LatentShape
+    /// Mixture weights' logits, locations and log-scales per latent channel, [C, M] each.
     public let logits: Tensor, loc: Tensor, logScale: Tensor
-    /// The integer tables, derived by `finalize` (or read from the model file).
-    public private(set) var tables: CodingTables?
+    /// The integer tables, one per latent channel, derived by `finalize` (or read from the model file).
+    public private(set) var tables: CodingTables? { didSet { expanded = nil } }
+    /// `tables` repeated over each channel's positions (one per latent dimension), when made.
+    private var expanded: CodingTables?
 
-    /// A quantized channel of `k` dimensions whose prior mixes `m` logistics per dimension.
-    public init(latentDim k: Int, components m: Int) {
-        latentDim = k
+    /// A quantized channel of `k` dense dimensions whose prior mixes `m` logistics per dimension.
+    public convenience init(latentDim k: Int, components m: Int) { self.init(latent: .dense(k), components: m) }
+
+    /// A quantized channel for `latent` whose prior mixes `m` logistics per latent channel,
+    /// shared over the channel's positions.
+    public init(latent: LatentShape, components m: Int) {
+        self.latent = latent
+        latentDim = latent.count
+        let k = latent.channels
         logits = Tensor(zeros: [k, m]).requiringGrad()
         // components spread over [-2, 2], unit scale: a broad start the encoder's outputs fall into
         loc = Tensor(shape: [k, m], values: (0..<(k * m)).map { i in m == 1 ? 0 : Float(-2 + 4 * Double(i % m) / Double(m - 1)) }).requiringGrad()
@@ -56,15 +66,35 @@ public final class QuantizedBottleneck: EntropyCodingChannel, DiscretePriorChann
         case .training:
             guard let noise else { preconditionFailure("the quantized channel needs uniform noise in training") }
             z = h + noise
-            r = LogisticMixturePrior.rate(z, logits: logits, loc: loc, logScale: logScale)
+            r = rate(z)
         case .evaluation:
             z = Self.quantize(h)
-            r = LogisticMixturePrior.rate(z, logits: logits, loc: loc, logScale: logScale)
+            r = rate(z)
         case .noiseless:
             z = h
-            r = LogisticMixturePrior.rate(Self.quantize(h), logits: logits, loc: loc, logScale: logScale)
+            r = rate(Self.quantize(h))
         }
         return BottleneckOutput(z: z, rate: r, noiseless: h)
+    }
+
+    /// -ln P(z) per example under the prior of each dimension's channel (`LogisticMixturePrior.rate`).
+    /// Shapes: [N, K] -> [N].
+    func rate(_ z: Tensor) -> Tensor {
+        let p = latent.positions
+        return LogisticMixturePrior.rate(z, logits: logits.repeatingEachRow(p), loc: loc.repeatingEachRow(p),
+                                         logScale: logScale.repeatingEachRow(p))
+    }
+
+    /// -ln P_k(z_k) per latent channel (a map's channel summed over its positions), summed over
+    /// the examples of z. Shapes: [N, K] -> C values.
+    func ratePerChannel(_ z: Tensor) -> [Double] {
+        let p = latent.positions
+        let perDimension = LogisticMixturePrior.ratePerDimension(z, logits: logits.repeatingEachRow(p), loc: loc.repeatingEachRow(p),
+                                                                 logScale: logScale.repeatingEachRow(p))
+        guard p > 1 else { return perDimension }
+        var out = [Double](repeating: 0, count: latent.channels)
+        for (j, r) in perDimension.enumerated() { out[j / p] += r }
+        return out
     }
 
     /// z~ = round(y) (halves away from zero), clamped to +-`latentLimit`; the gradient passes
@@ -109,11 +139,14 @@ public final class QuantizedBottleneck: EntropyCodingChannel, DiscretePriorChann
         return out
     }
 
-    /// The tables, derived now from the float prior when this model has none yet.
+    /// The tables of every latent dimension (each channel's over its positions), derived now from
+    /// the float prior when this model has none yet.
     public var codingTables: CodingTables {
-        if let tables { return tables }
-        finalize()
-        return tables!
+        if let expanded { return expanded }
+        if tables == nil { finalize() }
+        let all = tables!.repeatingEach(latent.positions)
+        expanded = all
+        return all
     }
 
     /// Quantizes the prior into integer tables (`CodingTables.init(prior:)`).
@@ -136,12 +169,14 @@ public final class QuantizedBottleneck: EntropyCodingChannel, DiscretePriorChann
         [(name: "logits", tensor: logits), (name: "loc", tensor: loc), (name: "log_scale", tensor: logScale)]
     }
 
+    /// The tables of the latent channels (not repeated over positions).
     public var namedIntegerTensors: [(name: String, shape: [Int], values: [Int32])] {
-        codingTables.namedTensors
+        if tables == nil { finalize() }
+        return tables!.namedTensors
     }
 
     public func loadIntegerTensors(_ lookup: (String) -> (shape: [Int], values: [Int32])?) throws {
-        tables = try CodingTables(latentDim: latentDim, lookup)
+        tables = try CodingTables(latentDim: latent.channels, lookup)
     }
 
     public func evaluationStatistics(examples: Int, exampleShape: [Int], miExamples: Int) -> any BottleneckStatistics {
@@ -166,15 +201,12 @@ struct QuantizedStatistics: BottleneckStatistics {
 
     init(tables: CodingTables, exampleShape: [Int], prior: QuantizedBottleneck) {
         self.tables = tables; self.exampleShape = exampleShape; self.prior = prior
-        perDimension = [Double](repeating: 0, count: prior.latentDim)
+        perDimension = [Double](repeating: 0, count: prior.latent.channels)
     }
 
     mutating func add(_ output: BottleneckOutput, examples y: Tensor, range: Range<Int>) {
         let k = output.z.shape[1]
-        for (j, r) in LogisticMixturePrior.ratePerDimension(output.z, logits: prior.logits, loc: prior.loc,
-                                                             logScale: prior.logScale).enumerated() {
-            perDimension[j] += r
-        }
+        for (j, r) in prior.ratePerChannel(output.z).enumerated() { perDimension[j] += r }
         let symbols = QuantizedBottleneck.symbols(output.z)
         for i in 0..<range.count {
             let row = Array(symbols[(i * k)..<((i + 1) * k)])

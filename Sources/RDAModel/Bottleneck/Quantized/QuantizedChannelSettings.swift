@@ -47,8 +47,8 @@ public struct QuantizedChannelSettings: ChannelSettings, Equatable {
     public var priorKind: String { "\(Self.name)-learned" }
     public var summary: String { "quantized latents, \(components)-logistic prior" }
 
-    public func makeBottleneck(latentDim: Int) -> any Bottleneck {
-        QuantizedBottleneck(latentDim: latentDim, components: components)
+    public func makeBottleneck(latent: LatentShape) -> any Bottleneck {
+        QuantizedBottleneck(latent: latent, components: components)
     }
 
     /// The component count is within 1...`LogisticMixturePrior.maximumComponents`.
@@ -58,15 +58,16 @@ public struct QuantizedChannelSettings: ChannelSettings, Equatable {
         }
     }
 
-    /// The logistic-mixture prior's float tensors (its integer coding tables are checked by
-    /// `QuantizedBottleneck.loadIntegerTensors`).
-    public func parameterShapes(latentDim k: Int) throws -> [String: [Int]] {
+    /// The logistic-mixture prior's float tensors, one row per latent channel (its integer coding
+    /// tables are checked by `QuantizedBottleneck.loadIntegerTensors`).
+    public func parameterShapes(latent: LatentShape) throws -> [String: [Int]] {
         try validate()
-        return Dictionary(uniqueKeysWithValues: ["logits", "loc", "log_scale"].map { ($0, [k, components]) })
+        return Dictionary(uniqueKeysWithValues: ["logits", "loc", "log_scale"].map { ($0, [latent.channels, components]) })
     }
 
-    public func describe(latentDim k: Int) -> ArchitectureDescription.ChannelDescription {
-        ArchitectureDescription.ChannelDescription(
+    public func describe(latent: LatentShape) -> ArchitectureDescription.ChannelDescription {
+        let k = latent.count
+        return ArchitectureDescription.ChannelDescription(
             kind: Self.name, encoderOutputs: k, layout: ["y: outputs 0..<\(k)"], logvarClamp: nil,
             transmit: "z = round(y) (evaluation, coding); z = y + u, u ~ U(-1/2, 1/2) in training; z = y noiseless",
             rate: "-ln P(z) in nats under the learned discrete prior (tensors prior.*, coding tables as int32), summed over the K latents")
