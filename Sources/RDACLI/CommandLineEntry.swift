@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RDAModel
 
 extension RDACommand {
     /// The entry point: names an unknown command (`rda trian`) and the closest one, parses the
@@ -7,6 +8,7 @@ extension RDACommand {
     /// parse error into one line on standard error (the problem and where to look for the
     /// options) with exit status 64, never the usage text.
     static func main() {
+        OptionNames.style = .flags   // the library's messages name options as this command's flags
         if let problem = CommandSuggestion.problem(Array(CommandLine.arguments.dropFirst()), root: RDACommand.self) {
             Console.error(problem)
             Foundation.exit(64)

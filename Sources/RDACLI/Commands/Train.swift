@@ -9,8 +9,8 @@ extension RateEstimator: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Split: ExpressibleByArgument {}
 
-/// The help text of a training option: declared once, with the option, in `TrainRequest.help`.
-func help(_ option: TrainRequest.CodingKeys) -> ArgumentHelp { ArgumentHelp(TrainRequest.help(option)) }
+/// The help text of a training option: written once, in `TrainHelp`.
+func help(_ option: TrainRequest.CodingKeys) -> ArgumentHelp { ArgumentHelp(TrainHelp.text(option)) }
 
 /// Where examples come from, shared by every command that reads data.
 struct DataOptions: ParsableArguments {

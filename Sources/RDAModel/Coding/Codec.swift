@@ -51,7 +51,7 @@ public enum Codec {
     /// record (one range-coder message: its termination is paid once per record).
     public static func file(_ model: RateDistortionAutoencoder, symbols: [[Int32]], examplesPerRecord: Int = 1) throws -> CompressedFile {
         let tables = try codingChannel(model).codingTables
-        guard examplesPerRecord >= 1 else { throw RDAError("--examples-per-record \(examplesPerRecord) must be at least 1") }
+        guard examplesPerRecord >= 1 else { throw RDAError("‹examples-per-record› \(examplesPerRecord) must be at least 1") }
         let payloads = stride(from: 0, to: symbols.count, by: examplesPerRecord).map { start in
             tables.encode(rows: Array(symbols[start..<Swift.min(start + examplesPerRecord, symbols.count)]))
         }

@@ -71,7 +71,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
         if t.lowercased().hasPrefix("laplace:") {
             return .laplace(try parameters(t.dropFirst("laplace:".count), spec: text, prefix: "laplace", noun: "scale", example: "2,1,0.5"))
         }
-        guard !t.isEmpty else { throw RDAError("--data is empty: give mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... or laplace:B1,B2,...") }
+        guard !t.isEmpty else { throw RDAError("‹data› is empty: give mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... or laplace:B1,B2,...") }
         return .idx(t)
     }
 
@@ -79,15 +79,15 @@ public enum DataSource: Equatable, CustomStringConvertible {
     private static func parameters(_ list: Substring, spec text: String, prefix: String, noun: String, example: String) throws -> [Double] {
         let items = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !list.isEmpty, !items.isEmpty else {
-            throw RDAError("--data \(text): no \(noun)s; write e.g. \(prefix):\(example)")
+            throw RDAError("‹data› \(text): no \(noun)s; write e.g. \(prefix):\(example)")
         }
         var values: [Double] = []
         for item in items {
             guard let v = Double(item), v.isFinite else {
-                throw RDAError("--data \(text): '\(item)' is not a number; \(noun)s are positive numbers like \(prefix):\(example)")
+                throw RDAError("‹data› \(text): '\(item)' is not a number; \(noun)s are positive numbers like \(prefix):\(example)")
             }
             guard v > 0 else {
-                throw RDAError("--data \(text): \(noun) \(item) is not positive; every \(noun) must be > 0")
+                throw RDAError("‹data› \(text): \(noun) \(item) is not positive; every \(noun) must be > 0")
             }
             values.append(v)
         }
@@ -109,14 +109,14 @@ public enum DataSource: Equatable, CustomStringConvertible {
     public func load(split: Split, dataDir: String?, examples: Int? = nil, testExamples: Int = 100_000, dataSeed: UInt64 = 0) throws -> Dataset {
         switch self {
         case .idx(let name):
-            if let e = examples, e < 1 { throw RDAError("--examples \(e) must be at least 1") }
+            if let e = examples, e < 1 { throw RDAError("‹examples› \(e) must be at least 1") }
             let files = try DatasetLocator.locate(name, dataDir: dataDir)
             let images = try IDX.readImages(at: split == .train ? files.trainImages : files.testImages)
             let n = split == .train ? Swift.min(examples ?? images.count, images.count) : images.count
             let c = images.channels
             try MemoryEstimate.require(MemoryEstimate.multiply([n, c, images.rows, images.cols, 4]),
                                        for: "\(n) \(split.rawValue) images of \(images.rows)x\(images.cols)\(c > 1 ? "x\(c)" : "") as float32",
-                                       fix: "use fewer images (--examples) or a machine with more memory")
+                                       fix: "use fewer images (‹examples›) or a machine with more memory")
             // floats(images:) gives each image channel-planar, [C, H, W]
             return try .images(Tensor(shape: [n, c, images.rows, images.cols], values: images.floats(images: 0..<n)))
         case .gaussian(let variances):
@@ -126,9 +126,9 @@ public enum DataSource: Equatable, CustomStringConvertible {
             var rng = split == .train ? trainRNG : root.split()
             let n = split == .train ? (examples ?? TrainDefaults.syntheticTrainExamples) : testExamples
             let d = variances.count
-            guard n >= 1 else { throw RDAError("\(split == .train ? "--examples" : "--test-examples") \(n) must be at least 1") }
+            guard n >= 1 else { throw RDAError("\(split == .train ? "‹examples›" : "‹test-examples›") \(n) must be at least 1") }
             try MemoryEstimate.require(MemoryEstimate.multiply([n, d, 4]),
-                                       for: "\(n) \(split == .train ? "training (--examples)" : "test (--test-examples)") draws of \(d) dimensions",
+                                       for: "\(n) \(split == .train ? "training (‹examples›)" : "test (‹test-examples›)") draws of \(d) dimensions",
                                        fix: "ask for fewer examples")
             let t = Tensor.randomNormal([n, d], using: &rng)
             let scale = variances.map { Float($0.squareRoot()) }

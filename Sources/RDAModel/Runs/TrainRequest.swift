@@ -1,14 +1,15 @@
 import RDAIO
 
-/// Everything `rda train` accepts: the one declaration of each training option, with its default
-/// (the initial value here; nil: the default for the data, from `TrainDefaults`) and its help text
-/// (`help(_:)`, which the command line shows). The CLI declares one flag per field reading both,
+/// Everything a training run accepts: the one declaration of each training option, with its
+/// default (the initial value here; nil: the default for the data, from `TrainDefaults`).
 /// `resolved` turns a request into the model configuration and the training options, and run.json
-/// stores it (see `TrainingRun.Record`).
+/// stores it (see `TrainingRun.Record`). The command line declares one flag per field, with its
+/// help text (RDACLI's `TrainHelp`, a switch over `CodingKeys`).
 ///
-/// Adding an option: a field here with its default, its case in `help(_:)` (the switch makes the
-/// compiler ask for it), one `@Option` in `ModelTrainOptions` (RDACLI), and where it goes in
-/// `resolved`. A run.json written before the field existed decodes with the field's default.
+/// Adding an option: a field here with its default, its case in `CodingKeys`, its help in
+/// RDACLI's `TrainHelp` (the switch makes the compiler ask for it), one `@Option` in
+/// `ModelTrainOptions` (RDACLI), and where it goes in `resolved`. A run.json written before the
+/// field existed decodes with the field's default.
 public struct TrainRequest: Codable, Equatable, Sendable {
     /// `--data`: a data set name, a folder, or `gaussian:V1,...`.
     public var data: String = "mnist"
@@ -57,87 +58,42 @@ public struct TrainRequest: Codable, Equatable, Sendable {
 
     /// The options, by their JSON keys (run.json); `--kebab-case` of the name on the command line.
     public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
-        /// `--data`: the field `data`.
+        /// The field `data`.
         case data
-        /// `--data-dir`: the field `dataDir`.
+        /// The field `dataDir`.
         case dataDir
-        /// `--arch`: the field `arch`.
+        /// The field `arch`.
         case arch
-        /// `--latent-dim`: the field `latentDim`.
+        /// The field `latentDim`.
         case latentDim
-        /// `--widths`: the field `widths`.
+        /// The field `widths`.
         case widths
-        /// `--distortion`: the field `distortion`.
+        /// The field `distortion`.
         case distortion
-        /// `--lambda`: the field `lambda`.
+        /// The field `lambda`.
         case lambda
-        /// `--channel` with its settings (`--prior`, `--prior-components`, `--rate`): the field `channel`.
+        /// The field `channel`.
         case channel
-        /// `--epochs`: the field `epochs`.
+        /// The field `epochs`.
         case epochs
-        /// `--batch-size`: the field `batchSize`.
+        /// The field `batchSize`.
         case batchSize
-        /// `--learning-rate`: the field `learningRate`.
+        /// The field `learningRate`.
         case learningRate
-        /// `--schedule`: the field `schedule`.
+        /// The field `schedule`.
         case schedule
-        /// `--seed`: the field `seed`.
+        /// The field `seed`.
         case seed
-        /// `--examples`: the field `examples`.
+        /// The field `examples`.
         case examples
-        /// `--test-examples`: the field `testExamples`.
+        /// The field `testExamples`.
         case testExamples
-        /// `--data-seed`: the field `dataSeed`.
+        /// The field `dataSeed`.
         case dataSeed
-        /// `--clip-norm`: the field `clipNorm`.
+        /// The field `clipNorm`.
         case clipNorm
-        /// `--inject-nan-at-step` (hidden): the field `injectNaNAtStep`.
+        /// The field `injectNaNAtStep` (fault injection, for tests).
         case injectNaNAtStep
-    }
-
-    /// The help text of `option`, quoting its data-dependent default from `TrainDefaults` (a
-    /// fixed default is shown by the command line itself).
-    public static func help(_ option: CodingKeys) -> String {
-        let i = TrainDefaults.images, s = TrainDefaults.synthetic
-        func both<T>(_ value: (TrainDefaults) -> T) -> String { "\(value(i)) for images, \(value(s)) for gaussian: and laplace:" }
-        switch option {
-        case .data:
-            return "mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... (independent Gaussian source with those variances) or laplace:B1,B2,... (independent Laplace source with those scales). Default: \(defaults.data) for train and sweep, the model's own data otherwise."
-        case .dataDir:
-            return "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>)."
-        case .arch:
-            return "Encoder/decoder family: linear, mlp or conv (default: \(both(\.arch.rawValue)))."
-        case .latentDim:
-            return "Latent dimensions K (default: \(i.latentDim.map(String.init) ?? "D") for images, the source's dimension for gaussian: and laplace:)."
-        case .widths:
-            return "Hidden widths (mlp, e.g. \(Architecture.mlp.defaultWidths.map(String.init).joined(separator: ","))) or channels (conv, e.g. \(Architecture.conv.defaultWidths.map(String.init).joined(separator: ",")))."
-        case .distortion:
-            return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise)."
-        case .lambda:
-            return "Weight of the distortion in rate + lambda * distortion (default: \(both { formatNumber($0.lambda) }))."
-        case .channel:
-            return "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior)."
-        case .epochs:
-            return "Passes over the training set (default: \(both(\.epochs)))."
-        case .batchSize:
-            return "Examples per step."
-        case .learningRate:
-            return "Adam learning rate (default: \(both { formatNumber($0.learningRate) }))."
-        case .schedule:
-            return "Learning-rate schedule: cosine (anneal to 0) or constant (default: \(both(\.schedule.rawValue)))."
-        case .seed:
-            return "Seed of initialization, shuffling and channel noise."
-        case .examples:
-            return "Examples of the training split: the first N of an image set (default all), or N draws from a gaussian: or laplace: source (default \(TrainDefaults.syntheticTrainExamples)). The test split is always whole (gaussian: and laplace: sources: --test-examples)."
-        case .testExamples:
-            return "Test examples drawn from a gaussian: or laplace: source."
-        case .dataSeed:
-            return "Seed of a gaussian: or laplace: source's draws (independent of --seed)."
-        case .clipNorm:
-            return "Rescale gradients whose global norm exceeds this."
-        case .injectNaNAtStep:
-            return "Fault injection for tests: make the objective NaN at this step."
-        }
     }
 
     /// The keys of run.json version 2 and earlier, where the channel's settings were flat fields.
@@ -182,16 +138,16 @@ public struct TrainRequest: Codable, Equatable, Sendable {
 
     /// Checks values a user can get wrong; each failure is one line naming the option and the fix.
     public func validate() throws {
-        if let l = lambda, !(l > 0 && l.isFinite) { throw RDAError("--lambda \(l) must be a positive finite number, e.g. --lambda 16") }
-        if let l = lambda, !Float(l).isNormal { throw RDAError("--lambda \(l) is outside the float32 range training uses (\(Float.leastNormalMagnitude) to \(Float.greatestFiniteMagnitude))") }
-        if let k = latentDim, k < 1 { throw RDAError("--latent-dim \(k) must be at least 1") }
-        if let e = epochs, e < 1 { throw RDAError("--epochs \(e) must be at least 1") }
-        if batchSize < 1 { throw RDAError("--batch-size \(batchSize) must be at least 1") }
-        if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw RDAError("--learning-rate \(lr) must be a positive finite number, e.g. 1e-3") }
-        if let n = examples, n < 1 { throw RDAError("--examples \(n) must be at least 1") }
-        if testExamples < 1 { throw RDAError("--test-examples \(testExamples) must be at least 1") }
-        if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("--widths \(w) must be positive sizes, e.g. 512,256") }
-        if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("--clip-norm \(c) must be a positive finite number (leave it out for no clipping)") }
+        if let l = lambda, !(l > 0 && l.isFinite) { throw RDAError("‹lambda› \(l) must be a positive finite number, e.g. ‹lambda› 16") }
+        if let l = lambda, !Float(l).isNormal { throw RDAError("‹lambda› \(l) is outside the float32 range training uses (\(Float.leastNormalMagnitude) to \(Float.greatestFiniteMagnitude))") }
+        if let k = latentDim, k < 1 { throw RDAError("‹latent-dim› \(k) must be at least 1") }
+        if let e = epochs, e < 1 { throw RDAError("‹epochs› \(e) must be at least 1") }
+        if batchSize < 1 { throw RDAError("‹batch-size› \(batchSize) must be at least 1") }
+        if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw RDAError("‹learning-rate› \(lr) must be a positive finite number, e.g. 1e-3") }
+        if let n = examples, n < 1 { throw RDAError("‹examples› \(n) must be at least 1") }
+        if testExamples < 1 { throw RDAError("‹test-examples› \(testExamples) must be at least 1") }
+        if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("‹widths› \(w) must be positive sizes, e.g. 512,256") }
+        if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("‹clip-norm› \(c) must be a positive finite number (leave it out for no clipping)") }
         try channel.settings.validate()
         _ = try DataSource.parse(data)
     }
@@ -204,9 +160,9 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         let widths = widths ?? arch.defaultWidths
         if arch == .conv {
             guard dataset.exampleShape.count == 3, dataset.exampleShape[1] % 4 == 0, dataset.exampleShape[2] % 4 == 0 else {
-                throw RDAError("--arch conv needs images whose height and width are multiples of 4; \(source) has examples of shape \(dataset.exampleShape); use --arch mlp or linear")
+                throw RDAError("‹arch› conv needs images whose height and width are multiples of 4; \(source) has examples of shape \(dataset.exampleShape); use ‹arch› mlp or linear")
             }
-            guard widths.count == 2 else { throw RDAError("--arch conv takes two channel widths (e.g. --widths 32,64), got \(widths)") }
+            guard widths.count == 2 else { throw RDAError("‹arch› conv takes two channel widths (e.g. ‹widths› 32,64), got \(widths)") }
         }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
                               latentDim: latentDim ?? defaults.latentDim ?? dataset.dimensions,

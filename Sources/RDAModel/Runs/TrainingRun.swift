@@ -130,11 +130,11 @@ public enum TrainingRun {
         case .empty: break
         case _ where force: try removeRun(in: dir)
         case .finished:
-            throw RDAError("\(dir.path) holds a finished run; pass --force to replace it, or choose another --out")
+            throw RDAError("\(dir.path) holds a finished run; pass ‹force› to replace it, or choose another ‹out›")
         case .resumable:
-            throw RDAError("\(dir.path) holds an unfinished run; continue it with rda train --resume \(dir.path), or pass --force to replace it")
+            throw RDAError("\(dir.path) holds an unfinished run; continue it with rda train ‹resume› \(dir.path), or pass ‹force› to replace it")
         case .partial:
-            throw RDAError("\(dir.path) holds files of another run (\(runFiles.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }.joined(separator: ", "))); pass --force to replace them, or choose another --out")
+            throw RDAError("\(dir.path) holds files of another run (\(runFiles.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }.joined(separator: ", "))); pass ‹force› to replace them, or choose another ‹out›")
         }
         do {
             return try execute(request, in: dir, resume: false, checkpoints: checkpoints, evalSeed: evalSeed,
@@ -152,20 +152,20 @@ public enum TrainingRun {
                               events: (Event) -> Void = { _ in }) throws -> EvaluationReport {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw RDAError("--resume \(dir.path): no such run folder; give the --out folder of the run to continue")
+            throw RDAError("‹resume› \(dir.path): no such run folder; give the ‹out› folder of the run to continue")
         }
         let lock = try lockOrRefuse(dir)
         defer { lock.release() }
         switch state(of: dir) {
         case .resumable: break
         case .finished: throw RDAError("\(dir.path): the run has finished (eval.json is there); nothing to resume")
-        case .empty: throw RDAError("\(dir.path) holds no run; start one with rda train --out \(dir.path)")
+        case .empty: throw RDAError("\(dir.path) holds no run; start one with rda train ‹out› \(dir.path)")
         case .partial:
-            throw RDAError("\(dir.path): no run.json and state.safetensors to resume from (a run of an older rda, or killed before its first checkpoint); train it again with --force")
+            throw RDAError("\(dir.path): no run.json and state.safetensors to resume from (a run of an older rda, or killed before its first checkpoint); train it again with ‹force›")
         }
         let record: Record
         do { record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: dir.appendingPathComponent(runFile))) } catch {
-            throw RDAError("\(dir.path)/\(runFile) is unreadable (\(error)); train again with --force")
+            throw RDAError("\(dir.path)/\(runFile) is unreadable (\(error)); train again with ‹force›")
         }
         return try execute(record.request, in: dir, resume: true, checkpoints: checkpoints, evalSeed: evalSeed, events: events, record: record)
     }
@@ -187,10 +187,10 @@ public enum TrainingRun {
         let (config, options) = try request.resolved(for: train, source: source)
         try MemoryEstimate.require(MemoryEstimate.trainingBytes(config, batchSize: options.batchSize, trainExamples: train.count, testExamples: test.count),
                                    for: "training this model (\(config.arch.rawValue), latent \(config.latentDim), widths \(config.widths), batch \(options.batchSize))",
-                                   fix: "choose a smaller --latent-dim, --widths, --batch-size or fewer examples")
+                                   fix: "choose a smaller ‹latent-dim›, ‹widths›, ‹batch-size› or fewer examples")
         let record = Record(request: request, config: config, options: options)
         if let old, !old.asksTheSame(as: record) {
-            throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with --force")
+            throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with ‹force›")
         }
         // which GEMM backends run this model's steps here (timed once per machine, then cached)
         Trainer.calibrateGEMM(config: config, options: options)
@@ -252,7 +252,7 @@ public enum TrainingRun {
     /// Takes `dir`'s lock, or refuses at once when another process holds it.
     static func lockOrRefuse(_ dir: URL) throws -> FolderLock {
         guard let lock = try FolderLock.acquire(dir, wait: false) else {
-            throw RDAError("another rda process is writing into \(dir.path); wait for it to finish or choose another --out")
+            throw RDAError("another rda process is writing into \(dir.path); wait for it to finish or choose another ‹out›")
         }
         return lock
     }
@@ -263,7 +263,7 @@ public enum TrainingRun {
             let url = dir.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             do { try FileManager.default.removeItem(at: url) } catch {
-                throw RDAError("cannot remove \(url.path) to replace the run: \((error as NSError).localizedDescription); remove it by hand or choose another --out")
+                throw RDAError("cannot remove \(url.path) to replace the run: \((error as NSError).localizedDescription); remove it by hand or choose another ‹out›")
             }
         }
     }
@@ -285,7 +285,7 @@ public enum TrainingRun {
             try Data().write(to: probe)
             try FileManager.default.removeItem(at: probe)
         } catch {
-            throw RDAError("cannot write to output folder \(dir.path): \(OutputFolderProblem.describe(dir)); choose another --out")
+            throw RDAError("cannot write to output folder \(dir.path): \(OutputFolderProblem.describe(dir)); choose another ‹out›")
         }
     }
 }

@@ -69,7 +69,7 @@ public enum Sweep {
         func reuse() throws -> Bool {
             guard let done = try finished(folder) else { return false }
             guard done.record.request == r else {
-                throw RDAError("\(folder.path) holds a finished run with other options than this sweep's; use another --out or remove that folder")
+                throw RDAError("\(folder.path) holds a finished run with other options than this sweep's; use another ‹out› or remove that folder")
             }
             events(.reused(lambda: lambda))
             return true
@@ -88,7 +88,7 @@ public enum Sweep {
         case .resumable:
             let old = try? JSONDecoder().decode(TrainingRun.Record.self, from: Data(contentsOf: folder.appendingPathComponent(TrainingRun.runFile)))
             guard old?.request == r else {
-                throw RDAError("\(folder.path) holds an unfinished run with other options than this sweep's; use another --out or remove that folder")
+                throw RDAError("\(folder.path) holds an unfinished run with other options than this sweep's; use another ‹out› or remove that folder")
             }
             resume = true
         case .partial: try TrainingRun.removeRun(in: folder)   // unfinished, nothing to resume from

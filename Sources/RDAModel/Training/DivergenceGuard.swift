@@ -28,7 +28,7 @@ struct DivergenceGuard {
             let why = objective > ceiling
                 ? "is above \(g(ceiling)), far beyond any meaningful loss"
                 : "is more than \(g(DivergenceGuard.factor)) times the largest of the first steps' (\(g(reference)))"
-            throw RDAError("training stopped at \(place): the objective \(g(objective)) \(why): the run diverged; \(note); lower --learning-rate, use --clip-norm, or lower --lambda")
+            throw RDAError("training stopped at \(place): the objective \(g(objective)) \(why): the run diverged; \(note); lower ‹learning-rate›, use ‹clip-norm›, or lower ‹lambda›")
         }
         steps += 1
         if steps <= DivergenceGuard.warmup { reference = Swift.max(reference, objective) }

@@ -81,12 +81,12 @@ public final class Trainer {
         let kept = DivergenceGuard.checkpointNote(epoch: epoch)
         guard rate.isFinite, dist.isFinite else {
             let term = rate.isFinite ? "distortion" : "rate"
-            throw RDAError("training stopped at \(place): the \(term) term is \(rate.isFinite ? dist : rate); \(kept); lower --learning-rate or --lambda")
+            throw RDAError("training stopped at \(place): the \(term) term is \(rate.isFinite ? dist : rate); \(kept); lower ‹learning-rate› or ‹lambda›")
         }
         var loss = f.objective(lambda: model.config.lambda)
         if let bad = options.injectNaNAtStep, bad == number { loss = loss * Float.nan }
         guard loss.scalar.isFinite else {
-            throw RDAError("training stopped at \(place): the objective is \(loss.scalar) (rate \(rate), distortion \(dist)); \(kept); lower --learning-rate or --lambda")
+            throw RDAError("training stopped at \(place): the objective is \(loss.scalar) (rate \(rate), distortion \(dist)); \(kept); lower ‹learning-rate› or ‹lambda›")
         }
         try divergence.check(objective: Double(loss.scalar), lambda: model.config.lambda, place: place, note: kept)
         optimizer.zeroGrad()
@@ -113,7 +113,7 @@ public final class Trainer {
         let n = train.count, b = options.batchSize
         let lambda = model.config.lambda
         guard n >= b else {
-            throw RDAError("batch size \(b) is larger than the \(n) training examples; lower --batch-size")
+            throw RDAError("batch size \(b) is larger than the \(n) training examples; lower ‹batch-size›")
         }
         let stepsPerEpoch = n / b
         let totalSteps = stepsPerEpoch * options.epochs

@@ -100,7 +100,7 @@ public enum TrainingState {
     public static func restore(_ trainer: Trainer, from url: URL) throws -> TrainingPosition {
         let file = try SafetensorsFile.read(from: url)
         func bad(_ what: String) -> RDAError {
-            RDAError("\(url.path): \(what); the training state is damaged or from another run: remove it and train again with --force")
+            RDAError("\(url.path): \(what); the training state is damaged or from another run: remove it and train again with ‹force›")
         }
         guard file.metadata["rda.format"] == format else { throw bad("not an rda training state (rda.format is not \(format))") }
         guard let stepText = file.metadata["rda.adam_step"], let adamStep = Int(stepText), adamStep >= 0 else { throw bad("no valid rda.adam_step") }

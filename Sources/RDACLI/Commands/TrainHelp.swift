@@ -1,0 +1,51 @@
+import RDAModel
+import RDAIO
+
+/// The help text of every training option (`rda train`, `rda sweep`), quoting the data-dependent
+/// defaults from `TrainDefaults`; the command line shows a fixed default itself.
+enum TrainHelp {
+    /// The help text of `option`, quoting its data-dependent default from `TrainDefaults` (a
+    /// fixed default is shown by the command line itself).
+    static func text(_ option: TrainRequest.CodingKeys) -> String {
+        let i = TrainDefaults.images, s = TrainDefaults.synthetic
+        func both<T>(_ value: (TrainDefaults) -> T) -> String { "\(value(i)) for images, \(value(s)) for gaussian: and laplace:" }
+        switch option {
+        case .data:
+            return "mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... (independent Gaussian source with those variances) or laplace:B1,B2,... (independent Laplace source with those scales). Default: \(TrainRequest.defaults.data) for train and sweep, the model's own data otherwise."
+        case .dataDir:
+            return "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>)."
+        case .arch:
+            return "Encoder/decoder family: linear, mlp or conv (default: \(both(\.arch.rawValue)))."
+        case .latentDim:
+            return "Latent dimensions K (default: \(i.latentDim.map(String.init) ?? "D") for images, the source's dimension for gaussian: and laplace:)."
+        case .widths:
+            return "Hidden widths (mlp, e.g. \(Architecture.mlp.defaultWidths.map(String.init).joined(separator: ","))) or channels (conv, e.g. \(Architecture.conv.defaultWidths.map(String.init).joined(separator: ",")))."
+        case .distortion:
+            return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise)."
+        case .lambda:
+            return "Weight of the distortion in rate + lambda * distortion (default: \(both { formatNumber($0.lambda) }))."
+        case .channel:
+            return "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior)."
+        case .epochs:
+            return "Passes over the training set (default: \(both(\.epochs)))."
+        case .batchSize:
+            return "Examples per step."
+        case .learningRate:
+            return "Adam learning rate (default: \(both { formatNumber($0.learningRate) }))."
+        case .schedule:
+            return "Learning-rate schedule: cosine (anneal to 0) or constant (default: \(both(\.schedule.rawValue)))."
+        case .seed:
+            return "Seed of initialization, shuffling and channel noise."
+        case .examples:
+            return "Examples of the training split: the first N of an image set (default all), or N draws from a gaussian: or laplace: source (default \(TrainDefaults.syntheticTrainExamples)). The test split is always whole (gaussian: and laplace: sources: --test-examples)."
+        case .testExamples:
+            return "Test examples drawn from a gaussian: or laplace: source."
+        case .dataSeed:
+            return "Seed of a gaussian: or laplace: source's draws (independent of --seed)."
+        case .clipNorm:
+            return "Rescale gradients whose global norm exceeds this."
+        case .injectNaNAtStep:
+            return "Fault injection for tests: make the objective NaN at this step."
+        }
+    }
+}
