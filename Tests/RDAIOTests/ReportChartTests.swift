@@ -31,18 +31,12 @@ struct ReportChartTests {
     }
 
     @Test func trainingChartHasFourPanelsWithTheirOwnClipPaths() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rda-tc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let metrics = folder.appendingPathComponent("metrics.jsonl")
+        var h = TrainingChart.History()
         for e in 1...3 {
-            var line: [String: Any] = ["epoch": e, "learning_rate": 0.001 / Double(e), "train_rate_nats": 10.0 + Double(e),
-                                       "train_distortion": 5.0 / Double(e), "train_objective": 30.0 - Double(e)]
-            if e > 1 { line["test_rate_nats"] = 11.0; line["test_distortion"] = 3.0; line["test_objective"] = 25.0 }
-            try JSONLines.append(line, to: metrics)
+            h.epoch.append(Double(e)); h.learningRate.append(0.001 / Double(e)); h.trainRate.append(10.0 + Double(e))
+            h.trainDistortion.append(5.0 / Double(e)); h.trainObjective.append(30.0 - Double(e))
+            h.testRate.append(e > 1 ? 11 : nil); h.testDistortion.append(e > 1 ? 3 : nil); h.testObjective.append(e > 1 ? 25 : nil)
         }
-        let h = try TrainingChart.History.read(metrics: metrics)
-        #expect(h.epoch == [1, 2, 3] && h.trainRate == [11, 12, 13] && h.testRate[0] == nil && h.testRate[2] == 11)
         let chart = TrainingChart(title: "run", history: h)
         #expect(chart.panels().map(\.title).count == 4)
         #expect(chart.panels()[0].secondaryYLabel != nil && chart.panels()[1].secondaryYLabel == nil)

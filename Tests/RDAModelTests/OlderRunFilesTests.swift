@@ -109,3 +109,37 @@ struct OlderRunFilesTests {
         #expect(now.asksTheSame(as: old) && now != old)
     }
 }
+
+/// Files of the version before each channel owned its settings (run.json version 2, eval.json
+/// version 1, written by the previous rda): they read into today's channel values.
+@Suite("run.json version 2 and eval.json version 1 read")
+struct ChannelFieldsOfOlderFilesTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/v2")
+
+    @Test func flatChannelSettingsBecomeTheChannelsOwn() throws {
+        let learned = try JSONDecoder().decode(TrainingRun.Record.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("gaussian-learned-monte-carlo/run.json")))
+        #expect(learned.version == 2)
+        #expect(learned.request.channel == .gaussian(prior: .learned, rate: .monteCarlo))
+        #expect(learned.config.channel == .gaussian(prior: .learned))   // the model file never recorded the estimator
+        #expect(learned.options.rate == .monteCarlo)
+        let quantized = try JSONDecoder().decode(TrainingRun.Record.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("quantized/run.json")))
+        #expect(quantized.request.channel == .quantized(components: 3) && quantized.config.channel == .quantized(components: 3))
+        // written again, the request carries the channel as one object
+        let again = try JSONSerialization.jsonObject(with: JSONEncoder().encode(quantized.request)) as! [String: Any]
+        #expect((again["channel"] as? [String: Any])?["kind"] as? String == "quantized" && again["priorComponents"] == nil)
+    }
+
+    @Test func version1EvaluationsReadTheirChannelsFigures() throws {
+        let g = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("gaussian-learned-monte-carlo/eval.json")))
+        #expect(g.version == 1 && g.channel.kind == "gaussian")
+        let gf = try #require(g.figures as? GaussianFigures)
+        #expect(gf.rateMCNats != nil && gf.miEstimateNats != nil && g.figures.mutualInformationNats == gf.miEstimateNats)
+        let q = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("quantized/eval.json")))
+        let qf = try #require(q.figures as? QuantizedFigures)
+        #expect(q.channel.kind == "quantized" && qf.codedBitsPerImage != nil && qf.containerBitsPerImage != nil)
+        // and written as version 2, with the figures in the channel's section
+        let again = try JSONSerialization.jsonObject(with: JSONEncoder().encode(q)) as! [String: Any]
+        #expect(again["version"] as? Int == 2 && again["coded_bits_per_image"] == nil)
+        #expect((again["channel"] as? [String: Any])?["coded_bits_per_image"] as? Double == qf.codedBitsPerImage)
+    }
+}

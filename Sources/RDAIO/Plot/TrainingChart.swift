@@ -8,7 +8,8 @@ import Foundation
 /// Each panel is a `LineChart` embedded as a nested `<svg>` element; their clip-path ids are
 /// renamed per panel so the panels do not share one.
 public struct TrainingChart: Sendable {
-    /// One value per epoch, in epoch order (the columns of `metrics.jsonl`).
+    /// One value per epoch, in epoch order (RDAModel builds it from the records of
+    /// `metrics.jsonl`, `EpochMetrics`).
     public struct History: Sendable {
         public var epoch: [Double] = []
         public var trainRate: [Double] = [], testRate: [Double?] = []
@@ -18,25 +19,6 @@ public struct TrainingChart: Sendable {
 
         public init() {}
 
-        /// Reads `metrics.jsonl` (keys `epoch`, `train_rate_nats`, `test_rate_nats`,
-        /// `train_distortion`, `test_distortion`, `train_objective`, `test_objective`,
-        /// `learning_rate`; test keys may be absent).
-        public static func read(metrics url: URL) throws -> History {
-            var h = History()
-            for line in try JSONLines.read(from: url) {
-                func number(_ key: String) -> Double? { (line[key] as? NSNumber)?.doubleValue }
-                guard let epoch = number("epoch") else { continue }
-                h.epoch.append(epoch)
-                h.trainRate.append(number("train_rate_nats") ?? .nan)
-                h.trainDistortion.append(number("train_distortion") ?? .nan)
-                h.trainObjective.append(number("train_objective") ?? .nan)
-                h.testRate.append(number("test_rate_nats"))
-                h.testDistortion.append(number("test_distortion"))
-                h.testObjective.append(number("test_objective"))
-                h.learningRate.append(number("learning_rate") ?? .nan)
-            }
-            return h
-        }
     }
 
     public var title: String

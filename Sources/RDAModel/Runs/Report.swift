@@ -82,7 +82,7 @@ public enum RunReport {
 
         let metricsURL = dir.appendingPathComponent(TrainingRun.metricsFile)
         if FileManager.default.fileExists(atPath: metricsURL.path) {
-            let history = try TrainingChart.History.read(metrics: metricsURL)
+            let history = TrainingChart.History(try EpochMetrics.read(from: metricsURL))
             try TrainingChart(title: "Training: \(title)", history: history,
                               distortionLabel: "distortion (\(config.distortion.rawValue), per example)")
                 .write(to: dir.appendingPathComponent(trainingChart))

@@ -1,32 +1,6 @@
 import Foundation
 import RDACore
 
-/// One epoch's figures (a line of `metrics.jsonl`).
-public struct EpochMetrics: Codable, Sendable {
-    /// The epoch, from 1.
-    public var epoch: Int
-    /// Optimizer steps taken so far.
-    public var steps: Int
-    /// The learning rate at the epoch's last step.
-    public var learningRate: Double
-    /// Means over the epoch's training batches (noisy channel, the training rate estimator).
-    public var trainRate: Double, trainDistortion: Double, trainObjective: Double
-    /// On (a prefix of) the test split with a fixed noise seed; nil when not evaluated.
-    public var testRate: Double?, testDistortion: Double?, testObjective: Double?
-    /// Wall-clock seconds the epoch's training took.
-    public var seconds: Double
-    /// Training examples per second over the epoch.
-    public var examplesPerSecond: Double
-
-    enum CodingKeys: String, CodingKey {
-        case epoch, steps, seconds
-        case learningRate = "learning_rate"
-        case trainRate = "train_rate_nats", trainDistortion = "train_distortion", trainObjective = "train_objective"
-        case testRate = "test_rate_nats", testDistortion = "test_distortion", testObjective = "test_objective"
-        case examplesPerSecond = "examples_per_sec"
-    }
-}
-
 /// Progress reports while training.
 public enum TrainingEvent {
     /// One optimizer step finished: its epoch and step within the epoch (0-based), the steps in
