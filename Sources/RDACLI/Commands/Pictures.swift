@@ -55,6 +55,7 @@ struct Reconstruct: ParsableCommand {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
             let scale = try scaleOption.validated()
             let (m, _, data) = try inputs.load(split)
+            let words = m.bottleneck.pictureWords
             if out.lowercased().hasSuffix(".json") {
                 let r = Pictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
                 try Pictures.writeJSON(Tensor.concat([r.originals, r.noisy, r.mean], axis: 1), to: URL(fileURLWithPath: out))
@@ -62,7 +63,7 @@ struct Reconstruct: ParsableCommand {
                 try LatentPictures.reconstructions(m, data: data, count: min(count, data.count), seed: seed)
                     .write(to: URL(fileURLWithPath: out), shape: m.config.exampleShape, scale: scale)
             }
-            Console.info("wrote \(min(count, data.count)) reconstructions to \(out) (each: original, noisy channel, z = mu)")
+            Console.info("wrote \(min(count, data.count)) reconstructions to \(out) (each: original, \(words.channel), \(words.noiseless))")
         }
     }
 }

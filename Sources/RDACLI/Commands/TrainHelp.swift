@@ -25,7 +25,7 @@ enum TrainHelp {
         case .lambda:
             return "Weight of the distortion in rate + lambda * distortion (default: \(both { formatNumber($0.lambda) }))."
         case .channel:
-            return "Bottleneck: gaussian (noisy channel z = mu + sigma eps) or quantized (z = round(y), entropy coded with a learned discrete prior)."
+            return "Bottleneck: one of \(Channels.names.joined(separator: ", "))."
         case .epochs:
             return "Passes over the training set (default: \(both(\.epochs)))."
         case .batchSize:

@@ -26,6 +26,17 @@ public enum Channels {
     /// Every registered channel's name, built-in ones first.
     public static var names: [String] { registry.withLock { $0.map { $0.name } } }
 
+    /// The registered channels whose bottleneck passes `test` (built with default settings for a
+    /// one-dimensional latent): e.g. those that adopt a capability,
+    /// `Channels.names { $0 is any EntropyCodingChannel }`.
+    public static func names(where test: (any Bottleneck) -> Bool) -> [String] {
+        let types = registry.withLock { $0 }
+        return types.compactMap { type in
+            guard let settings = try? type.init(options: ChannelOptions()) else { return nil }
+            return test(settings.makeBottleneck(latent: .dense(1))) ? type.name : nil
+        }
+    }
+
     /// The channel named `name`, or a one-line error listing the known ones.
     public static func type(named name: String) throws -> any ChannelSettings.Type {
         if let t = registry.withLock({ list in list.first { $0.name == name } }) { return t }
