@@ -192,11 +192,11 @@ public enum RunReport {
             rows.append(["prior gap", n(gap), n(gap / M_LN2), "rate - MI estimate"])
         }
         for (name, bits) in [("coded bits per example", r.codedBitsPerImage), ("estimated bits per example", r.estimatedBitsPerImage),
-                             ("container bits per example", r.containerBitsPerImage)] {
+                             ("whole .rdac file, bits per example", r.containerBitsPerImage)] {
             if let bits { rows.append([name, n(bits * M_LN2), n(bits), "entropy coding (quantized channel)"]) }
         }
         rows += [
-            ["negative ELBO", n(r.nelboNats), n(r.nelboNats / M_LN2), "\(n(r.bitsPerDim)) bits per dimension"],
+            ["negative ELBO", n(r.nelboNats), n(r.nelboNats / M_LN2), "\(n(r.bitsPerDim)) bits per dimension" + (r.bitsPerDim8bit.map { "; with 8-bit pixels \(n($0)) bits per dimension" } ?? "")],
             ["MSE per dimension", n(r.msePerDim, 6), "", r.psnrDb.map { "PSNR \(n($0, 2)) dB" } ?? ""],
         ]
         if let b = r.bound {
