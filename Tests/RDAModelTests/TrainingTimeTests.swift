@@ -20,7 +20,7 @@ import Testing
         let t = try #require(TrainingTime.read(metrics: url))
         #expect(t.epochs == 2 && t.seconds == 150 && t.examples == 150_000)
         #expect(t.examplesPerSecond == 1000)
-        #expect(t.sentence.contains("150.0 s (2.5 minutes) for 2 epochs: 1000 training examples per second"), "\(t.sentence)")
+        #expect(t.sentence.contains("150.0 s (2.5 minutes) for 2 epochs") && t.sentence.contains(": 1000 training examples per second"), "\(t.sentence)")
         #expect(TrainingTime.read(metrics: dir.appendingPathComponent("missing.jsonl")) == nil)
         try "{\"epoch\":1}\n".write(to: url, atomically: true, encoding: .utf8)
         #expect(TrainingTime.read(metrics: url) == nil)

@@ -30,7 +30,7 @@ struct TrainingTime: Equatable {
     /// One sentence for the report page.
     var sentence: String {
         let minutes = seconds >= 120 ? String(format: " (%.1f minutes)", seconds / 60) : ""
-        return String(format: "Training took %.1f s%@ for %d epoch%@: %.0f training examples per second (a resumed run counts the epochs it trained itself).",
+        return String(format: "Training took %.1f s%@ for %d epoch%@ (the sum of the epochs' times in metrics.jsonl): %.0f training examples per second.",
                       seconds, minutes, epochs, epochs == 1 ? "" : "s", examplesPerSecond)
     }
 }
