@@ -38,5 +38,9 @@ struct TestSummaryScriptTests {
         // the form CI reads: "N passed, N failed[, N skipped]", after at most one word and a colon
         let last = try #require(lines.last)
         #expect(last.range(of: #"^(\w+: )?\d+ passed, \d+ failed(, \d+ skipped)?$"#, options: .regularExpression) != nil)
+        // a build that fails runs no test: no "0 passed, 0 failed" line for CI to read as a pass
+        try "error: compile command failed\n".write(to: file, atomically: true, encoding: .utf8)
+        let none = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["RDA_TEST_PARSE_ONLY=\(file.path)", script])
+        #expect(none.stdout.contains("No test ran") && !none.stdout.contains("passed"), "\(none.stdout)")
     }
 }
