@@ -6,7 +6,7 @@
 // apply to the whole build):
 //   swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 // (see scripts/fuzz for why both).
-// Run: ../scripts/fuzz SECONDS  (see the README's "Sanitizers and fuzzing").
+// Run: ../scripts/fuzz SECONDS  (see docs/development.md, "Sanitizers and fuzzing").
 import PackageDescription
 
 // A path dependency's identity is its folder's name (`rda` in a plain clone, whatever the

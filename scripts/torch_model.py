@@ -2,14 +2,16 @@
 """Rebuild an rda model from its model.safetensors alone, in PyTorch or in plain numpy.
 
 The file's metadata holds `rda.architecture` (JSON): every encoder and decoder layer in order
-with its kind, hyperparameters and tensor names, the flatten order (NCHW), the channel (the
-encoder's output is [mu, logvar], logvar clamped to [-30, 20]) and the prior. Nothing of rda's
-sources is consulted.
+with its kind, hyperparameters and tensor names, the flatten order (NCHW), the channel (Gaussian:
+the encoder's output is [mu, logvar], logvar clamped to [-30, 20]; quantized: the output is y,
+z = round(y)) and the prior. Weights are float32 tensors; a quantized model's coding tables
+(`prior.table_*`) are int32. Nothing of rda's sources is consulted.
 
     python3 scripts/torch_model.py runs/mnist/model.safetensors --idx IMAGES [--backend numpy|torch]
 
-prints, as JSON, what `rda eval` reports as `rate_nats` (closed-form KL against the prior, mean
-over examples) and `distortion_mean_latent` (distortion of the z = mu reconstruction), on the
+prints, as JSON, what `rda eval` reports as `rate_nats` (Gaussian channel: closed-form KL against
+the prior; quantized channel: -ln P(round(y)) under the logistic-mixture prior; mean over
+examples) and `distortion_mean_latent` (distortion of the z = mu, or z = y, reconstruction), on the
 images of an IDX file (gzip or not; pixels / 255, flattened NCHW), or on rows of a .npy file
 (--npy). As a module:
 
@@ -28,8 +30,12 @@ import sys
 import numpy as np
 
 
+DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I32": "<i4", "I64": "<i8", "I16": "<i2", "I8": "i1", "U8": "u1"}
+
+
 def read_safetensors(path):
-    """Returns ({name: float32 array}, {metadata key: value}) of a safetensors file."""
+    """Returns ({name: array}, {metadata key: value}) of a safetensors file (F32 weights stay
+    float32; integer tensors such as a quantized model's int32 coding tables keep their type)."""
     with open(path, "rb") as f:
         blob = f.read()
     (length,) = struct.unpack("<Q", blob[:8])
@@ -38,10 +44,10 @@ def read_safetensors(path):
     data = blob[8 + length:]
     tensors = {}
     for name, info in header.items():
-        if info["dtype"] != "F32":
-            raise ValueError(f"{name}: dtype {info['dtype']}, expected F32")
+        if info["dtype"] not in DTYPES:
+            raise ValueError(f"{name}: dtype {info['dtype']} is not one this script reads ({', '.join(DTYPES)})")
         start, end = info["data_offsets"]
-        tensors[name] = np.frombuffer(data[start:end], dtype="<f4").reshape(info["shape"]).astype(np.float32)
+        tensors[name] = np.frombuffer(data[start:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"]).copy()
     return tensors, meta
 
 
@@ -169,7 +175,7 @@ def channel_outputs(arch, h):
     """Splits the encoder output h [N, 2K] into mu and the clamped log-variance."""
     ch = arch["channel"]
     if ch["kind"] != "gaussian":
-        raise SystemExit(f"torch_model.py: channel '{ch['kind']}' is not handled by this script")
+        raise SystemExit(f"torch_model.py: channel '{ch['kind']}' has no (mu, logvar) outputs")
     k = arch["latent_dim"]
     lo, hi = ch["logvar_clamp"]
     return h[:, :k], np.clip(h[:, k:2 * k], lo, hi)
@@ -188,13 +194,34 @@ def closed_form_rate(arch, tensors, mu, logvar):
     return (0.5 * quad + log_s - 0.5 * logvar - 0.5).sum(axis=1)
 
 
+def _log_sigmoid(t):
+    return -np.logaddexp(0, -t)
+
+
+def quantized_rate(tensors, z):
+    """-sum_k ln P_k(z_k) per example, nats: P_k(x) = sum_m w_km [sigma(b) - sigma(a)],
+    a = (x - 1/2 - loc) / s, b = (x + 1/2 - loc) / s, w = softmax(logits), s = exp(log_scale)
+    (rda's LogisticMixturePrior, with the same cancellation-free form of each component's mass)."""
+    logits = tensors["prior.logits"].astype(np.float64)      # [K, M]
+    loc = tensors["prior.loc"].astype(np.float64)
+    log_scale = tensors["prior.log_scale"].astype(np.float64)
+    log_w = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+    c = np.exp(-log_scale)                                      # 1 / s
+    x = z[:, :, None]
+    a = (x - 0.5 - loc) * c
+    b = (x + 0.5 - loc) * c
+    log_p = _log_sigmoid(b) + _log_sigmoid(-a) + np.log(-np.expm1(-c))
+    return -np.logaddexp.reduce(log_w + log_p, axis=2).sum(axis=1)
+
+
 def distortion(arch, y, y_hat):
     e = y - y_hat
     return (e ** 2).sum(axis=1) if arch["distortion"] == "l2" else np.abs(e).sum(axis=1)
 
 
 def evaluate(path, y, backend="numpy", batch=1000):
-    """Mean closed-form rate and z = mu distortion of the model at `path` on rows y [N, D]."""
+    """Mean rate (Gaussian: closed-form KL; quantized: -ln P(round(y))) and z = mu (quantized:
+    z = y) distortion of the model at `path` on rows y [N, D]."""
     tensors, meta = read_safetensors(path)
     arch = architecture(meta)
     if backend == "torch":
@@ -213,7 +240,15 @@ def evaluate(path, y, backend="numpy", batch=1000):
     rates, dists = [], []
     for lo in range(0, len(y), batch):
         x = y[lo:lo + batch].astype(np.float64)
-        mu, logvar = channel_outputs(arch, encode(x))
+        h = encode(x)
+        if arch["channel"]["kind"] == "quantized":
+            y_latent = h[:, :arch["latent_dim"]]
+            z = np.clip(y_latent, -2.0 ** 30, 2.0 ** 30)
+            z = np.sign(z) * np.floor(np.abs(z) + 0.5)   # round halves away from zero, as rda
+            rates.append(quantized_rate(tensors, z))
+            dists.append(distortion(arch, x, decode(y_latent)))
+            continue
+        mu, logvar = channel_outputs(arch, h)
         rates.append(closed_form_rate(arch, tensors, mu, logvar))
         dists.append(distortion(arch, x, decode(mu)))
     return {"rate_nats": float(np.concatenate(rates).mean()),

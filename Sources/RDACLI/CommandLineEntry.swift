@@ -22,7 +22,8 @@ extension RDACommand {
             Foundation.exit(code.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }  // --help, --version
-            let message = CommandLineEntry.oneLine(message(for: error))
+            var message = CommandLineEntry.oneLine(message(for: error))
+            while message.hasSuffix(".") { message.removeLast() }   // "...'quantized'.; see" read as a typo
             let command = arguments.first.flatMap { name in configuration.subcommands.first { $0._commandName == name }?._commandName }
             FileHandle.standardError.write(Data("rda: error: \(message); see 'rda \(command.map { "\($0) " } ?? "")--help'\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)

@@ -12,7 +12,9 @@ struct RDACommand: ParsableCommand {
         discussion: """
         An RDA encodes y to p(z|y) = N(mu, sigma^2), sends z = mu + sigma * eps through a noisy \
         channel and decodes y_hat(z); training minimises rate + lambda * distortion (nats per example).
-        Start with: rda data fetch mnist, then rda train --data mnist --out runs/mnist
+        Start with (Debian): apt-get update && apt-get install -y dataset-fashion-mnist, then \
+        rda train --data fashion-mnist --out runs/fashion-mnist. MNIST has no Debian package: \
+        rda data fetch mnist downloads it.
         """,
         version: version,
         subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Interpolate.self, Traverse.self, Standardize.self,

@@ -378,7 +378,7 @@ public struct CompressedFile: Equatable, Sendable {
             let stored = Self.readUInt32(bytes, at: bytes.count - Self.checksumBytes)
             let computed = CRC32.checksum(bytes[..<(bytes.count - Self.checksumBytes)])
             guard stored == computed else {
-                throw fail(.corrupted, "checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16))): the file is corrupted")
+                throw fail(.corrupted, "checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16))))")
             }
         }
         self.version = version

@@ -11,7 +11,17 @@ import FoundationNetworking
 /// file. A file that fails the check is deleted. A transfer that stops part-way keeps its
 /// `.part` file, and the next fetch asks the server for the rest (an HTTP range request); a
 /// server that ignores the range sends the whole file again, which replaces the part.
+///
+/// A transfer never writes more than the catalogued size of its file (a server that sends more
+/// is refused and its bytes deleted), and the whole fetch has a deadline (`fetch(deadline:)`):
+/// a server that trickles bytes cannot keep it waiting without end. `--url file:///DIR/` copies
+/// from a local folder through the same checks.
 public enum DatasetDownload {
+    /// The whole-fetch deadline `rda data fetch` uses unless `--timeout` says otherwise, seconds.
+    public static let defaultTimeout: Double = 1800
+    /// What every error about the network ends with: the three ways round it.
+    static let networkFix = "check the network, pass --url of a mirror (http://, https:// or file:// folder), or use a copy on disk with --data-dir DIR"
+
     /// One file of a data set, as published.
     public struct File: Sendable, Equatable {
         public var name: String
@@ -63,12 +73,27 @@ public enum DatasetDownload {
         return DatasetLocator.home(environment).appendingPathComponent(".cache/rda").appendingPathComponent(name)
     }
 
+    /// The folder of data set `name` under `systemFolder` (Debian's `dataset-*` packages install
+    /// into `/usr/share/datasets/<name>`) when it holds the data set's files, else nil: `fetch`
+    /// has nothing to download then.
+    public static func installedCopy(of name: String, systemFolder: String = DatasetLocator.systemFolder) -> URL? {
+        guard let known = DatasetLocator.canonicalName(name) else { return nil }
+        let folder = URL(fileURLWithPath: systemFolder).appendingPathComponent(known)
+        return DatasetLocator.files(in: folder) != nil ? folder : nil
+    }
+
     /// Downloads every file of data set `name` into `folder` (created if needed), skipping files
-    /// already there with the right checksum.
+    /// already there with the right checksum. On failure, folders this call created and left
+    /// empty are removed again.
     ///
-    /// - Parameter baseURL: a folder URL holding the files, instead of the published locations.
+    /// - Parameters:
+    ///   - baseURL: a folder URL holding the files (`http://`, `https://` or `file://`), instead of
+    ///     the published locations.
+    ///   - deadline: when the whole fetch must be done; a transfer still running then stops,
+    ///     keeping its bytes for the next fetch to resume.
     /// - Throws: `RDAIOError` naming the file, what failed and what to do.
     public static func fetch(_ name: String, to folder: URL, baseURL: String? = nil,
+                             deadline: Date = Date(timeIntervalSinceNow: defaultTimeout),
                              events: @escaping (Event) -> Void = { _ in }) throws {
         guard let known = DatasetLocator.canonicalName(name), let catalog = catalogs[known] else {
             throw RDAIOError(.invalidArgument, subject: "dataset '\(name)'", problem: "rda cannot fetch it",
@@ -76,10 +101,17 @@ public enum DatasetDownload {
         }
         let bases = baseURL.map { [$0] } ?? catalog.baseURLs
         for base in bases {
-            guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()) else {
-                throw RDAIOError(.invalidArgument, subject: base, problem: "not an http:// or https:// URL",
-                                 fix: "pass --url http://HOST/PATH/ of a folder holding the files")
+            guard let url = URL(string: base), let scheme = url.scheme, ["http", "https", "file"].contains(scheme.lowercased()) else {
+                throw RDAIOError(.invalidArgument, subject: base, problem: "not an http://, https:// or file:// URL",
+                                 fix: "pass --url http://HOST/PATH/ (or file:///PATH/) of a folder holding the files")
             }
+        }
+        // the folders that do not exist yet, deepest first: removed again if the fetch fails
+        var created: [URL] = []
+        var probe = folder.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: probe.path), probe.path != "/" {
+            created.append(probe)
+            probe = probe.deletingLastPathComponent()
         }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -87,14 +119,21 @@ public enum DatasetDownload {
             throw RDAIOError(.notWritable, subject: folder.path, problem: "cannot create the folder",
                              fix: "pass --to a writable folder")
         }
-        for file in catalog.files {
-            try fetch(file, into: folder, bases: bases, events: events)
+        do {
+            for file in catalog.files {
+                try fetch(file, into: folder, bases: bases, deadline: deadline, events: events)
+            }
+        } catch {
+            for dir in created where ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? ["?"]).isEmpty {
+                try? FileManager.default.removeItem(at: dir)
+            }
+            throw error
         }
     }
 
     // MARK: Internals
 
-    static func fetch(_ file: File, into folder: URL, bases: [String], events: @escaping (Event) -> Void) throws {
+    static func fetch(_ file: File, into folder: URL, bases: [String], deadline: Date, events: @escaping (Event) -> Void) throws {
         let target = folder.appendingPathComponent(file.name)
         let part = folder.appendingPathComponent(".\(file.name).part")
         if let digest = sha256(of: target) {
@@ -107,7 +146,7 @@ public enum DatasetDownload {
         for (i, base) in bases.enumerated() {
             let source = base.hasSuffix("/") ? base + file.name : base + "/" + file.name
             do {
-                try download(source, to: part, expected: file.bytes, events: { received, total in
+                try download(source, to: part, expected: file.bytes, deadline: deadline, events: { received, total in
                     events(.progress(file: file.name, received: received, total: total))
                 })
                 let digest = sha256(of: part) ?? ""
@@ -124,18 +163,72 @@ public enum DatasetDownload {
                 return
             } catch let error as RDAIOError {
                 failures.append(error)
-                if i + 1 < bases.count { events(.retrying(file: file.name, reason: error.description)) }
+                if i + 1 < bases.count { events(.retrying(file: file.name, reason: error.problem)) }
+                if error.kind == .notWritable || Date() >= deadline { break }   // another source cannot help
             }
         }
         if failures.count == 1 { throw failures[0] }
-        throw RDAIOError(.notFound, subject: file.name, problem: "every source failed: " + failures.map(\.description).joined(separator: " | "),
-                         fix: "check the network, or pass --url BASE of a mirror holding the files")
+        // one line: each source's problem once, then one fix
+        throw RDAIOError(.notFound, subject: file.name,
+                         problem: "every source failed (" + failures.map { "\($0.subject): \($0.problem)" }.joined(separator: "; ") + ")",
+                         fix: failures.last?.fix ?? networkFix)
+    }
+
+    /// A network error in words (URLSession's own text is "NSURLErrorDomain error -1001" on Linux).
+    static func describe(_ error: Error) -> String {
+        let code = (error as NSError).domain == NSURLErrorDomain ? (error as NSError).code : 0
+        switch code {
+        case NSURLErrorTimedOut: return "no data for 60 s"
+        case NSURLErrorCannotConnectToHost: return "connection refused"
+        case NSURLErrorCannotFindHost, NSURLErrorDNSLookupFailed: return "unknown host"
+        case NSURLErrorNotConnectedToInternet: return "no network"
+        case NSURLErrorNetworkConnectionLost: return "connection lost"
+        case NSURLErrorCancelled: return "cancelled"
+        case 0: return error.localizedDescription
+        default: return "network error \(code)"
+        }
+    }
+
+    /// Copies `source` (a `file://` URL) into `part`, at most `expected` bytes, reporting progress.
+    static func copyLocal(_ source: URL, to part: URL, expected: Int64, deadline: Date,
+                          events: @escaping (Int64, Int64?) -> Void) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int64) ?? nil
+        guard let size, let input = try? FileHandle(forReadingFrom: source) else {
+            throw RDAIOError(.fileNotFound, subject: source.path, problem: "no such file",
+                             fix: "check --url: it must be the folder holding the data set's files")
+        }
+        defer { try? input.close() }
+        guard size <= expected else {
+            throw RDAIOError(.sizeMismatch, subject: source.path, problem: "\(size) bytes, more than the \(expected) this file has",
+                             fix: "check --url: it holds another file of that name")
+        }
+        guard FileManager.default.createFile(atPath: part.path, contents: nil), let output = try? FileHandle(forWritingTo: part) else {
+            throw RDAIOError(.notWritable, subject: part.path, problem: "cannot write the copy", fix: "pass --to a writable folder")
+        }
+        defer { try? output.close() }
+        var copied: Int64 = 0
+        while copied < size {
+            guard let chunk = try? input.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
+            do { try output.write(contentsOf: chunk) } catch {
+                throw RDAIOError(.notWritable, subject: part.path, problem: "cannot write the copy (\(error.localizedDescription))",
+                                 fix: "free disk space or pass --to another folder")
+            }
+            copied += Int64(chunk.count)
+            events(copied, size)
+            if Date() >= deadline {
+                throw RDAIOError(.truncated, subject: source.path, problem: "the fetch's deadline passed after \(copied) of \(size) bytes",
+                                 fix: "run the same command again (with a longer --timeout)")
+            }
+        }
     }
 
     /// Streams `source` into `part`, resuming from the bytes already there when the server
     /// honours a range request. Throws on any HTTP or network failure (keeping what arrived).
-    static func download(_ source: String, to part: URL, expected: Int64,
+    static func download(_ source: String, to part: URL, expected: Int64, deadline: Date,
                          events: @escaping (Int64, Int64?) -> Void) throws {
+        if let url = URL(string: source), url.scheme?.lowercased() == "file" {
+            return try copyLocal(url, to: part, expected: expected, deadline: deadline, events: events)
+        }
         #if RDA_OFFLINE
         // a build for machines without network (-DRDA_OFFLINE, scripts/many-cores-pack): no URLSession
         throw RDAIOError(.notFound, subject: source, problem: "this rda was built without network access (RDA_OFFLINE)",
@@ -148,11 +241,22 @@ public enum DatasetDownload {
         }
         var request = URLRequest(url: URL(string: source)!, timeoutInterval: 60)
         if have > 0 { request.setValue("bytes=\(have)-", forHTTPHeaderField: "Range") }
-        let transfer = Transfer(part: part, offset: have, progress: events)
+        let transfer = Transfer(part: part, offset: have, limit: expected, progress: events)
         let session = URLSession(configuration: .ephemeral, delegate: transfer, delegateQueue: nil)
-        session.dataTask(with: request).resume()
-        transfer.done.wait()
+        let task = session.dataTask(with: request)
+        task.resume()
+        var late = false
+        if transfer.done.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow)) == .timedOut {
+            late = true
+            task.cancel()
+            transfer.done.wait()
+        }
         session.finishTasksAndInvalidate()
+        if transfer.overLimit {
+            try? FileManager.default.removeItem(at: part)
+            throw RDAIOError(.sizeMismatch, subject: source, problem: "the server sent more than the \(expected) bytes this file has; deleted the download",
+                             fix: "check --url: it serves another file of that name")
+        }
         if let status = transfer.status, !(status == 200 || status == 206) {
             throw RDAIOError(.notFound, subject: source, problem: "the server answered HTTP \(status) \(HTTPURLResponse.localizedString(forStatusCode: status))",
                              fix: "check --url: it must be the folder holding the data set's files")
@@ -161,11 +265,12 @@ public enum DatasetDownload {
             throw RDAIOError(.notWritable, subject: part.path, problem: "cannot write the download (\(problem))",
                              fix: "free disk space or pass --to another folder")
         }
-        if let error = transfer.error {
+        if late || transfer.error != nil {
             let got = transfer.offset + transfer.received
-            let what = got > 0 ? "stopped after \(got) of \(expected) bytes (\(error.localizedDescription)); kept them" : "failed (\(error.localizedDescription))"
+            let why = late ? "the fetch's deadline passed" : describe(transfer.error!)
+            let what = got > 0 ? "stopped after \(got) of \(expected) bytes (\(why)); kept them" : "failed (\(why))"
             throw RDAIOError(.truncated, subject: source, problem: "download \(what)",
-                             fix: got > 0 ? "run the same command again to resume" : "check the network, or pass --url BASE of a mirror holding the files")
+                             fix: got > 0 ? "run the same command again to resume\(late ? " (with a longer --timeout)" : "")" : networkFix)
         }
         #endif
     }
@@ -202,11 +307,14 @@ public enum DatasetDownload {
         var error: Error?
         var writeProblem: String?
         var handle: FileHandle?
+        /// The catalogued size: a transfer that would pass it is cancelled (`overLimit`).
+        let limit: Int64
+        var overLimit = false
         let progress: (Int64, Int64?) -> Void
         let done = DispatchSemaphore(value: 0)
 
-        init(part: URL, offset: Int64, progress: @escaping (Int64, Int64?) -> Void) {
-            self.part = part; self.offset = offset; self.progress = progress
+        init(part: URL, offset: Int64, limit: Int64, progress: @escaping (Int64, Int64?) -> Void) {
+            self.part = part; self.offset = offset; self.limit = limit; self.progress = progress
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
@@ -235,11 +343,21 @@ public enum DatasetDownload {
             if offset == 0 { try? h.truncate(atOffset: 0) } else { _ = try? h.seekToEnd() }
             handle = h
             total = length.map { $0 + offset }
+            if let total, total > limit {   // announced too long: refuse before a byte is written
+                overLimit = true
+                completionHandler(.cancel)
+                return
+            }
             completionHandler(.allow)
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            guard writeProblem == nil, let handle else { return }
+            guard writeProblem == nil, !overLimit, let handle else { return }
+            guard offset + received + Int64(data.count) <= limit else {
+                overLimit = true
+                dataTask.cancel()
+                return
+            }
             do { try handle.write(contentsOf: data) } catch {
                 writeProblem = "\(error.localizedDescription)"
                 dataTask.cancel()
@@ -250,8 +368,8 @@ public enum DatasetDownload {
         }
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-            if let status, !(status == 200 || status == 206) {
-                // cancelled on purpose: the status says why
+            if overLimit || (status.map { !($0 == 200 || $0 == 206) } ?? false) {
+                // cancelled on purpose: overLimit or the status says why
             } else {
                 self.error = error
             }

@@ -37,6 +37,7 @@ public enum DatasetLocator {
         guard let known = canonicalName(name) else {
             return try locateFolder(name, environment: environment)
         }
+        try checkDataDir(dataDir, environment: environment)
         var searched: [String] = []
         for place in searchPlaces(for: known, dataDir: dataDir, environment: environment, systemFolder: systemFolder) {
             if let other = place.namedForOtherDataset {
@@ -54,6 +55,25 @@ public enum DatasetLocator {
         throw RDAIOError(.notFound, subject: "dataset '\(known)'",
                          problem: "not found; searched \(searched.joined(separator: ", "))",
                          fix: "download it with: rda data fetch \(known), or put train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz in a folder named by --data-dir or \(environmentVariable)\(apt)")
+    }
+
+    /// Refuses a `dataDir` (`--data-dir`) that names no folder: a folder the user named but that
+    /// does not exist must not be passed over silently for another copy further down the search.
+    ///
+    /// - Throws: `RDAIOError` `.fileNotFound` when the path does not exist, `.notFound` for a file.
+    public static func checkDataDir(_ dataDir: String?,
+                                    environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let dataDir, !dataDir.isEmpty else { return }
+        let folder = expand(dataDir, environment: environment)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
+            throw RDAIOError(.fileNotFound, subject: "--data-dir \(folder.path)", problem: "no such folder",
+                             fix: "check the path, or leave out --data-dir to search the usual places")
+        }
+        guard isDirectory.boolValue else {
+            throw RDAIOError(.notFound, subject: "--data-dir \(folder.path)", problem: "is a file, not a folder",
+                             fix: "pass the folder holding the IDX files (or one subfolder per data set)")
+        }
     }
 
     /// One folder `locate` looks in.

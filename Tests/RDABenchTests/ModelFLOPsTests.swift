@@ -20,7 +20,7 @@ struct ModelFLOPsTests {
         #expect(first == Double(784 * 512))
         let training = ModelFLOPs.perImage(Self.description(.mlp), training: true)
         #expect(training == 6 * total - 2 * first)
-        #expect(abs(training - 5.73e6) < 0.01e6)   // the figure the README quotes
+        #expect(abs(training - 5.73e6) < 0.01e6)   // the figure docs/performance.md quotes
         #expect(ModelFLOPs.perImage(Self.description(.mlp), training: false) == 2 * total)
     }
 

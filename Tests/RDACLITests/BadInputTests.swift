@@ -29,6 +29,25 @@ struct BadInputTests {
         expectCleanFailure(try runRDA(["reconstruct", "--model", "x", "--count", "0"]), mentions: ["count"])
     }
 
+    @Test func picturesRefuseOtherExtensionsLikeInterpolate() throws {
+        // Papercut: `sample --out s.jpg` wrote PNG bytes into s.jpg; refused before the model loads.
+        for (command, out) in [("sample", "s.jpg"), ("reconstruct", "r.txt"), ("interpolate", "i.gif"), ("traverse", "t")] {
+            expectCleanFailure(try runRDA([command, "--model", "no-such-model", "--out", out]), mentions: ["--out", out, ".png"])
+        }
+    }
+
+    @Test func parseErrorsEndWithoutADoubledFullStop() throws {
+        // "... 'quantized'.; see 'rda train --help'" read as a typo
+        let r = try runRDA(["train", "--data", "gaussian:1", "--channel", "morse"])
+        expectCleanFailure(r, mentions: ["--channel", "--help"])
+        #expect(!r.stderr.contains(".;"), "\(r.stderr)")
+    }
+
+    @Test func dataDirThatDoesNotExistIsRefused() throws {
+        let r = try runRDA(["train", "--data", "fashion-mnist", "--data-dir", "/no/such/folder", "--out", temporaryFolder().path])
+        expectCleanFailure(r, mentions: ["--data-dir", "/no/such/folder", "no such folder"])
+    }
+
     @Test func missingDatasetListsPlacesSearched() throws {
         let empty = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: empty) }

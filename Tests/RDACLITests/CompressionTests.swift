@@ -33,6 +33,11 @@ struct CompressionTests {
         let bytes = try Data(contentsOf: file)
         #expect(summary["file_bytes"] as? Int == bytes.count)
         #expect(summary["images"] as? Int == 300)
+        // one key, one meaning: eval's container_bits_per_image is the whole file per example;
+        // compress calls the non-payload part overhead_bits_per_image
+        let overhead = try #require(summary["overhead_bits_per_image"] as? Double)
+        #expect(summary["container_bits_per_image"] == nil)
+        #expect(Swift.abs(overhead - (Double(bytes.count * 8) - Double(summary["payload_bits"] as? Int ?? 0)) / 300) < 1e-9)
         // the decoded examples score what eval scores through z = round(y)
         let mse = try #require(summary["mse_per_dim"] as? Double)
         let evalMSE = try #require(report["mse_per_dim"] as? Double)
@@ -94,6 +99,21 @@ struct CompressionTests {
         #expect(d.status == 0, "\(d.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         #expect(names == (1...5).map { "image-\($0).png" })
+        // a grid: captioned, rows labelled, scaled by --scale (5 images: 2 rows of 3)
+        func pngSize(_ url: URL) throws -> (Int, Int) {
+            let b = [UInt8](try Data(contentsOf: url))
+            func be(_ i: Int) -> Int { b[i..<i + 4].reduce(0) { $0 << 8 | Int($1) } }
+            return (be(16), be(20))
+        }
+        for scale in [1, 3] {
+            let grid = dir.appendingPathComponent("grid\(scale).png")
+            let g = try runRDA(["decompress", file.path, "--model", run.path, "--out", grid.path, "--scale", "\(scale)"])
+            #expect(g.status == 0, "\(g.stderr)")
+            let (w, h) = try pngSize(grid)
+            #expect(w > 3 * 28 * scale + 4 * 2, "row labels widen the grid: \(w)")
+            #expect(h > 2 * 28 * scale + 3 * 2, "a caption above the images: \(h)")
+        }
+        expectCleanFailure(try runRDA(["decompress", file.path, "--model", run.path, "--out", dir.appendingPathComponent("g.png").path, "--scale", "0"]), mentions: ["--scale"])
         // the decoded PNGs are images of the model's shape, and compress again through --image
         let again = dir.appendingPathComponent("again.rdac")
         let c2 = try runRDA(["compress", "--model", run.path, "--image"] + names.map { out.appendingPathComponent($0).path } + ["--out", again.path, "--json"])

@@ -8,6 +8,8 @@ import RDAIO
 ///   /wrong/NAME  the file's bytes reversed (same size, wrong checksum)
 ///   /cut/NAME    announces the whole file, sends half, closes the connection
 ///   /missing/    404
+///   /long/NAME   the file followed by 4 MB more, without a Content-Length (a mirror that streams on)
+///   /slow/NAME   announces the whole file, then sends one byte every 0.2 s
 /// Every request is logged as "PATH RANGE" lines to `log`.
 final class LocalHTTPServer {
     let pid: Int32
@@ -35,7 +37,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = self.path.strip("/").split("/")
         mode, name = parts[0], parts[-1]
         path = os.path.join(root, name)
-        if mode not in ("good", "wrong", "cut") or not os.path.isfile(path):
+        if mode not in ("good", "wrong", "cut", "long", "slow") or not os.path.isfile(path):
             self.send_error(404)
             return
         with open(path, "rb") as f:
@@ -51,8 +53,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         body = data[start:]
+        if mode == "long":
+            self.end_headers()
+            try:
+                self.wfile.write(body + b"x" * (4 << 20))
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if mode == "slow":
+            import time
+            try:
+                for b in body:
+                    self.wfile.write(bytes([b]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            return
         if mode == "cut":
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -168,6 +188,50 @@ struct DataFetchTests {
         expectCleanFailure(badURL, mentions: ["http"])
         let unknown = try runRDA(["data", "fetch", "cifar", "--to", to.path])
         expectCleanFailure(unknown, mentions: ["cifar", "mnist", "fashion-mnist"])
+    }
+
+    @Test func streamPastTheCataloguedSizeIsStoppedAndDeleted() throws {
+        let server = try LocalHTTPServer(serving: sharedData!.appendingPathComponent("mnist"))
+        let to = temporaryFolder("rda-fetch").appendingPathComponent("mnist")
+        defer { try? FileManager.default.removeItem(at: to.deletingLastPathComponent()) }
+        let r = try runRDA(["data", "fetch", "mnist", "--to", to.path, "--url", server.base("long")])
+        expectCleanFailure(r, mentions: ["more than the 9912422 bytes", "deleted"])
+        #expect(!FileManager.default.fileExists(atPath: to.path), "no empty folder left: \(contents(to))")
+        #expect(r.stderr.split(separator: "\n").count <= 2, "\(r.stderr)")
+    }
+
+    @Test func trickleStopsAtTheDeadlineWithProgressAndKeepsItsBytes() throws {
+        let server = try LocalHTTPServer(serving: sharedData!.appendingPathComponent("mnist"))
+        let to = temporaryFolder("rda-fetch").appendingPathComponent("mnist")
+        defer { try? FileManager.default.removeItem(at: to.deletingLastPathComponent()) }
+        let start = Date()
+        let r = try runRDA(["data", "fetch", "mnist", "--to", to.path, "--url", server.base("slow"), "--timeout", "2"])
+        #expect(Date().timeIntervalSince(start) < 20)
+        expectCleanFailure(r, mentions: ["deadline", "--timeout", "kept them"])
+        #expect(r.stderr.contains("train-images-idx3-ubyte.gz  0.0 MB / 9.9 MB"), "a progress line: \(r.stderr)")
+        #expect(contents(to) == [".train-images-idx3-ubyte.gz.part"])
+        for bad in ["0", "-1", "nan", "1e9"] {
+            expectCleanFailure(try runRDA(["data", "fetch", "mnist", "--to", to.path, "--timeout", bad]), mentions: ["--timeout"])
+        }
+    }
+
+    @Test func fileURLCopiesAndFailuresAreOneShortLineWithTheDataDirHint() throws {
+        let dest = temporaryFolder("rda-fetch")
+        defer { try? FileManager.default.removeItem(at: dest) }
+        let to = dest.appendingPathComponent("a/b/mnist")
+        let ok = try runRDA(["data", "fetch", "mnist", "--to", to.path, "--url", sharedData!.appendingPathComponent("mnist").absoluteString])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(contents(to) == names.sorted())
+        // A failure leaves no folder it created, says each thing once, and names --data-dir.
+        let to2 = dest.appendingPathComponent("c/d/mnist")
+        let r = try runRDA(["data", "fetch", "mnist", "--to", to2.path, "--url", dest.appendingPathComponent("nothing-here/").absoluteString])
+        expectCleanFailure(r, mentions: ["no such file", "--url"])
+        #expect(!FileManager.default.fileExists(atPath: dest.appendingPathComponent("c").path))
+        let closed = try runRDA(["data", "fetch", "mnist", "--to", to2.path, "--url", "http://127.0.0.1:1/"])
+        expectCleanFailure(closed, mentions: ["connection refused", "--data-dir"])
+        #expect(!closed.stderr.contains("NSURLErrorDomain"), "\(closed.stderr)")
+        #expect(closed.stderr.components(separatedBy: "check the network").count == 2, "said once: \(closed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dest.appendingPathComponent("c").path))
     }
 
     @Test func defaultFolderIsTheFirstPlaceRdaSearches() throws {

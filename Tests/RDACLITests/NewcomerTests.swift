@@ -29,7 +29,12 @@ struct NewcomerTests {
             #expect(h.stdout.contains("training split"), "\(command): \(h.stdout)")
         }
         let top = try runRDA(["--help"])
-        #expect(top.stdout.contains("rda data fetch mnist"))
+        #expect(top.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("rda data fetch mnist"))
+        // the route that works offline on Debian comes first, as in the README
+        let flat = top.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")   // help text is wrapped
+        let apt = try #require(flat.range(of: "apt-get install -y dataset-fashion-mnist"), "\(flat)")
+        #expect(apt.lowerBound < flat.range(of: "rda data fetch mnist")!.lowerBound, "\(flat)")
+        #expect(flat.contains("rda train --data fashion-mnist"))
     }
 
     @Test func unwritableOutputFolderSaysWhatFailed() throws {

@@ -111,6 +111,10 @@ struct ReportTests {
             #expect(html.contains(piece), "report.html lacks \(piece)")
         }
         #expect(!html.contains("<script"))
+        #expect(html.contains("Training took") && html.contains("training examples per second"), "training time missing")
+        // the VAE figure papers quote (a code length) is on the page, beside the density one
+        let eightBit = try #require(e["bits_per_dim_8bit"] as? Double)
+        #expect(html.contains("with 8-bit pixels \(String(format: "%.4f", eightBit)) bits per dimension"), "8-bit bits/dim missing")
 
         // The commands, at another scale.
         let i = try runRDA(["interpolate", "--model", run.path, "--data-dir", sharedData!.path, "--pairs", "2", "--steps", "4",

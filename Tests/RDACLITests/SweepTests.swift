@@ -38,6 +38,13 @@ struct SweepTests {
         let p = try runRDA(["plot", whole.appendingPathComponent("curve.json").path, sharded.path, "--out", svg.path])
         #expect(p.status == 0, "\(p.stderr)")
         #expect(try String(contentsOf: svg, encoding: .utf8).contains("<svg"))
+        // --label names the curves; the two sweeps of one source share one bound, drawn once
+        let labelled = try runRDA(["plot", whole.path, sharded.path, "--label", "whole sweep", "--label", "two shards", "--out", svg.path])
+        #expect(labelled.status == 0, "\(labelled.stderr)")
+        let text = try String(contentsOf: svg, encoding: .utf8)
+        #expect(text.contains(">whole sweep<") && text.contains(">two shards<"))
+        #expect(text.components(separatedBy: "whole sweep, two shards: ").count == 2, "one legend entry for the shared bound")
+        expectCleanFailure(try runRDA(["plot", whole.path, sharded.path, "--label", "one", "--out", svg.path]), mentions: ["--label", "2 curves"])
     }
 
     @Test(arguments: [("", "empty"), ("1,x", "not a number"), ("1,2,1", "twice"), ("0,1", "not positive")])

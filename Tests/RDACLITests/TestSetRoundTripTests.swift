@@ -3,16 +3,28 @@ import Foundation
 import RDACore
 import RDACoding
 import RDAModel
+import RDATestSupport
 
 /// decode(encode(symbols)) == symbols for every example of the MNIST and Fashion-MNIST test sets,
 /// through a real `.rdac` file's bytes, with a small quantized model trained on each set.
-@Suite("Every test image round-trips through the coder", .enabled(if: sharedData != nil, "needs ../shared/data"))
+@Suite("Every test image round-trips through the coder")
 struct TestSetRoundTripTests {
-    @Test(arguments: ["mnist", "fashion-mnist"])
+    /// MNIST from ../shared/data; Fashion-MNIST from there or from Debian's package.
+    static func folder(_ name: String) -> URL? {
+        name == "mnist" ? sharedData?.appendingPathComponent("mnist") : SharedData.fashionMNIST
+    }
+
+    @Test(.enabled(if: folder("mnist") != nil, "needs ../shared/data/mnist"))
+    func everyMNISTTestImageDecodesToItsSymbols() throws { try everyTestImageDecodesToItsSymbols("mnist") }
+
+    @Test(.enabled(if: folder("fashion-mnist") != nil, "needs ../shared/data/fashion-mnist or apt-get install dataset-fashion-mnist"))
+    func everyFashionMNISTTestImageDecodesToItsSymbols() throws { try everyTestImageDecodesToItsSymbols("fashion-mnist") }
+
     func everyTestImageDecodesToItsSymbols(_ name: String) throws {
         let source = DataSource.idx(name)
-        let train = try source.load(split: .train, dataDir: sharedData!.appendingPathComponent(name).path, examples: 1024)
-        let test = try source.load(split: .test, dataDir: sharedData!.appendingPathComponent(name).path)
+        let folder = try #require(Self.folder(name))
+        let train = try source.load(split: .train, dataDir: folder.path, examples: 1024)
+        let test = try source.load(split: .test, dataDir: folder.path)
         var rng = SeededGenerator(seed: 1)
         let cfg = ModelConfig(arch: .mlp, exampleShape: train.exampleShape, latentDim: 8, widths: [32],
                               distortion: .l2, lambda: 16, sigmoidOutput: true, data: name, channel: .quantized(components: 3))

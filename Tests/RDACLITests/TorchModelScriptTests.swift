@@ -36,7 +36,8 @@ func tinyImageFolder(count: Int = 48, seed: UInt64 = 7) throws -> URL {
 
 @Suite("scripts/torch_model.py rebuilds a model from its file", .enabled(if: hasPythonNumpy, "needs python3 with numpy"))
 struct TorchModelScriptTests {
-    @Test(arguments: [["--arch", "conv", "--widths", "2,4"], ["--arch", "mlp", "--widths", "12,6", "--prior", "learned", "--distortion", "l1"]])
+    @Test(arguments: [["--arch", "conv", "--widths", "2,4"], ["--arch", "mlp", "--widths", "12,6", "--prior", "learned", "--distortion", "l1"],
+                      ["--arch", "mlp", "--widths", "12", "--channel", "quantized", "--lambda", "64"]])
     func numpyForwardPassAgreesWithRdaEval(_ archOptions: [String]) throws {
         let data = try tinyImageFolder()
         let dir = temporaryFolder()
@@ -57,6 +58,10 @@ struct TorchModelScriptTests {
             // float32 (rda) against float64 (numpy) over a few hundred terms
             #expect(Swift.abs(a - b) <= 2e-5 * Swift.max(1, Swift.abs(a)), "\(key): rda \(a), numpy \(b)")
             #expect(a > 0)
+        }
+        if archOptions.contains("quantized") {   // the model file holds int32 coding tables too
+            let names = Array(try SafetensorsFile.read(from: URL(fileURLWithPath: run + "/model.safetensors")).tensors.keys)
+            #expect(names.contains { $0.hasPrefix("prior.table_") }, "\(names)")
         }
         #expect(py["examples"] as? Int == rda["examples"] as? Int)
         // a code length: never negative, unlike the density reading

@@ -151,6 +151,40 @@ import RDATestSupport
         }
     }
 
+    @Test func dataDirThatIsNotAFolderIsRefusedNotSkipped() throws {
+        // Papercut: `--data-dir /typo` used to fall through to the next copy found (e.g. Debian's).
+        let temp = TempFolder()
+        let envDir = temp.url.appendingPathComponent("env")
+        try populate(envDir.appendingPathComponent("mnist"))
+        let env = ["RDA_DATA_DIR": envDir.path, "HOME": temp.url.path]
+        let missing = temp.url.appendingPathComponent("no-such-folder").path
+        expectRDAIOError(.fileNotFound, ["--data-dir", "no-such-folder", "no such folder"]) {
+            _ = try DatasetLocator.locate("mnist", dataDir: missing, environment: env)
+        }
+        let file = temp.file("a-file")
+        try Data().write(to: file)
+        expectRDAIOError(.notFound, ["--data-dir", "is a file"]) {
+            _ = try DatasetLocator.locate("fashion-mnist", dataDir: file.path, environment: env)
+        }
+        // nil and "" mean no --data-dir
+        #expect(try DatasetLocator.locate("mnist", dataDir: nil, environment: env).directory.path
+                == envDir.appendingPathComponent("mnist").path)
+    }
+
+    @Test func fetchFindsAnInstalledSystemCopy() throws {
+        // `rda data fetch fashion-mnist` uses Debian's copy instead of downloading a second one.
+        let temp = TempFolder()
+        let system = temp.url.appendingPathComponent("system")
+        #expect(DatasetDownload.installedCopy(of: "fashion-mnist", systemFolder: system.path) == nil)
+        try populate(system.appendingPathComponent("fashion-mnist"), names: ["train-images-idx3-ubyte.gz"])
+        #expect(DatasetDownload.installedCopy(of: "fashion-mnist", systemFolder: system.path) == nil, "incomplete")
+        try populate(system.appendingPathComponent("fashion-mnist"))
+        #expect(DatasetDownload.installedCopy(of: "Fashion_MNIST", systemFolder: system.path)?.path
+                == system.appendingPathComponent("fashion-mnist").path)
+        #expect(DatasetDownload.installedCopy(of: "mnist", systemFolder: system.path) == nil)
+        #expect(DatasetDownload.installedCopy(of: "cifar", systemFolder: system.path) == nil)
+    }
+
     @Test func locatedFilesRead() throws {
         // End to end with real (tiny) IDX fixtures found through RDA_DATA_DIR.
         let temp = TempFolder()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RDAIO
+import RDATestSupport
 
 /// Checks against the real MNIST / Fashion-MNIST test files when the offline copies exist
 /// ($RDA_DATA_DIR, or ../shared/data next to the checkout). Only the small t10k files are read.
@@ -30,8 +31,14 @@ struct SharedDataTests {
         #expect(counts == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
     }
 
+}
+
+/// Fashion-MNIST from ../shared/data, or from Debian's `dataset-fashion-mnist` where that is all
+/// there is (a fresh Debian machine).
+@Suite(.enabled(if: SharedData.fashionMNIST != nil, "no Fashion-MNIST: ../shared/data/fashion-mnist or apt-get install dataset-fashion-mnist"))
+struct FashionMNISTDataTests {
     @Test func fashionMnistTestImages() throws {
-        let files = try DatasetLocator.locate("fashion-mnist", dataDir: Self.root.path, environment: [:])
+        let files = try DatasetLocator.locate("fashion-mnist", dataDir: SharedData.fashionMNIST!.path, environment: [:])
         let images = try IDX.readImages(at: files.testImages)
         #expect(images.count == 10_000 && images.rows == 28 && images.cols == 28)
         let mean = images.pixels.reduce(0) { $0 + Int($1) }

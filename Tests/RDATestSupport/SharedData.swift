@@ -20,4 +20,19 @@ public enum SharedData {
 
     /// Whether `directory` was found (for `.enabled(if:)` traits).
     public static var isPresent: Bool { directory != nil }
+
+    /// Debian's copy of Fashion-MNIST (`apt-get install dataset-fashion-mnist`).
+    public static let debianFashionMNIST = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
+
+    /// The folder holding Fashion-MNIST's files: `directory/fashion-mnist` when present, else
+    /// Debian's copy when installed, else nil. The Fashion-MNIST tests read it, so that they run
+    /// on a fresh Debian machine without `../shared`.
+    public static let fashionMNIST: URL? = {
+        let candidates = [directory?.appendingPathComponent("fashion-mnist"), debianFashionMNIST].compactMap { $0 }
+        return candidates.first { folder in
+            ["t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte"].contains {
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+            }
+        }
+    }()
 }

@@ -21,11 +21,13 @@ struct CodingSummary: Encodable {
     var imagesPerSec: Double
     var examplesPerRecord: Int
     /// Bits of the file that are not payload (header, record lengths, padding, checksum), per example.
+    /// JSON `overhead_bits_per_image` (it was `container_bits_per_image`, which `eval --json` uses
+    /// for the whole file per example).
     var containerBitsPerImage: Double
 
     enum CodingKeys: String, CodingKey {
         case images, seconds
-        case examplesPerRecord = "examples_per_record", containerBitsPerImage = "container_bits_per_image"
+        case examplesPerRecord = "examples_per_record", containerBitsPerImage = "overhead_bits_per_image"
         case coderSeconds = "coder_seconds"
         case fileBytes = "file_bytes", payloadBits = "payload_bits", bitsPerImage = "bits_per_image"
         case bitsPerPixel = "bits_per_pixel", estimatedBitsPerImage = "estimated_bits_per_image"
@@ -75,7 +77,7 @@ struct CodingSummary: Encodable {
 struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Entropy code examples with a quantized-channel model into one .rdac file.",
-        discussion: "Examples come from --data (the first --count of --split) or from PNG files (--image A.png B.png ...). Each example is one independently decodable record.")
+        discussion: "Examples come from --data (the first --count of --split) or from PNG files (--image A.png B.png ...). By default each example is one record, decodable alone; --examples-per-record E codes E examples per record (a smaller file; a record is decoded whole).")
 
     @OptionGroup var inputs: ModelInputs
     @Option(help: "Which split the examples come from (with --data).")
@@ -135,11 +137,13 @@ struct Decompress: ParsableCommand {
     @OptionGroup var checkpoint: ModelOption
     @Option(help: "Output: FILE.png (a grid), a folder (one PNG per image), or FILE.csv (one row per example).")
     var out: String
+    @OptionGroup var scaleOption: ScaleOption
     @Flag(help: "Print one JSON object instead of a line.")
     var json = false
 
     func run() throws {
         try reportingErrors {
+            let scale = try scaleOption.validated()
             let m = try checkpoint.load()
             let tables = try Codec.codingChannel(m).codingTables
             let compressed: CompressedFile
@@ -151,7 +155,8 @@ struct Decompress: ParsableCommand {
             let coderSeconds = Date().timeIntervalSince(start)
             let decoded = try Codec.reconstruct(m, symbols: symbols)
             let seconds = Date().timeIntervalSince(start)
-            try DecodedOutput.write(decoded, shape: m.config.exampleShape, to: out)
+            try DecodedOutput.write(decoded, shape: m.config.exampleShape, to: out, scale: scale,
+                                    caption: "\(compressed.count) examples decoded from \((file as NSString).lastPathComponent)")
             try CodingSummary(model: m, file: compressed, symbols: symbols, tables: tables, originals: nil, decoded: decoded,
                               isImage: m.config.exampleShape.count == 3, seconds: seconds, coderSeconds: coderSeconds).print(json: json)
         }
@@ -187,7 +192,7 @@ enum ImageInput {
 
 /// Writes decoded examples where `decompress --out` says.
 enum DecodedOutput {
-    static func write(_ x: Tensor, shape: [Int], to path: String) throws {
+    static func write(_ x: Tensor, shape: [Int], to path: String, scale: Int = 2, caption: String = "") throws {
         let url = URL(fileURLWithPath: path)
         var isDir: ObjCBool = false
         let lower = path.lowercased()
@@ -199,7 +204,7 @@ enum DecodedOutput {
             }
             try AtomicFile.write(Data(text.utf8), to: url)
         } else if lower.hasSuffix(".png") {
-            try Pictures.writeSheet(x, shape: shape, columns: Int(Double(x.shape[0]).squareRoot().rounded(.up)), to: url)
+            try DecodedGrid.write(x, shape: shape, scale: scale, caption: caption, to: url)
         } else if path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
             guard shape.count == 3, [1, 3].contains(shape[0]) else {
                 throw RDAError("--out \(path): PNG files need grey or RGB images; this model's examples have shape \(shape) (use FILE.csv)")

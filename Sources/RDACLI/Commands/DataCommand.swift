@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RDAIO
+import RDAModel
 
 /// `rda data ...`: getting the image data sets.
 struct DataCommand: ParsableCommand {
@@ -19,7 +20,9 @@ struct DataFetch: ParsableCommand {
         Files go to DIR (default: $RDA_DATA_DIR/NAME when that is set, else ~/.cache/rda/NAME, where \
         rda train --data NAME finds them). Each file is checked against the SHA-256 compiled into rda \
         before it is moved into place; a file that fails is deleted. An interrupted download resumes \
-        when the command is run again.
+        when the command is run again. Without --to and --url, a copy installed in \
+        /usr/share/datasets/NAME (Debian: apt-get install dataset-fashion-mnist) is used as it is. \
+        Have a copy elsewhere? Skip fetch: rda train --data NAME --data-dir DIR.
         """)
 
     @Argument(help: "mnist or fashion-mnist.")
@@ -28,21 +31,33 @@ struct DataFetch: ParsableCommand {
     @Option(help: "Folder to write the files to (default: $RDA_DATA_DIR/NAME, else ~/.cache/rda/NAME).")
     var to: String?
 
-    @Option(help: "Base URL of a folder holding the files (a mirror), instead of the published locations.")
+    @Option(help: "Base URL of a folder holding the files (a mirror, http://, https:// or file://), instead of the published locations.")
     var url: String?
+
+    @Option(help: "Seconds the whole fetch may take (1 to 86400); a transfer still running then stops and keeps its bytes for the next fetch.")
+    var timeout: Double = DatasetDownload.defaultTimeout
 
     func run() throws {
         try reportingErrors {
+            guard timeout.isFinite, (1...86_400).contains(timeout) else {
+                throw RDAError("--timeout \(timeout) must be between 1 and 86400 seconds")
+            }
+            if to == nil, url == nil, let installed = DatasetDownload.installedCopy(of: name) {
+                Console.info("\(name) is already installed in \(installed.path) (a system package); rda train --data \(name) finds it there: nothing to download")
+                return
+            }
             let folder = to.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? DatasetDownload.defaultFolder(for: name)
             let live = Console.isTerminal
             var lastDraw = Date.distantPast
-            try DatasetDownload.fetch(name, to: folder, baseURL: url) { event in
+            try DatasetDownload.fetch(name, to: folder, baseURL: url, deadline: Date(timeIntervalSinceNow: timeout)) { event in
                 switch event {
                 case let .progress(file, received, total):
-                    guard live, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+                    // a terminal gets a line redrawn 10 times a second, a log one line every 10 s
+                    guard Date().timeIntervalSince(lastDraw) > (live ? 0.1 : 10) else { return }
                     lastDraw = Date()
                     let of = total.map { String(format: " / %.1f MB (%.0f%%)", Double($0) / 1e6, 100 * Double(received) / Double(max($0, 1))) } ?? ""
-                    FileHandle.standardError.write(Data(String(format: "\r\u{1B}[K%@  %.1f MB%@", file, Double(received) / 1e6, of).utf8))
+                    let text = String(format: "%@  %.1f MB%@", file, Double(received) / 1e6, of)
+                    FileHandle.standardError.write(Data((live ? "\r\u{1B}[K" + text : text + "\n").utf8))
                 case let .verified(file, bytes, downloaded):
                     if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                     Console.info(String(format: "%@  %.1f MB  SHA-256 ok%@", file, Double(bytes) / 1e6, downloaded ? "" : " (already there)"))

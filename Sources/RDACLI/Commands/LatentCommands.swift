@@ -13,6 +13,14 @@ struct ScaleOption: ParsableArguments {
     }
 }
 
+/// Refuses `--out PATH` unless it ends in one of `extensions` (".png", ".json"), before anything
+/// is loaded: a picture written as PNG bytes into `s.jpg` or `r.txt` would mislead.
+func requireOutputExtension(_ path: String, _ extensions: [String]) throws {
+    guard extensions.contains(where: { path.lowercased().hasSuffix($0) }) else {
+        throw RDAError("--out \(path): this command writes \(extensions.joined(separator: " or ")) files")
+    }
+}
+
 /// Writes a labelled picture as PNG and says what its rows are.
 func writePicture(_ p: LatentPicture, shape: [Int], scale: Int, to path: String) throws {
     guard path.lowercased().hasSuffix(".png") else { throw RDAError("--out \(path): pictures are written as .png files") }
@@ -41,6 +49,7 @@ struct Interpolate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard pairs >= 1, steps >= 2 else { throw RDAError("--pairs must be at least 1 and --steps at least 2 (got \(pairs), \(steps))") }
+            try requireOutputExtension(out, [".png"])
             let scale = try scaleOption.validated()
             let (m, source, data) = try inputs.load(split)
             guard data.count >= 2 else { throw RDAError("\(source.description) has fewer than 2 examples to interpolate between") }
@@ -73,6 +82,7 @@ struct Traverse: ParsableCommand {
         try reportingErrors {
             guard dims >= 1, steps >= 2 else { throw RDAError("--dims must be at least 1 and --steps at least 2 (got \(dims), \(steps))") }
             guard range > 0, range.isFinite else { throw RDAError("--range \(range) must be a positive number of standard deviations") }
+            try requireOutputExtension(out, [".png"])
             let scale = try scaleOption.validated()
             let (m, source, data) = try inputs.load(split)
             guard data.count >= 1 else { throw RDAError("\(source.description) has no examples") }

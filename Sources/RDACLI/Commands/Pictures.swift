@@ -19,6 +19,7 @@ struct Sample: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
+            try requireOutputExtension(out, [".png", ".json"])
             let scale = try scaleOption.validated()
             let m = try checkpoint.load()
             try MemoryEstimate.require(MemoryEstimate.samplingBytes(m.config, count: count), for: "--count \(count)",
@@ -53,6 +54,7 @@ struct Reconstruct: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
+            try requireOutputExtension(out, [".png", ".json"])
             let scale = try scaleOption.validated()
             let (m, _, data) = try inputs.load(split)
             let words = m.bottleneck.pictureWords

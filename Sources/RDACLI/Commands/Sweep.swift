@@ -143,15 +143,22 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Output SVG file.")
     var out: String = "curves.svg"
 
+    @Option(name: .customLong("label"), help: "The legend's name of each curve, in order (once per curve; default: the sweep's name).")
+    var labels: [String] = []
+
     func run() throws {
         try reportingErrors {
             guard !curves.isEmpty else { throw RDAError("give at least one curve.json") }
-            let data = try curves.map { path -> CurveData in
+            guard labels.isEmpty || labels.count == curves.count else {
+                throw RDAError("--label given \(labels.count) times for \(curves.count) curves: give one per curve, in order")
+            }
+            var data = try curves.map { path -> CurveData in
                 var isDir: ObjCBool = false
                 let url = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
                     ? URL(fileURLWithPath: path).appendingPathComponent("curve.json") : URL(fileURLWithPath: path)
                 return try CurveData.read(from: url)
             }
+            for (i, label) in labels.enumerated() { data[i].name = label }
             try RateDistortionChart.make(curves: data, title: title).write(to: URL(fileURLWithPath: out))
             Console.info("wrote \(out) (\(data.count) curve\(data.count == 1 ? "" : "s"))")
         }

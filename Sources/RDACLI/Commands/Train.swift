@@ -147,7 +147,7 @@ struct Train: ParsableCommand {
                 report = try TrainingRun.run(req, in: dir, force: force, checkpoints: policy, scale: scale, picturesEvery: picturesEvery,
                                              events: progress.handle)
             }
-            Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json, training.svg, rate-per-dim.svg\(report.psnrDb != nil ? ", samples.png, reconstructions.png, interpolations.png, traversals.png" : "")}")
+            Console.info("wrote \(dir.path)/{model.safetensors, metrics.jsonl, run.json, eval.json, training.svg, rate-per-dim.svg\(report.psnrDb != nil ? ", samples.png, reconstructions.png, interpolations.png, traversals.png" : ""), report.html}")
             Console.info("open \(dir.appendingPathComponent(RunReport.file).path) to see the run")
             print(try EvalFormatting.summary(report))
         }

@@ -29,8 +29,15 @@ struct Legend {
         return (10 + Legend.sampleWidth + 8 + text + 10, 8 + Double(entries.count) * Legend.rowHeight + 4)
     }
 
-    /// The corner of `plot` whose box covers the fewest obstacle points (top right first on ties).
-    func place(in plot: PixelRect, avoiding obstacles: [(Double, Double)]) -> PixelRect {
+    /// Whether `box` (with a marker's radius around it) covers one of `markers` (data points).
+    static func covers(_ box: PixelRect, _ markers: [(Double, Double)]) -> Bool {
+        let padded = box.insetBy(-ChartRenderer.markerRadius)
+        return markers.contains { padded.contains($0.0, $0.1) }
+    }
+
+    /// The corner of `plot` whose box covers the fewest data points (`markers`), then the fewest
+    /// obstacle points (top right first on ties).
+    func place(in plot: PixelRect, avoiding obstacles: [(Double, Double)], markers: [(Double, Double)] = []) -> PixelRect {
         let (w, h) = size
         let inset = 8.0
         let corners = [
@@ -42,7 +49,8 @@ struct Legend {
         var best = corners[0], bestHits = Int.max
         for corner in corners {
             let padded = corner.insetBy(-4)
-            let hits = obstacles.reduce(0) { $0 + (padded.contains($1.0, $1.1) ? 1 : 0) }
+            let markerHits = markers.reduce(0) { $0 + (corner.insetBy(-ChartRenderer.markerRadius).contains($1.0, $1.1) ? 1 : 0) }
+            let hits = 1_000_000 * markerHits + obstacles.reduce(0) { $0 + (padded.contains($1.0, $1.1) ? 1 : 0) }
             if hits < bestHits { best = corner; bestHits = hits }
         }
         return best

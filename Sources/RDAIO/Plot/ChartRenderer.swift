@@ -22,19 +22,31 @@ struct ChartRenderer {
     func render() -> String {
         let layout = self.layout()
         let plot = layout.frame.plot
-        var svg = SVGWriter(width: layout.width, height: layout.height, title: chart.title)
+        let drawn = drawnSeries(in: layout.frame)
+        let obstacles = Self.obstacles(of: drawn)
+        // Legend: in the corner that covers no data point and the fewest points of the lines;
+        // when every corner would cover a data point, below the chart, which grows to hold it.
+        let legend = Legend(series: chart.series, drawn: drawn)
+        var legendBox: PixelRect?
+        var height = layout.height
+        if !legend.entries.isEmpty {
+            let markers = drawn.flatMap { $0.visibleMarkers.map { ($0.x, $0.y) } }
+            let box = legend.place(in: plot, avoiding: obstacles, markers: markers)
+            if Legend.covers(box, markers) {
+                legendBox = PixelRect(x: plot.x, y: layout.height, width: legend.size.width, height: legend.size.height)
+                height += legend.size.height + 8
+            } else {
+                legendBox = box
+            }
+        }
+        var svg = SVGWriter(width: layout.width, height: height, title: chart.title)
         svg.line("<defs><clipPath id=\"plot-area\"><rect x=\"\(Self.f(plot.x))\" y=\"\(Self.f(plot.y))\" width=\"\(Self.f(plot.width))\" height=\"\(Self.f(plot.height))\"/></clipPath></defs>")
         drawGrid(layout, into: &svg)
         drawAxes(layout, into: &svg)
         drawTitles(layout, into: &svg)
-        let drawn = drawnSeries(in: layout.frame)
-        let obstacles = Self.obstacles(of: drawn)
         drawSeries(drawn, into: &svg)
-        // Legend, in the corner that covers the fewest points.
-        let legend = Legend(series: chart.series, drawn: drawn)
         var occupied: [PixelRect] = []
-        if !legend.entries.isEmpty {
-            let box = legend.place(in: plot, avoiding: obstacles)
+        if let box = legendBox {
             legend.draw(at: box, into: &svg)
             occupied.append(box)
         }

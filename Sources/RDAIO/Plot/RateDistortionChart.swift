@@ -9,7 +9,9 @@ import Foundation
 /// bound's point of the same lambda. The axes start at 0 and cover the measured points and the
 /// bound's points at the sweep's lambdas; the continuous bound is clipped to that range (it
 /// rises without limit as the distortion goes to 0) but the range stretches to show where it
-/// reaches zero rate if that is not far beyond the measured points.
+/// reaches zero rate if that is not far beyond the measured points. Curves whose bounds are the
+/// same (the same kind and points: sweeps of one source) share one bound, drawn once in the
+/// colour of the first and named after all of them.
 public enum RateDistortionChart {
     /// The chart of `curves`, in their order (colours follow the order).
     public static func make(curves: [CurveData], title: String = "Rate-distortion curve") -> LineChart {
@@ -17,6 +19,7 @@ public enum RateDistortionChart {
         var rangeDistortions: [Double] = [0]
         var rangeRates: [Double] = [0]
         var boundEnds: [Double] = []
+        var drawnBounds: [(kind: String, line: [Double], markers: [Double], series: [Int], names: [String])] = []
         for (index, curve) in curves.enumerated() {
             let name = displayName(curve, index: index)
             let r = curve.results
@@ -29,6 +32,16 @@ public enum RateDistortionChart {
 
             guard let bound = curve.bound else { continue }
             let boundName = "\(name): \(bound.kind) bound"
+            let line = bound.curve.map { $0.distortion + $0.rateNats } ?? []
+            let markers = bound.atLambdas.map { $0.lambda + $0.distortion + $0.rateNats } ?? []
+            if let same = drawnBounds.firstIndex(where: { $0.kind == bound.kind && $0.line == line && $0.markers == markers }) {
+                // drawn already for another curve: name it after both instead of drawing it twice
+                drawnBounds[same].names.append(name)
+                let shared = drawnBounds[same].names.joined(separator: ", ") + ": \(bound.kind) bound"
+                for i in drawnBounds[same].series { series[i].name = shared }
+                continue
+            }
+            let first = series.count
             if let line = bound.curve {
                 let pts = zip(line.distortion, line.rateNats)
                     .map { (x: $0.0, y: $0.1) }
@@ -47,6 +60,7 @@ public enum RateDistortionChart {
                 rangeDistortions += pts.map(\.x)
                 rangeRates += pts.map(\.y)
             }
+            drawnBounds.append((bound.kind, line, markers, Array(first..<series.count), [name]))
         }
 
         var chart = LineChart(title: title, xLabel: distortionLabel(curves), yLabel: "rate R (nats)",

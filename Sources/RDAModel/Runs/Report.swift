@@ -88,6 +88,7 @@ public enum RunReport {
                 .write(to: dir.appendingPathComponent(trainingChart))
             page.heading("Training curves")
             page.figure(trainingChart, caption: "Per epoch: the training mean (solid) and the test figure (dashed), and the learning rate.", alt: "training curves")
+            if let time = TrainingTime.read(metrics: metricsURL) { page.paragraph(time.sentence, note: true) }
         }
 
         if let perDim = report.ratePerDimNats {
@@ -96,7 +97,7 @@ public enum RunReport {
                 .write(to: dir.appendingPathComponent(ratePerDimChart))
             page.heading("Rate per latent dimension")
             let active = perDim.filter { $0 > 0.05 }.count
-            page.figure(ratePerDimChart, caption: labels.caption + ", largest first (labels: dimension index). \(active) of \(perDim.count) dimensions carry more than 0.05 nats; the rest have collapsed to the prior." + (report.boundRatePerComponentNats != nil ? " Dashed outlines: Shannon's reverse water-filling gives component i the rate 1/2 ln(v_i / min(theta, v_i)), theta = 1/(2 lambda)." : ""), alt: "rate per latent dimension")
+            page.figure(ratePerDimChart, caption: labels.caption + ", largest first (labels: dimension index). \(active) of \(perDim.count) dimensions carry more than 0.05 nats; the rest have collapsed to the prior." + (report.psnrDb != nil ? " Averaged over all \(report.examples) \(report.split) examples; the traversals below rank dimensions on the first 1,000 only, so close ones may swap places there." : "") + (report.boundRatePerComponentNats != nil ? " Dashed outlines: Shannon's reverse water-filling gives component i the rate 1/2 ln(v_i / min(theta, v_i)), theta = 1/(2 lambda)." : ""), alt: "rate per latent dimension")
         }
 
         if !figures.isEmpty {
@@ -187,7 +188,7 @@ public enum RunReport {
         ]
         rows += f.reportRows
         rows += [
-            ["negative ELBO", n(r.nelboNats), n(r.nelboNats / M_LN2), "\(n(r.bitsPerDim)) bits per dimension"],
+            ["negative ELBO", n(r.nelboNats), n(r.nelboNats / M_LN2), "\(n(r.bitsPerDim)) bits per dimension" + (r.bitsPerDim8bit.map { "; with 8-bit pixels \(n($0)) bits per dimension" } ?? "")],
             ["MSE per dimension", n(r.msePerDim, 6), "", r.psnrDb.map { "PSNR \(n($0, 2)) dB" } ?? ""],
         ]
         if let b = r.bound {

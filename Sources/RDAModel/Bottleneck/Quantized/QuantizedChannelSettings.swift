@@ -103,7 +103,7 @@ public struct QuantizedFigures: ChannelFigures, Equatable {
     public var reportRows: [[String]] {
         func n(_ x: Double) -> String { String(format: "%.4f", x) }
         return [("coded bits per example", codedBitsPerImage), ("estimated bits per example", estimatedBitsPerImage),
-                ("container bits per example", containerBitsPerImage)].compactMap { name, bits in
+                ("whole .rdac file, bits per example", containerBitsPerImage)].compactMap { name, bits in
             bits.map { [name, n($0 * M_LN2), n($0), "entropy coding (quantized channel)"] }
         }
     }
