@@ -43,6 +43,7 @@ public struct EpochMetrics: Codable, Sendable {
     }
 }
 
+/// The training chart's curves from the records of metrics.jsonl.
 extension TrainingChart.History {
     /// The curves of `epochs`, one value per epoch in order.
     public init(_ epochs: [EpochMetrics]) {
