@@ -145,6 +145,7 @@ struct Decompress: ParsableCommand {
             do { compressed = try CompressedFile(contentsOfFile: file) } catch {
                 throw RDAError("\(error)")   // the reader's message names the file
             }
+            try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
             let coderSeconds = Date().timeIntervalSince(start)
@@ -181,6 +182,17 @@ enum ImageInput {
 
 /// Writes decoded examples where `decompress --out` says.
 enum DecodedOutput {
+    /// Refuses, before anything is decoded, a file whose declared example count needs more memory
+    /// than this process may use: decoding (`MemoryEstimate.decodingBytes`) plus the output held
+    /// in memory (a CSV's text, at most 16 bytes a value; a PNG grid's pixels, twice).
+    static func checkMemory(_ config: ModelConfig, count: Int, to path: String) throws {
+        let perValue = path.lowercased().hasSuffix(".csv") ? 16 : 2
+        let output = MemoryEstimate.multiply([count, config.dimensions, perValue])
+        try MemoryEstimate.require(MemoryEstimate.sum([MemoryEstimate.decodingBytes(config, count: count), output]),
+                                   for: "decompressing \(count) examples to \(path)",
+                                   fix: "the file declares more examples than this process can hold; split it, or check it is an rda file")
+    }
+
     static func write(_ x: Tensor, shape: [Int], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         var isDir: ObjCBool = false
