@@ -167,7 +167,8 @@ enum ImageInput {
         let (h, w) = (shape[1], shape[2])
         let out = Tensor(zeros: [paths.count, h * w])
         for (i, path) in paths.enumerated() {
-            let png = try PNG.read(from: URL(fileURLWithPath: path))
+            // The size is checked from the header, before the image data is inflated.
+            let png = try PNG.read(from: URL(fileURLWithPath: path), expectedSize: (width: w, height: h))
             guard png.width == w, png.height == h else {
                 throw RDAError("\(path) is \(png.width)x\(png.height) but the model takes \(w)x\(h) images")
             }
