@@ -146,6 +146,7 @@ struct Decompress: ParsableCommand {
                 throw RDAError("\(error)")   // the reader's message names the file
             }
             try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
+            if DecodedOutput.isFolder(out) { try DecodedOutput.checkFolder(shape: m.config.exampleShape, path: out) }
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
             let coderSeconds = Date().timeIntervalSince(start)
@@ -194,9 +195,23 @@ enum DecodedOutput {
                                    fix: "the file declares more examples than this process can hold; split it, or check it is an rda file")
     }
 
+    /// Whether `--out path` names a folder: it ends in / or is an existing folder.
+    static func isFolder(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue)
+    }
+
+    /// Refuses a folder output for a model whose examples are not greyscale images, and a folder
+    /// that holds other files (`DecodedFolder.check`).
+    static func checkFolder(shape: [Int], path: String) throws {
+        guard shape.count == 3, shape[0] == 1 else {
+            throw RDAError("--out \(path): PNG files need greyscale images; this model's examples have shape \(shape) (use FILE.csv)")
+        }
+        try DecodedFolder.check(URL(fileURLWithPath: path))
+    }
+
     static func write(_ x: Tensor, shape: [Int], to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        var isDir: ObjCBool = false
         let lower = path.lowercased()
         if lower.hasSuffix(".csv") {
             let d = x.shape[1]
@@ -207,17 +222,16 @@ enum DecodedOutput {
             try AtomicFile.write(Data(text.utf8), to: url)
         } else if lower.hasSuffix(".png") {
             try Pictures.writeSheet(x, shape: shape, columns: Int(Double(x.shape[0]).squareRoot().rounded(.up)), to: url)
-        } else if path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
-            try TrainingRun.prepare(url)
+        } else if isFolder(path) {
+            try checkFolder(shape: shape, path: path)
             let d = x.shape[1]
             let width = String(x.shape[0]).count
-            for i in 0..<x.shape[0] {
-                let name = String(repeating: "0", count: width - String(i + 1).count) + String(i + 1)
-                guard shape.count == 3, shape[0] == 1 else {
-                    throw RDAError("--out \(path): PNG files need greyscale images; this model's examples have shape \(shape) (use FILE.csv)")
+            try DecodedFolder.write(to: url) { staging in
+                for i in 0..<x.shape[0] {
+                    let name = String(repeating: "0", count: width - String(i + 1).count) + String(i + 1)
+                    let pixels = (0..<d).map { ImageGrid.byte(x.data[i * d + $0]) }
+                    try PNG.writeGray(width: shape[2], height: shape[1], pixels: pixels, to: staging.appendingPathComponent("image-\(name).png"))
                 }
-                let pixels = (0..<d).map { ImageGrid.byte(x.data[i * d + $0]) }
-                try PNG.writeGray(width: shape[2], height: shape[1], pixels: pixels, to: url.appendingPathComponent("image-\(name).png"))
             }
         } else {
             throw RDAError("--out \(path): give FILE.png (a grid), FILE.csv, or a folder (ending in / or existing)")
