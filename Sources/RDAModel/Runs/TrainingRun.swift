@@ -138,6 +138,10 @@ public enum TrainingRun {
             return try execute(request, in: dir, resume: false, checkpoints: checkpoints, evalSeed: evalSeed,
                                scale: scale, picturesEvery: picturesEvery, events: events)
         } catch {
+            // Before the first complete checkpoint (no state file: a full disk at the first one,
+            // say) the files written are this attempt's alone and resume nothing: remove them,
+            // so that a rerun or --resume is not refused for them.
+            if !FileManager.default.fileExists(atPath: dir.appendingPathComponent(stateFile).path) { try? removeRun(in: dir) }
             if state(of: dir) == .empty { cleanUp(dir, removeFolder: !existed) }
             throw error
         }
@@ -164,6 +168,10 @@ public enum TrainingRun {
         let record: Record
         do { record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: dir.appendingPathComponent(runFile))) } catch {
             throw RDAError("\(dir.path)/\(runFile) is unreadable (\(error)); train again with --force")
+        }
+        // run.json is input like the command line: the same rules, once for every source.
+        do { try record.request.validate() } catch {
+            throw RDAError("\(dir.path)/\(runFile) asks for what the command line refuses: \(error); train again with --force")
         }
         return try execute(record.request, in: dir, resume: true, checkpoints: checkpoints, evalSeed: evalSeed, events: events, record: record)
     }
