@@ -81,4 +81,21 @@ struct ResumeTrustTests {
         let again = try runRDA(args)
         #expect(again.status == 0, "a rerun was refused: \(again.stderr)")
     }
+
+    @Test func foldersRDADidNotMakeAreRefused() throws {
+        let root = temporaryFolder("rda-paths")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let mine = root.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        try Data("my picture".utf8).write(to: mine.appendingPathComponent("samples.png"))
+        for force in [[], ["--force"]] {
+            let r = try runRDA(["train"] + Self.tiny + force + ["--out", mine.path])
+            expectCleanFailure(r, mentions: ["samples.png", "not empty"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: mine.path) == ["samples.png"], "the folder changed (\(force))")
+        }
+        #expect(try Data(contentsOf: mine.appendingPathComponent("samples.png")) == Data("my picture".utf8))
+        expectCleanFailure(try runRDA(["train"] + Self.tiny + ["--out", "/"]), mentions: ["not empty"])
+        expectCleanFailure(try runRDA(["train"] + Self.tiny + ["--out", ""]), mentions: ["--out"])
+        #expect(!FileManager.default.fileExists(atPath: "/.rda-lock"))
+    }
 }

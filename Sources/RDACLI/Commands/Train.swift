@@ -176,6 +176,7 @@ struct Train: ParsableCommand {
                 dir = URL(fileURLWithPath: resume)
                 report = try TrainingRun.resume(dir, checkpoints: policy, events: progress.handle)
             } else {
+                guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw RDAError("--out is empty; name the run's folder, e.g. --out runs/first") }
                 let req = try options.request(lambda: lambda)
                 dir = URL(fileURLWithPath: out)
                 report = try TrainingRun.run(req, in: dir, force: force, checkpoints: policy, scale: scale, picturesEvery: picturesEvery,

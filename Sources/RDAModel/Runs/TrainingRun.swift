@@ -120,6 +120,7 @@ public enum TrainingRun {
                            scale: Int = 2, picturesEvery: Int = 0,
                            events: (Event) -> Void = { _ in }) throws -> EvaluationReport {
         try request.validate()
+        try checkOwnFolder(dir)
         let existed = FileManager.default.fileExists(atPath: dir.path)
         try prepare(dir)
         let lock = try lockOrRefuse(dir)
@@ -281,6 +282,19 @@ public enum TrainingRun {
         if removeFolder, (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty == true {
             try? FileManager.default.removeItem(at: dir)
         }
+    }
+
+    /// Refuses, before anything (the lock included) is written there, an output folder that
+    /// holds files but no sign of rda (neither run.json nor `.rda-lock`): the user's own files,
+    /// or `/`. `--force` replaces a run, never a folder rda did not make.
+    static func checkOwnFolder(_ dir: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw RDAError("--out \(dir.path) is a file, not a folder; choose a new folder") }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }   // prepare() names the problem
+        if names.isEmpty || names.contains(runFile) || names.contains(FolderLock.fileName) { return }
+        let shown = names.sorted().prefix(3).joined(separator: ", ") + (names.count > 3 ? ", ..." : "")
+        throw RDAError("--out \(dir.path) is not empty (\(shown)) and holds no rda run; choose a new or empty folder (--force replaces only an rda run)")
     }
 
     /// Creates `dir` (and parents) and checks that it takes files, before any work is done.
