@@ -291,7 +291,8 @@ public enum TrainingRun {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }
         guard isDir.boolValue else { throw RDAError("--out \(dir.path) is a file, not a folder; choose a new folder") }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }   // prepare() names the problem
+        guard let all = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }   // prepare() names the problem
+        let names = all.filter { !($0.hasPrefix(".") && $0.hasSuffix(".tmp")) }   // rda's own temporaries (AtomicFile)
         if names.isEmpty || names.contains(runFile) || names.contains(FolderLock.fileName) { return }
         let shown = names.sorted().prefix(3).joined(separator: ", ") + (names.count > 3 ? ", ..." : "")
         throw RDAError("--out \(dir.path) is not empty (\(shown)) and holds no rda run; choose a new or empty folder (--force replaces only an rda run)")
