@@ -47,6 +47,9 @@ struct Interpolate: ParsableCommand {
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             try m.checkFits(data, name: source.description)
             guard data.count >= 2 else { throw RDAError("\(source.description) has fewer than 2 examples to interpolate between") }
+            // the pairs the data hold and --steps size the grid: cost it before allocating it
+            try MemoryEstimate.require(MemoryEstimate.pictureBytes(m.config, rows: min(pairs, data.count / 2), columns: MemoryEstimate.sum([steps, 2]) ?? .max, scale: scale),
+                                       for: "--pairs \(pairs) --steps \(steps)", fix: "ask for fewer pairs or steps")
             let p = LatentPictures.interpolations(m, data: data, pairs: min(pairs, data.count / 2), steps: steps, seed: seed)
             try writePicture(p, shape: m.config.exampleShape, scale: scale, to: out)
         }
@@ -79,6 +82,9 @@ struct Traverse: ParsableCommand {
             guard range > 0, range.isFinite else { throw RDAError("--range \(range) must be a positive number of standard deviations") }
             let scale = try scaleOption.validated()
             let m = try checkpoint.load()
+            // --dims (at most K rows) and --steps size the grid: cost it before allocating anything.
+            try MemoryEstimate.require(MemoryEstimate.pictureBytes(m.config, rows: min(dims, m.config.latentDim), columns: MemoryEstimate.sum([steps, 1]) ?? .max, scale: scale),
+                                       for: "--dims \(dims) --steps \(steps)", fix: "ask for fewer dimensions or steps")
             let (source, data) = try dataOptions.load(split, default: m.config.data)
             try m.checkFits(data, name: source.description)
             guard data.count >= 1 else { throw RDAError("\(source.description) has no examples") }

@@ -90,6 +90,14 @@ public enum MemoryEstimate {
         sum([multiply([count, sum([multiply([config.latentDim, 4]), 64])]), samplingBytes(config, count: count)])
     }
 
+    /// Bytes a grid of `rows` x `columns` decoded pictures needs (interpolate, traverse):
+    /// decoding them (`samplingBytes`) and the grid's pixels at `scale`, as bytes and as floats,
+    /// nil on overflow (an argument such as `--steps 1099511627776`).
+    public static func pictureBytes(_ config: ModelConfig, rows: Int, columns: Int, scale: Int) -> Int? {
+        guard let count = multiply([rows, columns]) else { return nil }
+        return sum([samplingBytes(config, count: count), multiply([count, config.dimensions, scale, scale, 5])])
+    }
+
     /// `1.5 GiB`, `12 MiB`, ...
     public static func describe(_ bytes: Int) -> String {
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
