@@ -56,7 +56,7 @@ struct CodingSummary: Encodable {
     }
 
     var line: String {
-        var s = "\(images) examples, \(fileBytes) bytes: \(formatNumber(bitsPerImage)) bits/example"
+        var s = "\(images) examples, \(fileBytes) bytes: " + String(format: "%.2f bits/example", bitsPerImage)
         if let b = bitsPerPixel { s += String(format: " (%.4f bits/pixel)", b) }
         s += String(format: ", payload %d bits, estimate %.2f bits/example", payloadBits, estimatedBitsPerImage)
         if let p = psnrDb { s += String(format: ", PSNR %.2f dB", p) } else if let m = msePerDim { s += String(format: ", MSE/dim %.6f", m) }
@@ -114,9 +114,7 @@ struct Compress: ParsableCommand {
             let coding = Date()
             let file = try Codec.file(m, symbols: symbols, examplesPerRecord: examplesPerRecord)
             let seconds = Date().timeIntervalSince(start), coderSeconds = Date().timeIntervalSince(coding)
-            do { try file.write(toFile: out) } catch {
-                throw RDAError("cannot write \(out): \(error)")
-            }
+            try AtomicFile.write(file.bytes, to: URL(fileURLWithPath: out))   // one-line errors; a device is written in place
             // what the decoder will see: decode the file's own bytes
             let decoded = Codec.reconstruct(m, symbols: try Codec.decodeSymbols(m, file: file))
             try CodingSummary(model: m, file: file, symbols: symbols, tables: tables, originals: examples, decoded: decoded,
@@ -145,6 +143,8 @@ struct Decompress: ParsableCommand {
             do { compressed = try CompressedFile(contentsOfFile: file) } catch {
                 throw RDAError("\(error)")   // the reader's message names the file
             }
+            // the file's own name in the error: which file belongs to another model
+            do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(file): \(error)") }
             try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
             if DecodedOutput.isFolder(out) { try DecodedOutput.checkFolder(shape: m.config.exampleShape, path: out) }
             let start = Date()
