@@ -58,6 +58,10 @@ struct OutputMessageTests {
         // another model's file: the error names the file
         expectCleanFailure(try runRDA(["decompress", file.path, "--model", other.path, "--out", root.appendingPathComponent("x.csv").path]),
                            mentions: ["a.rdac", "another model"])
+        // a PNG grid of a non-image model: decompress writes CSV, not the JSON other commands suggest
+        let png = try runRDA(["decompress", file.path, "--model", run.path, "--out", root.appendingPathComponent("x.png").path])
+        expectCleanFailure(png, mentions: ["FILE.csv"])
+        #expect(!png.stderr.contains(".json"), "\(png.stderr)")
         // an output under a missing folder: one line in rda's words, no Foundation domain
         let missing = try runRDA(["compress", "--model", run.path, "--count", "3", "--test-examples", "30", "--out", "/proc/none/a.rdac"])
         expectCleanFailure(missing, mentions: ["/proc/none"])

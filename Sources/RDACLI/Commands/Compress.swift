@@ -147,6 +147,9 @@ struct Decompress: ParsableCommand {
             do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(file): \(error)") }
             try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
             if DecodedOutput.isFolder(out) { try DecodedOutput.checkFolder(shape: m.config.exampleShape, path: out) }
+            if out.lowercased().hasSuffix(".png"), !DecodedOutput.isGreyscale(m.config.exampleShape) {
+                throw RDAError("--out \(out): a PNG grid needs greyscale images; this model's examples have shape \(m.config.exampleShape) (use FILE.csv)")
+            }
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
             let coderSeconds = Date().timeIntervalSince(start)
@@ -203,8 +206,11 @@ enum DecodedOutput {
 
     /// Refuses a folder output for a model whose examples are not greyscale images, and a folder
     /// that holds other files (`DecodedFolder.check`).
+    /// Whether examples of `shape` are greyscale images [1, H, W] (what PNG outputs hold).
+    static func isGreyscale(_ shape: [Int]) -> Bool { shape.count == 3 && shape[0] == 1 }
+
     static func checkFolder(shape: [Int], path: String) throws {
-        guard shape.count == 3, shape[0] == 1 else {
+        guard isGreyscale(shape) else {
             throw RDAError("--out \(path): PNG files need greyscale images; this model's examples have shape \(shape) (use FILE.csv)")
         }
         try DecodedFolder.check(URL(fileURLWithPath: path))
