@@ -166,15 +166,21 @@ public enum TrainingRun {
         case .partial:
             throw RDAError("\(dir.path): no run.json and state.safetensors to resume from (a run of an older rda, or killed before its first checkpoint); train it again with --force")
         }
-        let record: Record
-        do { record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: dir.appendingPathComponent(runFile))) } catch {
-            throw RDAError("\(dir.path)/\(runFile) is unreadable (\(error)); train again with --force")
-        }
-        // run.json is input like the command line: the same rules, once for every source.
-        do { try record.request.validate() } catch {
-            throw RDAError("\(dir.path)/\(runFile) asks for what the command line refuses: \(error); train again with --force")
-        }
+        let record = try readRecord(dir.appendingPathComponent(runFile))
         return try execute(record.request, in: dir, resume: true, checkpoints: checkpoints, evalSeed: evalSeed, events: events, record: record)
+    }
+
+    /// The run.json at `url`, decoded and validated like the command line's options (run.json is
+    /// input too: the same rules, once for every source); one-line errors naming the file.
+    public static func readRecord(_ url: URL) throws -> Record {
+        let record: Record
+        do { record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: url)) } catch {
+            throw RDAError("\(url.path) is unreadable (\("\(error)".split(whereSeparator: \.isNewline).joined(separator: " "))); train again with --force")
+        }
+        do { try record.request.validate() } catch {
+            throw RDAError("\(url.path) asks for what the command line refuses: \(error); train again with --force")
+        }
+        return record
     }
 
     /// Trains `request` into the locked folder `dir` (from its state when `resume`), evaluates
