@@ -94,6 +94,10 @@ struct ResumeTrustTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: mine.path) == ["samples.png"], "the folder changed (\(force))")
         }
         #expect(try Data(contentsOf: mine.appendingPathComponent("samples.png")) == Data("my picture".utf8))
+        let sweep = try runRDA(["sweep", "--lambdas", "1", "--out", mine.path] + Self.tiny)
+        expectCleanFailure(sweep, mentions: ["samples.png", "not empty"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mine.path) == ["samples.png"], "the sweep changed the folder")
+        expectCleanFailure(try runRDA(["sweep", "--lambdas", "1", "--out", ""] + Self.tiny), mentions: ["--out"])
         expectCleanFailure(try runRDA(["train"] + Self.tiny + ["--out", "/"]), mentions: ["not empty"])
         expectCleanFailure(try runRDA(["train"] + Self.tiny + ["--out", ""]), mentions: ["--out"])
         #expect(!FileManager.default.fileExists(atPath: "/.rda-lock"))
