@@ -34,6 +34,9 @@ let package = Package(
         .executableTarget(name: "FuzzPNG", dependencies: ["FuzzSupport", .product(name: "RDAIO", package: rda),
                                                            .product(name: "RDACoding", package: rda)],
                           swiftSettings: settings),
+        .executableTarget(name: "FuzzRunFiles",
+                          dependencies: ["FuzzSupport", .product(name: "RDAModel", package: rda), .product(name: "RDACore", package: rda)],
+                          swiftSettings: settings),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", .product(name: "RDAIO", package: rda)],
                           swiftSettings: settings),
     ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RDAModel
+import RDAKernels
 
 extension RDACommand {
     /// The entry point: names an unknown command (`rda trian`) and the closest one, parses the
@@ -10,6 +11,10 @@ extension RDACommand {
     static func main() {
         OptionNames.style = .flags   // the library's messages name options as this command's flags
         if let problem = CommandSuggestion.problem(Array(CommandLine.arguments.dropFirst()), root: RDACommand.self) {
+            Console.error(problem)
+            Foundation.exit(64)
+        }
+        if let problem = Threads.environmentProblem() {
             Console.error(problem)
             Foundation.exit(64)
         }

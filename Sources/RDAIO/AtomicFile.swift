@@ -37,6 +37,7 @@ public enum AtomicFile {
             throw RDAIOError(.notWritable, subject: path, problem: "is a folder, cannot write a file there",
                              fix: "choose a file name inside it")
         }
+        if try writeInPlace(path, produce) { return }
         let folder = destination.deletingLastPathComponent()
         try createFolder(folder, for: path)
 
@@ -78,6 +79,31 @@ public enum AtomicFile {
             _ = fsync(folderFD)
             _ = systemClose(folderFD)
         }
+    }
+
+    /// When `path` is a character device or a FIFO (`/dev/null`, `/dev/stdout`, a pipe), writes
+    /// to it directly and returns true: such a file cannot be replaced by a rename, and must not
+    /// be (as root, a rename over `/dev/null` would replace the device with a regular file). Any
+    /// other special file (a block device, a socket) is refused. False for a regular or missing file.
+    static func writeInPlace(_ path: String, _ produce: (Writer) throws -> Void) throws -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFREG || type == S_IFDIR { return false }
+        guard type == S_IFCHR || type == S_IFIFO else {
+            throw RDAIOError(.notWritable, subject: path, problem: "is a special file (a block device or socket), not a file rda can write",
+                             fix: "choose a regular file name")
+        }
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            throw RDAIOError(.notWritable, subject: path, problem: "cannot open the device for writing (\(RDAIOError.systemMessage(code)))",
+                             fix: "choose a regular file name")
+        }
+        let writer = Writer(fd: fd, path: path)
+        defer { writer.close() }
+        try produce(writer)
+        return true
     }
 
     /// Creates `folder` and its parents if missing; `path` is the file we want to write there.

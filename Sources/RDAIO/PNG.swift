@@ -77,14 +77,24 @@ public enum PNG {
 
     // MARK: Decoding
 
-    /// Reads an 8-bit grey, RGB, grey + alpha or RGBA PNG file (alpha dropped).
-    public static func read(from url: URL) throws -> PNGImage {
-        try decode(FileContents.read(url), source: url.path)
+    /// The most pixels a decoded image may have unless the caller says otherwise: 2^26 (8192 x 8192).
+    public static let defaultMaximumPixels = 1 << 26
+
+    /// Reads an 8-bit grey, RGB, grey + alpha or RGBA PNG file (alpha dropped; see `decode` for
+    /// `expectedSize` and `maximumPixels`).
+    public static func read(from url: URL, expectedSize: (width: Int, height: Int)? = nil,
+                            maximumPixels: Int = defaultMaximumPixels) throws -> PNGImage {
+        try decode(FileContents.read(url), source: url.path, expectedSize: expectedSize, maximumPixels: maximumPixels)
     }
 
-    /// Decodes PNG bytes (8-bit grey, RGB, grey + alpha or RGBA, non-interlaced; alpha
-    /// dropped). `source` names them in errors.
-    public static func decode(_ data: Data, source: String = "PNG data") throws -> PNGImage {
+    /// Decodes PNG bytes (8-bit grey, RGB, grey + alpha or RGBA, non-interlaced; alpha dropped).
+    /// `source` names them in errors.
+    ///
+    /// The header's size is checked against what the caller accepts before any image data is
+    /// gathered or inflated: exactly `expectedSize` when given, and at most `maximumPixels`, so
+    /// that a small file announcing a huge image (a decompression bomb) costs nothing.
+    public static func decode(_ data: Data, source: String = "PNG data", expectedSize: (width: Int, height: Int)? = nil,
+                              maximumPixels: Int = defaultMaximumPixels) throws -> PNGImage {
         let bytes = [UInt8](data)
         func fail(_ kind: RDAIOError.Kind, _ problem: String, _ fix: String = "re-create or re-download the file") -> RDAIOError {
             RDAIOError(kind, subject: source, problem: problem, fix: fix)
@@ -127,6 +137,14 @@ public enum PNG {
                 let interlace = bytes[body.lowerBound + 12]
                 guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
                     throw fail(.badHeader, "image size \(width)x\(height) is not valid")
+                }
+                if let expectedSize, (width, height) != (expectedSize.width, expectedSize.height) {
+                    throw fail(.sizeMismatch, "the image is \(width)x\(height) but \(expectedSize.width)x\(expectedSize.height) is expected",
+                               "give a \(expectedSize.width)x\(expectedSize.height) image")
+                }
+                guard width * height <= maximumPixels else {
+                    throw fail(.unsupported, "the image is \(width)x\(height), more than the \(maximumPixels) pixels accepted here",
+                               "use a smaller image")
                 }
                 guard method == 0, filter == 0 else {
                     throw fail(.badHeader, "unknown compression method \(method) or filter method \(filter)")

@@ -182,6 +182,7 @@ public struct SafetensorsFile: Equatable, Sendable {
                 }
                 continue
             }
+            guard !name.isEmpty else { throw fail(.badHeader, "a tensor has an empty name") }
             guard case .object(let fields) = value else {
                 throw fail(.badHeader, "entry '\(name)' is not an object")
             }

@@ -1,6 +1,7 @@
 // OpenBLAS, loaded at run time with dlopen: no build dependency, and a clean fallback to the
 // pure-Swift kernels when the library is not installed.
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -31,11 +32,34 @@ final class OpenBLAS: @unchecked Sendable {
     /// The loaded library, or nil when neither `libopenblas.so.0` nor `libopenblas.so` (nor the
     /// macOS dylib) can be opened or lacks `cblas_sgemm`. Loading sets OpenBLAS's thread count
     /// to `WorkerPool.shared.threadCount`, so that `RDA_THREADS` governs both.
+    ///
+    /// With `RDA_GEMM=swift` the library is never opened (nil): its constructor starts threads
+    /// and allocates buffers, which under a memory limit could hang the process at exit. Before
+    /// opening it, `OPENBLAS_NUM_THREADS` is set to `threadLimit(WorkerPool.shared.threadCount)`
+    /// (or kept when the user's is lower), so that the threads its constructor starts are bounded
+    /// by rda's pool too.
     static let shared: OpenBLAS? = {
+        guard GEMM.requestedBackend != .swift else { return nil }
+        let threads = threadLimit(WorkerPool.shared.threadCount)
+        let own = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
+        if own.map({ $0 < 1 || $0 > threads }) ?? true { setenv("OPENBLAS_NUM_THREADS", "\(threads)", 1) }
         guard let lib = OpenBLAS() else { return nil }
         lib.setThreadCount(WorkerPool.shared.threadCount)
+        loadedFlag.store(true, ordering: .releasing)
         return lib
     }()
+
+    private static let loadedFlag = Atomic<Bool>(false)
+
+    /// The library when something has already loaded it, else nil (never loads it): setting the
+    /// thread count must not open a library that nothing uses.
+    static var loaded: OpenBLAS? { loadedFlag.load(ordering: .acquiring) ? shared : nil }
+
+    /// OpenBLAS's threads for a pool of `poolThreads`: no more than the pool, nor than the active
+    /// processors (its threads busy-wait; more of them than cores only compete).
+    static func threadLimit(_ poolThreads: Int) -> Int {
+        max(1, min(poolThreads, ProcessInfo.processInfo.activeProcessorCount))
+    }
 
     private init?() {
         let names = ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "libopenblas.0.dylib"]
@@ -54,7 +78,7 @@ final class OpenBLAS: @unchecked Sendable {
     }
 
     func setThreadCount(_ n: Int) {
-        setThreads?(Int32(clamping: n))
+        setThreads?(Int32(clamping: Self.threadLimit(n)))
     }
 
     /// The CPU core OpenBLAS selected its kernels for (e.g. "Haswell"), when it says.

@@ -25,12 +25,11 @@ public final class WorkerPool: @unchecked Sendable {
     /// The process-wide pool. Its size comes from `RDA_THREADS` or the number of active processors.
     public static let shared = WorkerPool(threadCount: WorkerPool.defaultThreadCount())
 
-    /// `RDA_THREADS` when set to a number in 1...64, else the number of active processors.
+    /// `RDA_THREADS` when set to a whole number in 1...64, else the number of active processors
+    /// (the command line refuses any other value first: `Threads.environmentProblem`).
     static func defaultThreadCount() -> Int {
-        if let text = ProcessInfo.processInfo.environment["RDA_THREADS"],
-            let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1
-        {
-            return min(n, maxThreads)
+        if let text = ProcessInfo.processInfo.environment["RDA_THREADS"], let n = Threads.parse(text) {
+            return n
         }
         return max(1, min(ProcessInfo.processInfo.activeProcessorCount, maxThreads))
     }
@@ -203,7 +202,28 @@ public enum Threads {
     public static func set(_ n: Int) {
         let n = max(1, min(n, WorkerPool.maxThreads))
         WorkerPool.shared.setThreadCount(n)
-        OpenBLAS.shared?.setThreadCount(n)
+        OpenBLAS.loaded?.setThreadCount(n)
+    }
+
+    /// `RDA_THREADS`'s value as a thread count: a whole number 1...64 (blanks around it allowed),
+    /// else nil.
+    static func parse(_ text: String) -> Int? {
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)), (1...WorkerPool.maxThreads).contains(n) else { return nil }
+        return n
+    }
+
+    /// A one-line problem with `RDA_THREADS` or `RDA_GEMM` in `environment`, nil when both are
+    /// unset or valid. `RDA_THREADS=0`, `-1`, `abc`, `1.5` or empty used to mean "every core";
+    /// they are refused, so that a typo is not read as a request.
+    public static func environmentProblem(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let text = environment["RDA_THREADS"], parse(text) == nil {
+            return "RDA_THREADS=\"\(text)\" is not a thread count; give a whole number from 1 to \(WorkerPool.maxThreads), or unset it to use every core"
+        }
+        if let text = environment["RDA_GEMM"], GEMMBackend(rawValue: text.lowercased()) == nil {
+            let names = GEMMBackend.allCases.map(\.rawValue).joined(separator: " or ")
+            return "RDA_GEMM=\"\(text)\" is not a GEMM backend; give \(names), or unset it to let rda choose"
+        }
+        return nil
     }
 
     /// The current thread count of `WorkerPool.shared`.

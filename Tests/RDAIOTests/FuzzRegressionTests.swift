@@ -26,8 +26,15 @@ struct FuzzRegressionTests {
         #expect(buffer < 1 << 20)
         // A small image is still given its whole size at once.
         #expect(PNG.initialBufferSize(expected: 29 * 28, compressed: 400) == 29 * 28)
+        // The header alone is now refused (issue 25: the pixel budget is checked before inflating) ...
         #expect {
             try PNG.decode(png, source: "huge.png")
+        } throws: { error in
+            (error as? RDAIOError)?.kind == .unsupported && "\(error)".contains("huge.png")
+        }
+        // ... and with a budget that admits it, the tiny data is found truncated, without a huge buffer.
+        #expect {
+            try PNG.decode(png, source: "huge.png", maximumPixels: .max)
         } throws: { error in
             (error as? RDAIOError)?.kind == .truncated && "\(error)".contains("huge.png")
         }

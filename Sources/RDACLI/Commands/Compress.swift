@@ -61,7 +61,7 @@ struct CodingSummary: Encodable {
     }
 
     var line: String {
-        var s = "\(images) examples, \(fileBytes) bytes: \(formatNumber(bitsPerImage)) bits/example"
+        var s = "\(images) examples, \(fileBytes) bytes: " + String(format: "%.2f bits/example", bitsPerImage)
         if let b = bitsPerPixel { s += String(format: " (%.4f bits/pixel)", b) }
         s += String(format: ", payload %d bits, estimate %.2f bits/example", payloadBits, estimatedBitsPerImage)
         if let p = psnrDb { s += String(format: ", PSNR %.2f dB", p) } else if let m = msePerDim { s += String(format: ", MSE/dim %.6f", m) }
@@ -117,9 +117,7 @@ struct Compress: ParsableCommand {
             let coding = Date()
             let file = try Codec.file(m, symbols: symbols, examplesPerRecord: examplesPerRecord)
             let seconds = Date().timeIntervalSince(start), coderSeconds = Date().timeIntervalSince(coding)
-            do { try file.write(toFile: out) } catch {
-                throw RDAError("cannot write \(out): \(error)")
-            }
+            try AtomicFile.write(file.bytes, to: URL(fileURLWithPath: out))   // one-line errors; a device is written in place
             // what the decoder will see: decode the file's own bytes
             let decoded = try Codec.reconstruct(m, symbols: try Codec.decodeSymbols(m, file: file))
             try CodingSummary(model: m, file: file, symbols: symbols, tables: tables, originals: examples, decoded: decoded,
@@ -150,6 +148,13 @@ struct Decompress: ParsableCommand {
             do { compressed = try CompressedFile(contentsOfFile: file) } catch {
                 throw RDAError("\(error)")   // the reader's message names the file
             }
+            // the file's own name in the error: which file belongs to another model
+            do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(file): \(error)") }
+            try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
+            if DecodedOutput.isFolder(out) { try DecodedOutput.checkFolder(shape: m.config.exampleShape, path: out) }
+            if out.lowercased().hasSuffix(".png"), !DecodedOutput.isImage(m.config.exampleShape) {
+                throw RDAError("--out \(out): a PNG grid needs grey or RGB images; this model's examples have shape \(m.config.exampleShape) (use FILE.csv)")
+            }
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
             let coderSeconds = Date().timeIntervalSince(start)
@@ -174,7 +179,8 @@ enum ImageInput {
         let d = c * h * w
         let out = Tensor(zeros: [paths.count, d])
         for (i, path) in paths.enumerated() {
-            let png = try PNG.read(from: URL(fileURLWithPath: path))
+            // The size is checked from the header, before the image data is inflated.
+            let png = try PNG.read(from: URL(fileURLWithPath: path), expectedSize: (width: w, height: h))
             guard png.width == w, png.height == h else {
                 throw RDAError("\(path) is \(png.width)x\(png.height) but the model takes \(w)x\(h) images")
             }
@@ -192,9 +198,37 @@ enum ImageInput {
 
 /// Writes decoded examples where `decompress --out` says.
 enum DecodedOutput {
+    /// Refuses, before anything is decoded, a file whose declared example count needs more memory
+    /// than this process may use: decoding (`MemoryEstimate.decodingBytes`) plus the output held
+    /// in memory (a CSV's text, at most 16 bytes a value; a PNG grid's pixels, twice).
+    static func checkMemory(_ config: ModelConfig, count: Int, to path: String) throws {
+        let perValue = path.lowercased().hasSuffix(".csv") ? 16 : 2
+        let output = MemoryEstimate.multiply([count, config.dimensions, perValue])
+        try MemoryEstimate.require(MemoryEstimate.sum([MemoryEstimate.decodingBytes(config, count: count), output]),
+                                   for: "decompressing \(count) examples to \(path)",
+                                   fix: "the file declares more examples than this process can hold; split it, or check it is an rda file")
+    }
+
+    /// Whether `--out path` names a folder: it ends in / or is an existing folder.
+    static func isFolder(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue)
+    }
+
+    /// Whether examples of `shape` are grey or RGB images [C, H, W] (what PNG outputs hold).
+    static func isImage(_ shape: [Int]) -> Bool { shape.count == 3 && [1, 3].contains(shape[0]) }
+
+    /// Refuses a folder output for a model whose examples are not grey or RGB images, and a
+    /// folder that holds other files (`DecodedFolder.check`).
+    static func checkFolder(shape: [Int], path: String) throws {
+        guard isImage(shape) else {
+            throw RDAError("--out \(path): PNG files need grey or RGB images; this model's examples have shape \(shape) (use FILE.csv)")
+        }
+        try DecodedFolder.check(URL(fileURLWithPath: path))
+    }
+
     static func write(_ x: Tensor, shape: [Int], to path: String, scale: Int = 2, caption: String = "") throws {
         let url = URL(fileURLWithPath: path)
-        var isDir: ObjCBool = false
         let lower = path.lowercased()
         if lower.hasSuffix(".csv") {
             let d = x.shape[1]
@@ -205,16 +239,15 @@ enum DecodedOutput {
             try AtomicFile.write(Data(text.utf8), to: url)
         } else if lower.hasSuffix(".png") {
             try DecodedGrid.write(x, shape: shape, scale: scale, caption: caption, to: url)
-        } else if path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
-            guard shape.count == 3, [1, 3].contains(shape[0]) else {
-                throw RDAError("--out \(path): PNG files need grey or RGB images; this model's examples have shape \(shape) (use FILE.csv)")
-            }
-            try TrainingRun.prepare(url)
+        } else if isFolder(path) {
+            try checkFolder(shape: shape, path: path)
             let width = String(x.shape[0]).count
-            for i in 0..<x.shape[0] {
-                let name = String(repeating: "0", count: width - String(i + 1).count) + String(i + 1)
-                try PNG.write(width: shape[2], height: shape[1], channels: shape[0], pixels: Pictures.pixelBytes(x, row: i, shape: shape),
-                              to: url.appendingPathComponent("image-\(name).png"))
+            try DecodedFolder.write(to: url) { staging in
+                for i in 0..<x.shape[0] {
+                    let name = String(repeating: "0", count: width - String(i + 1).count) + String(i + 1)
+                    try PNG.write(width: shape[2], height: shape[1], channels: shape[0], pixels: Pictures.pixelBytes(x, row: i, shape: shape),
+                                  to: staging.appendingPathComponent("image-\(name).png"))
+                }
             }
         } else {
             throw RDAError("--out \(path): give FILE.png (a grid), FILE.csv, or a folder (ending in / or existing)")

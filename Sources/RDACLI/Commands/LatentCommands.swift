@@ -53,6 +53,9 @@ struct Interpolate: ParsableCommand {
             let scale = try scaleOption.validated()
             let (m, source, data) = try inputs.load(split)
             guard data.count >= 2 else { throw RDAError("\(source.description) has fewer than 2 examples to interpolate between") }
+            // the pairs the data hold and --steps size the grid: cost it before allocating it
+            try MemoryEstimate.require(MemoryEstimate.pictureBytes(m.config, rows: min(pairs, data.count / 2), columns: MemoryEstimate.sum([steps, 2]) ?? .max, scale: scale),
+                                       for: "--pairs \(pairs) --steps \(steps)", fix: "ask for fewer pairs or steps")
             let p = LatentPictures.interpolations(m, data: data, pairs: min(pairs, data.count / 2), steps: steps, seed: seed)
             try writePicture(p, shape: m.config.exampleShape, scale: scale, to: out)
         }
@@ -84,7 +87,11 @@ struct Traverse: ParsableCommand {
             guard range > 0, range.isFinite else { throw RDAError("--range \(range) must be a positive number of standard deviations") }
             try requireOutputExtension(out, [".png"])
             let scale = try scaleOption.validated()
-            let (m, source, data) = try inputs.load(split)
+            let m = try inputs.model()
+            // --dims (at most K rows) and --steps size the grid: cost it before allocating anything.
+            try MemoryEstimate.require(MemoryEstimate.pictureBytes(m.config, rows: min(dims, m.config.latentDim), columns: MemoryEstimate.sum([steps, 1]) ?? .max, scale: scale),
+                                       for: "--dims \(dims) --steps \(steps)", fix: "ask for fewer dimensions or steps")
+            let (source, data) = try inputs.data(for: m, split)
             guard data.count >= 1 else { throw RDAError("\(source.description) has no examples") }
             let p = LatentPictures.traversals(m, data: data, dims: dims, steps: steps, range: range, seed: seed)
             try writePicture(p, shape: m.config.exampleShape, scale: scale, to: out)

@@ -44,7 +44,9 @@ struct SweepCommand: ParsableCommand {
             let list = try LambdaList.parse(lambdas)
             let shardSpec = try shard.map(Shard.parse)
             let request = try options.request()
+            guard !(out ?? "x").trimmingCharacters(in: .whitespaces).isEmpty else { throw RDAError("--out is empty; name the sweep's folder, e.g. --out runs/sweep") }
             let dir = URL(fileURLWithPath: out ?? "runs/sweep")
+            try Self.checkOwnFolder(dir)
             let progress = ProgressReporter()
             try Sweep.train(request, lambdas: list, shard: shardSpec, in: dir, checkpoints: checkpointOptions.policy()) { event in
                 switch event {
@@ -83,6 +85,18 @@ struct SweepCommand: ParsableCommand {
         try SweepReport.write(dir: dir, curve: curve, entries: entries)
         Console.info("wrote \(dir.path)/curve.{json,csv,svg} and report.html (\(entries.count) lambdas)")
         print(CurveTable.render(curve))
+    }
+}
+
+extension SweepCommand {
+    /// Refuses a sweep folder that holds files but nothing of a sweep (no `lambda-*` run, no
+    /// curve.json, no failure record or lock): the user's own files, or `/`.
+    static func checkOwnFolder(_ dir: URL) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path), !names.isEmpty else { return }
+        let ours = names.contains { $0.hasPrefix("lambda-") || $0.hasPrefix("curve.") || $0 == ".rda-lock" || $0 == "report.html" }
+        guard ours else {
+            throw RDAError("--out \(dir.path) is not empty (\(names.sorted().prefix(3).joined(separator: ", "))) and holds no sweep; choose a new or empty folder")
+        }
     }
 }
 

@@ -115,7 +115,25 @@ struct Train: ParsableCommand {
     var lambda: Double?
 
     @Option(help: "Output folder.")
-    var out: String = "runs/latest"
+    var out: String = Train.defaultOut
+
+    static let defaultOut = "runs/latest"
+
+    /// The training flags given beside `--resume` (the request's fields that differ from their
+    /// defaults), as `--kebab-case` names: a resumed run takes every option from run.json, so
+    /// they would be ignored.
+    static func flagsBesideResume(_ request: TrainRequest) throws -> [String] {
+        func fields(_ r: TrainRequest) throws -> [String: NSObject] {
+            (try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: NSObject]) ?? [:]
+        }
+        let given = try fields(request), defaults = try fields(TrainRequest.defaults)
+        return TrainRequest.CodingKeys.allCases.compactMap { key in
+            let name = key.stringValue
+            guard given[name] != defaults[name] else { return nil }
+            if key == .injectNaNAtStep { return "--inject-nan-at-step" }
+            return "--" + name.reduce(into: "") { out, c in out += c.isUppercase ? "-" + c.lowercased() : String(c) }
+        }
+    }
 
     @Flag(help: "Replace the run already in the output folder (refused without it).")
     var force = false
@@ -139,9 +157,15 @@ struct Train: ParsableCommand {
             let dir: URL, report: EvaluationReport
             if let resume {
                 guard !force else { throw RDAError("--resume continues a run, --force replaces one: give one of them") }
+                let conflicting = try Self.flagsBesideResume(options.request(lambda: lambda)) + (picturesEvery != 0 ? ["--pictures-every"] : [])
+                    + (out != Self.defaultOut && URL(fileURLWithPath: out).standardizedFileURL != URL(fileURLWithPath: resume).standardizedFileURL ? ["--out"] : [])
+                guard conflicting.isEmpty else {
+                    throw RDAError("--resume continues \(resume) with the options of its run.json; drop \(conflicting.joined(separator: ", ")) (or start a new run with another --out)")
+                }
                 dir = URL(fileURLWithPath: resume)
                 report = try TrainingRun.resume(dir, checkpoints: policy, events: progress.handle)
             } else {
+                guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw RDAError("--out is empty; name the run's folder, e.g. --out runs/first") }
                 let req = try options.request(lambda: lambda)
                 dir = URL(fileURLWithPath: out)
                 report = try TrainingRun.run(req, in: dir, force: force, checkpoints: policy, scale: scale, picturesEvery: picturesEvery,

@@ -178,6 +178,9 @@ public struct CurveData: Codable, Equatable, Sendable {
 
     // MARK: - Reading and writing
 
+    /// The most points (lambdas, or points of the bound's curve) a curve file may hold.
+    public static let maximumPoints = 10_000
+
     /// Reads and checks a `curve.json`. Every failure is one `RDAIOError` line naming the file
     /// and what is missing or wrong (e.g. "missing key results.rate_nats").
     public static func read(from url: URL) throws -> CurveData {
@@ -192,6 +195,13 @@ public struct CurveData: Codable, Equatable, Sendable {
         } catch {
             throw RDAIOError(.badHeader, subject: path, problem: "not a valid curve file (\(error))",
                              fix: "rewrite it with a lambda sweep")
+        }
+        // a sweep has tens of lambdas and its bound 200 points: a file of 10^5 is not a sweep's,
+        // and drawing it took minutes (issue 25)
+        let points = max(curve.results.lambda.count, curve.bound?.curve?.rateNats.count ?? 0, curve.bound?.atLambdas?.lambda.count ?? 0)
+        guard points <= maximumPoints else {
+            throw RDAIOError(.unsupported, subject: path, problem: "holds \(points) points, more than the \(maximumPoints) a curve file may hold",
+                             fix: "plot a sweep's curve.json, or thin the points first")
         }
         if let problem = curve.inconsistency() {
             throw RDAIOError(.sizeMismatch, subject: path, problem: problem,

@@ -68,6 +68,9 @@ public enum Codec {
         guard file.shape == model.config.exampleShape else {
             throw RDAError("the file holds examples of shape \(file.shape) but the model makes \(model.config.exampleShape); use the model it was compressed with")
         }
+        // The count is the file's word: check what it costs before allocating for it.
+        try MemoryEstimate.require(MemoryEstimate.decodingBytes(model.config, count: file.count), for: "decoding the file's \(file.count) examples",
+                                   fix: "the file declares more examples than this process can hold; split it, or check it is an rda file")
         var rows: [[Int32]] = []
         rows.reserveCapacity(file.count)
         for i in 0..<file.recordCount {

@@ -126,10 +126,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
             var rng = split == .train ? trainRNG : root.split()
             let n = split == .train ? (examples ?? TrainDefaults.syntheticTrainExamples) : testExamples
             let d = variances.count
-            guard n >= 1 else { throw RDAError("\(split == .train ? "‹examples›" : "‹test-examples›") \(n) must be at least 1") }
-            try MemoryEstimate.require(MemoryEstimate.multiply([n, d, 4]),
-                                       for: "\(n) \(split == .train ? "training (‹examples›)" : "test (‹test-examples›)") draws of \(d) dimensions",
-                                       fix: "ask for fewer examples")
+            try Self.checkDraws(n, dimensions: d, split: split)
             let t = Tensor.randomNormal([n, d], using: &rng)
             let scale = variances.map { Float($0.squareRoot()) }
             for i in 0..<n { for j in 0..<d { t.data[i * d + j] *= scale[j] } }
@@ -141,6 +138,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
             var rng = split == .train ? trainRNG : root.split()
             let n = split == .train ? (examples ?? TrainDefaults.syntheticTrainExamples) : testExamples
             let d = scales.count
+            try Self.checkDraws(n, dimensions: d, split: split)
             let t = Tensor(zeros: [n, d])
             // Inverse CDF: u uniform on (0, 1), y = b ln(2u) below 1/2, -b ln(2 - 2u) above.
             for i in 0..<n {
@@ -151,6 +149,15 @@ public enum DataSource: Equatable, CustomStringConvertible {
             }
             return Dataset(examples: t, exampleShape: [d], isImage: false)
         }
+    }
+
+    /// The checks of a synthetic source's split before it is drawn: n >= 1, and n draws of d
+    /// float32 values fit in memory (`gaussian:` and `laplace:` alike).
+    static func checkDraws(_ n: Int, dimensions d: Int, split: Split) throws {
+        guard n >= 1 else { throw RDAError("\(split == .train ? "‹examples›" : "‹test-examples›") \(n) must be at least 1") }
+        try MemoryEstimate.require(MemoryEstimate.multiply([n, d, 4]),
+                                   for: "\(n) \(split == .train ? "training (‹examples›)" : "test (‹test-examples›)") draws of \(d) dimensions",
+                                   fix: "ask for fewer examples")
     }
 
     /// The distortion a model of this source trains under unless told: l1 for `laplace:` (its

@@ -77,6 +77,7 @@ public enum Checkpoint {
         } catch let error as RDAError {
             throw RDAError("\(url.path): \(error.message)")
         }
+        try CheckpointMetadata.check(file.metadata, model: model, source: url.path)
         return model
     }
 }

@@ -37,8 +37,8 @@ public enum CheckpointValidation {
         guard config.widths.allSatisfy({ (1...limit).contains($0) }) else {
             throw bad("widths \(config.widths) with a size outside 1...\(limit)")
         }
-        guard config.lambda > 0 && config.lambda.isFinite else {
-            throw bad("lambda \(config.lambda) (needs a positive finite number)")
+        guard config.lambda > 0 && config.lambda.isFinite, Float(config.lambda).isNormal else {
+            throw bad("lambda \(config.lambda) (needs a positive number within float32's range, as training uses it)")
         }
         let k = config.latentDim
         // what the bottleneck takes from the encoder per latent (Gaussian: mu and logvar)

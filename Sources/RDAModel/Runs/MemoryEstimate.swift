@@ -6,8 +6,18 @@ import Foundation
 /// The estimates count float32 buffers only and are rough (within a small factor of the peak);
 /// they exist to refuse requests that cannot possibly fit, not to plan memory.
 public enum MemoryEstimate {
-    /// The memory a request may use: the machine's physical memory.
-    public static var available: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+    /// The memory a request may use: the machine's physical memory, or the process's limit when
+    /// lower (`RLIMIT_AS`, as `ulimit -v` sets it, and the cgroup's `memory.max` or
+    /// `memory.limit_in_bytes`; see `ProcessMemoryLimit`).
+    public static var available: Int {
+        min(Int(clamping: ProcessInfo.processInfo.physicalMemory), ProcessMemoryLimit.bytes ?? Int.max)
+    }
+
+    /// Where `available` comes from, for messages: "this machine has" or "this process may use".
+    static var availableSource: String {
+        (ProcessMemoryLimit.bytes ?? Int.max) < Int(clamping: ProcessInfo.processInfo.physicalMemory)
+            ? "this process may use (its memory limit)" : "this machine has"
+    }
 
     /// Bytes of `count` float32 values, nil on overflow.
     public static func floats(_ count: Int) -> Int? { multiply([count, 4]) }
@@ -18,7 +28,7 @@ public enum MemoryEstimate {
         let limit = available
         guard let bytes, bytes <= limit else {
             let size = bytes.map { "about \(describe($0))" } ?? "more than \(describe(Int.max))"
-            throw RDAError("\(what) needs \(size) of memory but this machine has \(describe(limit)); \(fix)")
+            throw RDAError("\(what) needs \(size) of memory but \(availableSource) \(describe(limit)); \(fix)")
         }
     }
 
@@ -73,6 +83,21 @@ public enum MemoryEstimate {
         multiply([count, activationsPerExample(config), 2, 4])
     }
 
+    /// Bytes decoding `count` examples of a `.rdac` file needs: each example's K symbols (an
+    /// array of 32-bit integers with its header, counted as 64 bytes) and the decoder's
+    /// reconstructions (`samplingBytes`), nil on overflow.
+    public static func decodingBytes(_ config: ModelConfig, count: Int) -> Int? {
+        sum([multiply([count, sum([multiply([config.latentDim, 4]), 64])]), samplingBytes(config, count: count)])
+    }
+
+    /// Bytes a grid of `rows` x `columns` decoded pictures needs (interpolate, traverse):
+    /// decoding them (`samplingBytes`) and the grid's pixels at `scale`, as bytes and as floats,
+    /// nil on overflow (an argument such as `--steps 1099511627776`).
+    public static func pictureBytes(_ config: ModelConfig, rows: Int, columns: Int, scale: Int) -> Int? {
+        guard let count = multiply([rows, columns]) else { return nil }
+        return sum([samplingBytes(config, count: count), multiply([count, config.dimensions, scale, scale, 5])])
+    }
+
     /// `1.5 GiB`, `12 MiB`, ...
     public static func describe(_ bytes: Int) -> String {
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
@@ -82,7 +107,7 @@ public enum MemoryEstimate {
     }
 
     /// Product with overflow: nil when it does not fit in `Int` or any factor is nil.
-    static func multiply(_ factors: [Int?]) -> Int? {
+    public static func multiply(_ factors: [Int?]) -> Int? {
         var p = 1
         for f in factors {
             guard let f else { return nil }
@@ -94,7 +119,7 @@ public enum MemoryEstimate {
     }
 
     /// Sum with overflow: nil when it does not fit in `Int` or any term is nil.
-    static func sum(_ terms: [Int?]) -> Int? {
+    public static func sum(_ terms: [Int?]) -> Int? {
         var s = 0
         for t in terms {
             guard let t else { return nil }

@@ -142,6 +142,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if let l = lambda, !Float(l).isNormal { throw RDAError("‹lambda› \(l) is outside the float32 range training uses (\(Float.leastNormalMagnitude) to \(Float.greatestFiniteMagnitude))") }
         if let k = latentDim, k < 1 { throw RDAError("‹latent-dim› \(k) must be at least 1") }
         if let e = epochs, e < 1 { throw RDAError("‹epochs› \(e) must be at least 1") }
+        if let e = epochs, e > 1_000_000 { throw RDAError("‹epochs› \(e) is more than 1000000 (steps are counted in 64 bits)") }
         if batchSize < 1 { throw RDAError("‹batch-size› \(batchSize) must be at least 1") }
         if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw RDAError("‹learning-rate› \(lr) must be a positive finite number, e.g. 1e-3") }
         if let n = examples, n < 1 { throw RDAError("‹examples› \(n) must be at least 1") }

@@ -122,6 +122,7 @@ public enum TrainingRun {
                            scale: Int = 2, picturesEvery: Int = 0,
                            events: (Event) -> Void = { _ in }) throws -> EvaluationReport {
         try request.validate()
+        try checkOwnFolder(dir)
         let existed = FileManager.default.fileExists(atPath: dir.path)
         try prepare(dir)
         let lock = try lockOrRefuse(dir)
@@ -140,6 +141,10 @@ public enum TrainingRun {
             return try execute(request, in: dir, resume: false, checkpoints: checkpoints, evalSeed: evalSeed,
                                scale: scale, picturesEvery: picturesEvery, events: events)
         } catch {
+            // Before the first complete checkpoint (no state file: a full disk at the first one,
+            // say) the files written are this attempt's alone and resume nothing: remove them,
+            // so that a rerun or --resume is not refused for them.
+            if !FileManager.default.fileExists(atPath: dir.appendingPathComponent(stateFile).path) { try? removeRun(in: dir) }
             if state(of: dir) == .empty { cleanUp(dir, removeFolder: !existed) }
             throw error
         }
@@ -163,11 +168,21 @@ public enum TrainingRun {
         case .partial:
             throw RDAError("\(dir.path): no run.json and state.safetensors to resume from (a run of an older rda, or killed before its first checkpoint); train it again with ‹force›")
         }
-        let record: Record
-        do { record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: dir.appendingPathComponent(runFile))) } catch {
-            throw RDAError("\(dir.path)/\(runFile) is unreadable (\(error)); train again with ‹force›")
-        }
+        let record = try readRecord(dir.appendingPathComponent(runFile))
         return try execute(record.request, in: dir, resume: true, checkpoints: checkpoints, evalSeed: evalSeed, events: events, record: record)
+    }
+
+    /// The run.json at `url`, decoded and validated like the command line's options (run.json is
+    /// input too: the same rules, once for every source); one-line errors naming the file.
+    public static func readRecord(_ url: URL) throws -> Record {
+        let record: Record
+        do { record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: url)) } catch {
+            throw RDAError("\(url.path) is unreadable (\("\(error)".split(whereSeparator: \.isNewline).joined(separator: " "))); train again with ‹force›")
+        }
+        do { try record.request.validate() } catch {
+            throw RDAError("\(url.path) asks for what the command line refuses: \(error); train again with ‹force›")
+        }
+        return record
     }
 
     /// Trains `request` into the locked folder `dir` (from its state when `resume`), evaluates
@@ -275,6 +290,20 @@ public enum TrainingRun {
         if removeFolder, (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty == true {
             try? FileManager.default.removeItem(at: dir)
         }
+    }
+
+    /// Refuses, before anything (the lock included) is written there, an output folder that
+    /// holds files but no sign of rda (neither run.json nor `.rda-lock`): the user's own files,
+    /// or `/`. `--force` replaces a run, never a folder rda did not make.
+    static func checkOwnFolder(_ dir: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw RDAError("‹out› \(dir.path) is a file, not a folder; choose a new folder") }
+        guard let all = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }   // prepare() names the problem
+        let names = all.filter { !($0.hasPrefix(".") && $0.hasSuffix(".tmp")) }   // rda's own temporaries (AtomicFile)
+        if names.isEmpty || names.contains(runFile) || names.contains(FolderLock.fileName) { return }
+        let shown = names.sorted().prefix(3).joined(separator: ", ") + (names.count > 3 ? ", ..." : "")
+        throw RDAError("‹out› \(dir.path) is not empty (\(shown)) and holds no rda run; choose a new or empty folder (‹force› replaces only an rda run)")
     }
 
     /// Creates `dir` (and parents) and checks that it takes files, before any work is done.

@@ -143,6 +143,11 @@ public enum Sweep {
             throw RDAError("no finished runs (lambda-*/eval.json) in \(dirs.map(\.path).joined(separator: ", ")); run the sweep's shards first")
         }
         for e in entries {
+            // records are input: a lambda the command line refuses is refused here too
+            let l = e.record.config.lambda, r = e.report.lambda
+            guard l > 0, l.isFinite, r > 0, r.isFinite else {
+                throw RDAError("\(e.folder.path): its lambda (\(formatNumber(l)) in run.json, \(formatNumber(r)) in eval.json) is not a positive finite number; the run's files are damaged, remove the folder")
+            }
             let a = first.record.config, b = e.record.config
             if a.data != b.data {
                 throw RDAError("cannot merge runs of different data: \(first.folder.path) is \(a.data), \(e.folder.path) is \(b.data)")

@@ -57,7 +57,8 @@ public struct CheckpointPolicy: Equatable, Sendable {
 ///     adam.v.<name>  Adam's second moments, [same shape as the weight]
 ///     metadata       rda.format = rda-train-state-1, rda.adam_step (Adam's step count t),
 ///                    rda.position (`TrainingPosition` as JSON: epoch, step in the epoch, the
-///                    trainer generator's state now and at the epoch's start, the epoch's sums)
+///                    trainer generator's state now and at the epoch's start, the epoch's sums),
+///                    rda.checksum (`TrainingStateChecksum`: SHA-256 of everything else)
 ///
 /// One file holds one instant: the weights, the moments and the position always agree.
 public enum TrainingState {
@@ -91,6 +92,7 @@ public enum TrainingState {
         }
         file.metadata = ["rda.format": format, "rda.adam_step": String(adam.step),
                          "rda.position": String(decoding: try positionEncoder.encode(position), as: UTF8.self)]
+        TrainingStateChecksum.stamp(&file)
         try file.write(to: url)
     }
 
@@ -103,6 +105,7 @@ public enum TrainingState {
             RDAError("\(url.path): \(what); the training state is damaged or from another run: remove it and train again with ‹force›")
         }
         guard file.metadata["rda.format"] == format else { throw bad("not an rda training state (rda.format is not \(format))") }
+        guard TrainingStateChecksum.matches(file) else { throw bad("its checksum (rda.checksum) does not match its contents") }
         guard let stepText = file.metadata["rda.adam_step"], let adamStep = Int(stepText), adamStep >= 0 else { throw bad("no valid rda.adam_step") }
         let position: TrainingPosition
         do { position = try positionDecoder.decode(TrainingPosition.self, from: Data((file.metadata["rda.position"] ?? "").utf8)) } catch {

@@ -29,8 +29,14 @@ public struct GaussianChannelSettings: ChannelSettings, Equatable {
 
     enum CodingKeys: String, CodingKey { case prior, rate }
 
+    /// Reads `prior` and `rate`; refuses `priorComponents`, which belongs to the quantized
+    /// channel's prior (a file that has it beside a Gaussian channel is damaged or edited).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        if try decoder.container(keyedBy: AnyKey.self).contains(AnyKey("priorComponents")) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "prior components on a gaussian channel (they belong to the quantized channel's prior)"))
+        }
         prior = try c.decodeIfPresent(Prior.Kind.self, forKey: .prior) ?? .standard
         rate = try c.decodeIfPresent(RateEstimator.self, forKey: .rate) ?? .closedForm
     }
