@@ -19,7 +19,7 @@ struct DecodedFolderTests {
         let gfile = root.appendingPathComponent("g.rdac")
         #expect(try runRDA(["compress", "--model", gauss.path, "--count", "3", "--test-examples", "3", "--out", gfile.path]).status == 0)
         let refused = root.appendingPathComponent("refused")
-        expectCleanFailure(try runRDA(["decompress", gfile.path, "--model", gauss.path, "--out", refused.path + "/"]), mentions: ["greyscale"])
+        expectCleanFailure(try runRDA(["decompress", gfile.path, "--model", gauss.path, "--out", refused.path + "/"]), mentions: ["grey or RGB"])
         #expect(!FileManager.default.fileExists(atPath: refused.path), "a refused decompress left an empty folder")
 
         // An image model: 5 images, then 3 into the same folder.

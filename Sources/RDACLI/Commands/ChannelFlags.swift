@@ -16,6 +16,13 @@ struct ChannelFlags: ParsableArguments {
     @Option(help: "Rate estimator the gaussian channel trains with: closed-form (KL) or monte-carlo (one sample). (default: closed-form)")
     var rate: RateEstimator?
 
+    /// An unknown channel is a parse error (one line, pointing to --help).
+    func validate() throws {
+        guard Channels.names.contains(channel) else {
+            throw ValidationError("--channel \(channel): unknown channel (known: \(Channels.names.joined(separator: ", ")))")
+        }
+    }
+
     /// The flag of each channel option.
     static func flag(_ name: ChannelOptions.Name) -> String {
         switch name {

@@ -10,10 +10,10 @@ enum DecodedGrid {
     /// Images per row: the square root of the count, rounded up (at least 1).
     static func columns(count: Int) -> Int { max(1, Int(Double(count).squareRoot().rounded(.up))) }
 
-    /// The grid of rows [N, D] of greyscale images of `shape` [1, H, W].
+    /// The grid of rows [N, D] of grey or RGB images of `shape` [C, H, W], C = 1 or 3.
     static func grid(_ x: Tensor, shape: [Int], scale: Int, caption: String) throws -> LabelledGrid {
-        guard shape.count == 3, shape[0] == 1 else {
-            throw RDAError("PNG grids need greyscale images; this model's examples have shape \(shape) (write FILE.csv instead)")
+        guard shape.count == 3, [1, 3].contains(shape[0]) else {
+            throw RDAError("PNG grids need grey or RGB images; this model's examples have shape \(shape) (write FILE.csv instead)")
         }
         let n = x.shape[0], d = x.shape[1], cols = columns(count: n)
         var rows: [[[Float]]] = [], labels: [String] = []
@@ -25,12 +25,12 @@ enum DecodedGrid {
             start = end
         }
         return LabelledGrid(rows: rows, imageWidth: shape[2], imageHeight: shape[1], scale: scale,
-                            title: caption, rowLabels: labels)
+                            title: caption, rowLabels: labels, channels: shape[0])
     }
 
-    /// Writes the grid as a grey PNG.
+    /// Writes the grid as a grey or RGB PNG (as the images are).
     static func write(_ x: Tensor, shape: [Int], scale: Int, caption: String, to url: URL) throws {
         let g = try grid(x, shape: shape, scale: scale, caption: caption)
-        try PNG.writeGray(width: g.width, height: g.height, pixels: g.pixels, to: url)
+        try PNG.write(width: g.width, height: g.height, channels: g.channels, pixels: g.pixels, to: url)
     }
 }

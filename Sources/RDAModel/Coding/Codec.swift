@@ -21,7 +21,7 @@ public enum Codec {
     public static func codingChannel(_ model: RateDistortionAutoencoder) throws -> any EntropyCodingChannel {
         guard let channel = model.bottleneck as? any EntropyCodingChannel else {
             throw Capability.missing("be entropy coded: it has no discrete latents", channel: model.config.channel.name,
-                                     hint: "train a model with a channel that codes its latents (\(Channels.names { $0 is any EntropyCodingChannel }.joined(separator: ", ")))")
+                                     hint: "train a model with a channel that codes its latents: " + Channels.names { $0 is any EntropyCodingChannel }.map { "the \($0) channel" }.joined(separator: " or "))
         }
         return channel
     }
