@@ -65,6 +65,15 @@ struct ResumeTrustTests {
         expectCleanFailure(try runRDA(["train", "--resume", dir.path]), mentions: ["state.safetensors", "checksum"])
     }
 
+    @Test func anotherGEMMSetupIsRefusedOnResume() throws {
+        let root = temporaryFolder("rda-trust")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("run")
+        let r = try runRDA(["train"] + Self.tiny + ["--inject-nan-at-step", "60", "--out", dir.path], environment: ["RDA_GEMM": "openblas"])
+        #expect(r.status != 0 && fileExists(dir, "state.safetensors"), "\(r.stderr)")
+        expectCleanFailure(try runRDA(["train", "--resume", dir.path], environment: ["RDA_GEMM": "swift"]), mentions: ["GEMM openblas", "swift"])
+    }
+
     @Test func aFullDiskAtTheFirstCheckpointLeavesARerunnableFolder() throws {
         let root = temporaryFolder("rda-full")
         defer { try? FileManager.default.removeItem(at: root) }

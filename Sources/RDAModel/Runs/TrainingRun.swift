@@ -1,5 +1,6 @@
 import Foundation
 import RDACore
+import RDAKernels
 import RDAIO
 
 /// A training run as files in one folder:
@@ -208,7 +209,7 @@ public enum TrainingRun {
             throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with ‹force›")
         }
         // which GEMM backends run this model's steps here (timed once per machine, then cached)
-        Trainer.calibrateGEMM(config: config, options: options)
+        let gemm = gemmSetup(Trainer.calibrateGEMM(config: config, options: options))
         var rng = SeededGenerator(seed: request.seed)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)
         events(.loaded(train: train.count, test: test.count, config: config, options: options,
@@ -231,7 +232,7 @@ public enum TrainingRun {
         }
         var start: TrainingPosition? = nil
         if resume {
-            let position = try TrainingState.restore(trainer, from: stateURL)
+            let position = try TrainingState.restore(trainer, from: stateURL, gemm: gemm)
             start = position
             // a kill between the state and the metrics line lost that line: write it again
             metricLines = -1
@@ -250,7 +251,7 @@ public enum TrainingRun {
                               },
                               onCheckpoint: { position in
                                   try writeRecord()
-                                  try TrainingState.save(trainer, at: position, to: stateURL)
+                                  try TrainingState.save(trainer, at: position, to: stateURL, gemm: gemm)
                                   try writeMetrics(position.history)
                               })
         let report = try Evaluator.evaluate(model: model, data: test, split: .test, dataName: source.description,
@@ -262,6 +263,15 @@ public enum TrainingRun {
         try AtomicFile.write(JSONEncoder.pretty.encodeFinite(report), to: dir.appendingPathComponent(evalFile))
         try? FileManager.default.removeItem(at: stateURL)
         return report
+    }
+
+    /// The GEMM setup training steps run under, recorded in the state: `RDA_GEMM` (or auto),
+    /// then the whole-step policy when OpenBLAS is there to choose from, e.g. `auto/per_shape`,
+    /// `auto/swift`, `swift` (forced, or no OpenBLAS). Per-shape decisions under `per_shape`
+    /// come from the calibration cache and are not part of it.
+    static func gemmSetup(_ policy: GEMMPolicy) -> String {
+        if let forced = GEMM.requestedBackend { return forced.rawValue }
+        return GEMM.isOpenBLASAvailable ? "auto/\(policy.rawValue)" : "swift"
     }
 
     /// Takes `dir`'s lock, or refuses at once when another process holds it.

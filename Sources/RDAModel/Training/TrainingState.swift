@@ -79,8 +79,10 @@ public enum TrainingState {
         return d
     }
 
-    /// Writes the state of `trainer` at `position` to `url` (atomically).
-    public static func save(_ trainer: Trainer, at position: TrainingPosition, to url: URL) throws {
+    /// Writes the state of `trainer` at `position` to `url` (atomically). `gemm` (see
+    /// `TrainingRun.gemmSetup`) records which GEMM backends run the steps, so that a resume under
+    /// another setup is refused rather than continued into another model.
+    public static func save(_ trainer: Trainer, at position: TrainingPosition, to url: URL, gemm: String? = nil) throws {
         var file = SafetensorsFile()
         let named = trainer.model.namedParameters
         let adam = trainer.optimizer.state
@@ -92,20 +94,28 @@ public enum TrainingState {
         }
         file.metadata = ["rda.format": format, "rda.adam_step": String(adam.step),
                          "rda.position": String(decoding: try positionEncoder.encode(position), as: UTF8.self)]
+        if let gemm { file.metadata[gemmKey] = gemm }
         TrainingStateChecksum.stamp(&file)
         try file.write(to: url)
     }
 
+    /// The metadata key of the GEMM setup the state was trained under.
+    static let gemmKey = "rda.gemm"
+
     /// Restores the weights, Adam's moments and step count and the generator of `trainer` from
     /// the state file at `url`, and returns the position to continue from. Throws a one-line
-    /// error when the file is damaged or belongs to another model.
-    public static func restore(_ trainer: Trainer, from url: URL) throws -> TrainingPosition {
+    /// error when the file is damaged or belongs to another model, or when it records a GEMM
+    /// setup other than `gemm` (when both are given).
+    public static func restore(_ trainer: Trainer, from url: URL, gemm: String? = nil) throws -> TrainingPosition {
         let file = try SafetensorsFile.read(from: url)
         func bad(_ what: String) -> RDAError {
             RDAError("\(url.path): \(what); the training state is damaged or from another run: remove it and train again with ‹force›")
         }
         guard file.metadata["rda.format"] == format else { throw bad("not an rda training state (rda.format is not \(format))") }
         guard TrainingStateChecksum.matches(file) else { throw bad("its checksum (rda.checksum) does not match its contents") }
+        if let gemm, let recorded = file.metadata[gemmKey], recorded != gemm {
+            throw RDAError("\(url.path): the run was trained with GEMM \(recorded) and would continue with \(gemm), giving another model than an uninterrupted run; resume with the same RDA_GEMM, OpenBLAS and calibration cache (~/.cache/rda), or train again with --force")
+        }
         guard let stepText = file.metadata["rda.adam_step"], let adamStep = Int(stepText), adamStep >= 0 else { throw bad("no valid rda.adam_step") }
         let position: TrainingPosition
         do { position = try positionDecoder.decode(TrainingPosition.self, from: Data((file.metadata["rda.position"] ?? "").utf8)) } catch {
