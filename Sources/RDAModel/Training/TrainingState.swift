@@ -114,7 +114,7 @@ public enum TrainingState {
         guard file.metadata["rda.format"] == format else { throw bad("not an rda training state (rda.format is not \(format))") }
         guard TrainingStateChecksum.matches(file) else { throw bad("its checksum (rda.checksum) does not match its contents") }
         if let gemm, let recorded = file.metadata[gemmKey], recorded != gemm {
-            throw RDAError("\(url.path): the run was trained with GEMM \(recorded) and would continue with \(gemm), giving another model than an uninterrupted run; resume with the same RDA_GEMM, OpenBLAS and calibration cache (~/.cache/rda), or train again with --force")
+            throw RDAError("\(url.path): the run was trained with GEMM \(recorded) and would continue with \(gemm), giving another model than an uninterrupted run; resume with the same RDA_GEMM, OpenBLAS and calibration cache (~/.cache/rda), or train again with ‹force›")
         }
         guard let stepText = file.metadata["rda.adam_step"], let adamStep = Int(stepText), adamStep >= 0 else { throw bad("no valid rda.adam_step") }
         let position: TrainingPosition
