@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RDAKernels
 
 extension RDACommand {
     /// The entry point: names an unknown command (`rda trian`) and the closest one, parses the
@@ -8,6 +9,11 @@ extension RDACommand {
     /// options) with exit status 64, never the usage text.
     static func main() {
         if let problem = CommandSuggestion.problem(Array(CommandLine.arguments.dropFirst()), root: RDACommand.self) {
+            Console.error(problem)
+            Foundation.exit(64)
+        }
+        // RDA_ISA names a GEMM kernel variant this CPU runs, or rda does not start.
+        if let problem = KernelISA.selection.problem {
             Console.error(problem)
             Foundation.exit(64)
         }
