@@ -12,6 +12,37 @@ struct KernelISACLITests {
         #expect(r.stderr == "rda: error: RDA_ISA must be avx2 or avx512, not 'avx1024'\n")
     }
 
+    /// `rda bench gemm` names the variant and why, measures the FMA peak of each supported
+    /// width, and times the Swift kernel once per variant; `rda bench train` names its variant.
+    @Test("bench gemm and bench train report the variant and why")
+    func benchReports() throws {
+        let forced = KernelISA.supported.contains(.avx2) ? ["RDA_ISA": "avx2"] : [:]
+        let r = try runRDA(["bench", "gemm", "--quick", "--threads", "1"], env: forced)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try r.stdout.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let isaLine = try #require(lines.first { $0["kind"] as? String == "isa" })
+        #expect(isaLine["isa"] as? String == (forced.isEmpty ? KernelISA.active.rawValue : "avx2"))
+        #expect(isaLine["reason"] as? String == (forced.isEmpty ? "detected" : "forced_by_RDA_ISA"))
+        let vectorVariants = Set(KernelISA.supported.filter { $0 != .baseline }.map(\.rawValue))
+        let peaks = lines.filter { $0["kind"] as? String == "fma_peak" }
+        #expect(Set(peaks.compactMap { $0["isa"] as? String }) == vectorVariants)
+        #expect(peaks.allSatisfy { ($0["gflops"] as? Double ?? 0) > 0 })
+        let timed = lines.filter { $0["backend"] as? String == "swift" && $0["gflops"] != nil }
+        #expect(Set(timed.compactMap { $0["isa"] as? String }) == (vectorVariants.isEmpty ? ["baseline"] : vectorVariants))
+
+        let t = try runRDA(["bench", "train", "--synthetic", "--windows", "1", "--steps", "1", "--warmup", "0", "--no-gemm",
+                            "--threads", "1"], env: forced)
+        #expect(t.status == 0, "\(t.stderr)")
+        let summary = try #require(t.stdout.split(separator: "\n").last.flatMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        })
+        #expect(summary["kernel_isa"] as? String == (forced.isEmpty ? KernelISA.active.rawValue : "avx2"))
+        #expect(summary["kernel_isa_reason"] as? String == (forced.isEmpty ? "detected" : "forced_by_RDA_ISA"))
+        #expect(t.stderr.contains("# kernel isa: "))
+    }
+
     // Where the CPU has no AVX-512, forcing it must be refused (here: the machine has it, and
     // this is tested with synthetic CPU features in KernelISASelectionTests).
     @Test("RDA_ISA=avx512 is refused on a CPU without AVX-512",
