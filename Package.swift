@@ -61,7 +61,7 @@ let package = Package(
         // they need no CPU flag: RDA_PORTABLE builds still get the AVX2 and AVX-512 variants.
         .target(name: "CRDAKernels"),
         .target(name: "RDAKernels", dependencies: ["CRDAKernels"], swiftSettings: settings),
-        .target(name: "RDACore", dependencies: ["RDAKernels"], swiftSettings: settings),
+        .target(name: "RDACore", dependencies: ["RDAKernels", "CRDAKernels"], swiftSettings: settings),
         .target(name: "RDAIO", dependencies: ["CZlib", "RDACoding"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
         .target(name: "RDAModel", dependencies: ["RDAKernels", "RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),

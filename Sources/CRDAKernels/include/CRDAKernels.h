@@ -47,4 +47,17 @@ void rda_micro_kernel_baseline(long kc, const float *a, const float *b, float *c
 float rda_fma_loop_avx2(long iterations);
 float rda_fma_loop_avx512(long iterations);
 
+/// The direct convolution's register blocks for AVX-512 (RDACore's `DirectConv`): 12 rows x 16
+/// columns of sums, each summed over k in ascending order with one fused multiply-add a step
+/// from zero (the order of the Swift 6 x 16 blocks), written row-major to `sums` (192 floats).
+/// Call only when RDA_CPU_AVX512.
+/// Forward: sums[r] = sum over s, q of rows[r][offset + s * segmentStride + q] * panel[(s * segmentLength + q) * 16...].
+void rda_conv_tile_avx512(const float *const *rows, long offset, long segments, long segmentLength,
+                          long segmentStride, const float *panel, float *sums);
+/// Scatter: sums[r] = sum over q < reduction of src[r][q] * panel[q * 16...].
+void rda_conv_scatter_tile_avx512(const float *const *src, long reduction, const float *panel, float *sums);
+/// Weight gradient: sums[r] = sum over p < pixels of rows[p][offsets[r]] * panel[p * panelStride...].
+void rda_conv_weight_tile_avx512(const float *const *rows, long pixels, const long *offsets,
+                                 const float *panel, long panelStride, float *sums);
+
 #endif
