@@ -2,6 +2,8 @@
 // rda: noisy-channel rate-distortion autoencoders in Swift.
 //
 // Layers (each a module; each depends only on the ones above it):
+//   CRDAKernels the GEMM micro-kernel in C, one source compiled per instruction set (AVX2,
+//               AVX-512, baseline) and chosen at run time; cpuid
 //   RDAKernels  raw Float32 kernels: GEMM (pure Swift SIMD + OpenBLAS at run time), worker pool
 //   RDACore     tensors, reverse-mode autodiff, layers, optimizers, seeded randomness
 //   RDACoding   entropy coding: integer frequency tables, range coder, rANS, the .rdac container,
@@ -55,8 +57,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Library layers
-        .target(name: "RDAKernels", swiftSettings: settings),
-        .target(name: "RDACore", dependencies: ["RDAKernels"], swiftSettings: settings),
+        // The C kernels carry their instruction sets per function (`__attribute__((target))`), so
+        // they need no CPU flag: RDA_PORTABLE builds still get the AVX2 and AVX-512 variants.
+        .target(name: "CRDAKernels"),
+        .target(name: "RDAKernels", dependencies: ["CRDAKernels"], swiftSettings: settings),
+        .target(name: "RDACore", dependencies: ["RDAKernels", "CRDAKernels"], swiftSettings: settings),
         .target(name: "RDAIO", dependencies: ["CZlib", "RDACoding"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
         .target(name: "RDAModel", dependencies: ["RDAKernels", "RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),
@@ -75,13 +80,13 @@ let package = Package(
         // What only the tests use: the IDX writer, the finite-difference gradient check, the
         // shared data folder ($RDA_DATA_DIR or ../shared/data). The product never links it.
         .target(name: "RDATestSupport", dependencies: ["RDACore", "RDAIO"], path: "Tests/RDATestSupport", swiftSettings: settings),
-        .testTarget(name: "RDAKernelsTests", dependencies: ["RDAKernels"], swiftSettings: settings),
+        .testTarget(name: "RDAKernelsTests", dependencies: ["RDAKernels", "CRDAKernels"], swiftSettings: settings),
         .testTarget(name: "RDACoreTests", dependencies: ["RDACore", "RDATestSupport"], swiftSettings: settings),
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO", "RDATestSupport"], swiftSettings: settings),
         .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
         .testTarget(name: "RDABenchTests", dependencies: ["RDABench", "RDAModel", "RDACore"], swiftSettings: settings),
         .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAKernels", "RDAIO", "RDACoding", "RDATestSupport"],
                     exclude: ["Fixtures"], swiftSettings: settings),
-        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAIO", "RDAModel", "RDACore", "RDACoding", "RDATestSupport"], swiftSettings: settings),
+        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAKernels", "RDAIO", "RDAModel", "RDACore", "RDACoding", "RDATestSupport"], swiftSettings: settings),
     ]
 )

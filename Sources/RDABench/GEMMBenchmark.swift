@@ -30,8 +30,9 @@ public enum GEMMBenchmark {
     /// GFLOP/s (2·m·n·k flops a product) of `backend` on `threads` threads: the median of
     /// `repetitions` timed windows after one warm-up window, each window repeating the product
     /// until it lasts at least `windowSeconds`. The thread count of `Threads` is restored after.
+    /// `isa` picks the Swift kernel's instruction set (nil: `KernelISA.active`).
     public static func gflops(
-        backend: GEMMBackend, threads: Int, shape: GEMMShape,
+        backend: GEMMBackend, threads: Int, shape: GEMMShape, isa: KernelISA? = nil,
         repetitions: Int = 7, windowSeconds: Double = 0.02
     ) -> Double {
         let previousThreads = Threads.count
@@ -51,7 +52,7 @@ public enum GEMMBenchmark {
             c.deallocate()
         }
         func product() {
-            GEMM.sgemm(backend: backend, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k,
+            GEMM.sgemm(backend: backend, isa: isa, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k,
                        alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
         }
 
@@ -75,6 +76,28 @@ public enum GEMMBenchmark {
             Thread.sleep(forTimeInterval: openBLASSettleSeconds)
         }
         return rates[rates.count / 2]
+    }
+
+    /// The FMA peak of `isa` on `threads` threads (of `WorkerPool.shared`, at most its size):
+    /// GFLOP/s of 12 independent vector FMA chains per thread, the best of `repetitions`
+    /// windows of about `windowSeconds`. The ceiling a GEMM of that instruction set can reach.
+    public static func fmaPeak(isa: KernelISA, threads: Int, repetitions: Int = 5, windowSeconds: Double = 0.05) -> Double {
+        let previousThreads = Threads.count
+        Threads.set(threads)
+        defer { Threads.set(previousThreads) }
+        let parts = WorkerPool.shared.threadCount
+        var iterations = 100_000
+        var flopsPerThread = 0.0
+        while time({ flopsPerThread = KernelISA.fmaLoop(isa, iterations: iterations) }) < windowSeconds / 4 && iterations < 1 << 34 {
+            iterations *= 2
+        }
+        flopsPerThread = KernelISA.fmaLoop(isa, iterations: iterations)
+        var best = 0.0
+        for _ in 0..<max(1, repetitions) {
+            let t = time { WorkerPool.shared.parallelFor(parts) { _ in _ = KernelISA.fmaLoop(isa, iterations: iterations) } }
+            best = max(best, Double(parts) * flopsPerThread / t / 1e9)
+        }
+        return best
     }
 
     /// How long to pause after timing OpenBLAS on several threads (see `gflops`).

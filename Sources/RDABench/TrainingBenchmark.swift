@@ -97,6 +97,9 @@ public enum TrainingBenchmark {
         public var data: String, gemmBackend: String
         /// Every distinct product of a timed step: its shape, backend and why.
         public var gemmProducts: [Product]
+        /// The Swift GEMM kernel's instruction set (`KernelISA`) and why it runs
+        /// (`detected` or `forced_by_RDA_ISA`).
+        public var kernelISA: String, kernelISAReason: String
         /// The model's parameter count.
         public var parameters: Int
         /// Median, min and max over the windows.
@@ -119,6 +122,7 @@ public enum TrainingBenchmark {
         enum CodingKeys: String, CodingKey {
             case kind, arch, mode, threads, batch, windows, steps, data, parameters
             case warmupSteps = "warmup_steps", gemmBackend = "gemm_backend", gemmProducts = "gemm_products"
+            case kernelISA = "kernel_isa", kernelISAReason = "kernel_isa_reason"
             case imagesPerSec = "images_per_sec", imagesPerSecMin = "images_per_sec_min", imagesPerSecMax = "images_per_sec_max"
             case msPerStep = "ms_per_step"
             case flopsPerImage = "flops_per_image", gflopsPerSec = "gflops_per_sec"
@@ -307,7 +311,8 @@ public enum TrainingBenchmark {
         return Summary(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
                        windows: rates.count, steps: options.steps, warmupSteps: options.warmupSteps,
                        data: dataName, gemmBackend: backends.count == 1 ? backends.first! : (backends.isEmpty ? "none" : "mixed"),
-                       gemmProducts: products, parameters: model.parameters.reduce(0) { $0 + $1.count },
+                       gemmProducts: products, kernelISA: KernelISA.active.rawValue,
+                       kernelISAReason: KernelISA.selection.reason.rawValue, parameters: model.parameters.reduce(0) { $0 + $1.count },
                        imagesPerSec: round(median, 1), imagesPerSecMin: round(sorted.first!, 1), imagesPerSecMax: round(sorted.last!, 1),
                        msPerStep: round(1000 * Double(b) / median, 3),
                        flopsPerImage: flops, gflopsPerSec: round(gflops, 2),

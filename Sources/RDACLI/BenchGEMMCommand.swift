@@ -6,7 +6,9 @@ import RDAKernels
 
 /// `rda bench gemm`: GFLOP/s of each GEMM backend on the training shapes and large squares.
 ///
-/// Prints one JSON line per (backend, threads, shape), one per (threads, training shape) with the
+/// Prints first the Swift kernel's instruction set (`KernelISA`: which variant runs and why)
+/// and the FMA peak of each supported vector width per thread count, then one JSON line per
+/// (backend, threads, shape) (the Swift kernel once per supported variant, `isa`), one per (threads, training shape) with the
 /// backend rda's products of that shape use and why (`GEMMChoiceReason`), then one summary line with, per thread
 /// count, the speed of the Swift kernel relative to OpenBLAS on the training shapes (measured in
 /// the same run, backend after backend for each shape, since the machines are noisy).
@@ -24,12 +26,29 @@ struct BenchGEMM: ParsableCommand {
 
     struct Record: Encodable {
         var backend: String
+        /// The Swift kernel's instruction set (nil for OpenBLAS).
+        var isa: String?
         var threads: Int
         var m: Int
         var n: Int
         var k: Int
         var transpose: String
         var training: Bool
+        var gflops: Double
+    }
+
+    struct ISALine: Encodable {
+        var kind = "isa"
+        var isa: String
+        var reason: String
+        var cpu: String
+        var features: String
+    }
+
+    struct FMAPeak: Encodable {
+        var kind = "fma_peak"
+        var isa: String
+        var threads: Int
         var gflops: Double
     }
 
@@ -97,19 +116,34 @@ struct BenchGEMM: ParsableCommand {
             fflush(stdout)
         }
 
+        let selection = KernelISA.selection
+        try emit(ISALine(isa: selection.isa.rawValue, reason: selection.reason.rawValue,
+                         cpu: GEMMMachineKey.current(openBLASCore: nil, openBLASAvailable: false).cpuModel,
+                         features: KernelISA.featureSummary))
+        // Every vector variant this CPU runs, the active one last (the summary's Swift rate).
+        let variants = KernelISA.supported.filter { $0 != .baseline && $0 != selection.isa } + [selection.isa]
+        for threadCount in counts {
+            for isa in variants where isa != .baseline {
+                let peak = GEMMBenchmark.fmaPeak(isa: isa, threads: threadCount)
+                try emit(FMAPeak(isa: isa.rawValue, threads: threadCount, gflops: (peak * 10).rounded() / 10))
+            }
+        }
+
         var summaries: [ThreadSummary] = []
         for threadCount in counts {
             var ratios: [String: Double] = [:]
             for shape in shapes {
                 var rate: [GEMMBackend: Double] = [:]
                 for backend in backends {
-                    let gflops = GEMMBenchmark.gflops(
-                        backend: backend, threads: threadCount, shape: shape,
-                        repetitions: repetitions, windowSeconds: window)
-                    rate[backend] = gflops
-                    try emit(Record(backend: backend.rawValue, threads: threadCount, m: shape.m, n: shape.n,
-                                    k: shape.k, transpose: shape.transpose, training: shape.isTraining,
-                                    gflops: (gflops * 10).rounded() / 10))
+                    for isa in backend == .swift ? variants.map(Optional.some) : [nil] {
+                        let gflops = GEMMBenchmark.gflops(
+                            backend: backend, threads: threadCount, shape: shape, isa: isa,
+                            repetitions: repetitions, windowSeconds: window)
+                        rate[backend] = gflops
+                        try emit(Record(backend: backend.rawValue, isa: isa?.rawValue, threads: threadCount, m: shape.m, n: shape.n,
+                                        k: shape.k, transpose: shape.transpose, training: shape.isTraining,
+                                        gflops: (gflops * 10).rounded() / 10))
+                    }
                 }
                 if shape.isTraining {
                     let previous = Threads.count

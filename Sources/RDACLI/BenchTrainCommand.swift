@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RDABench
+import RDAKernels
 import RDAModel
 
 /// Options shared by `rda bench train` and `rda bench eval`.
@@ -62,6 +63,8 @@ struct ModelBenchOptions: ParsableArguments {
             fflush(stdout)
         }
         let summary = TrainingBenchmark.run(o) { emit($0) }
+        FileHandle.standardError.write(Data(
+            "# kernel isa: \(summary.kernelISA) (\(summary.kernelISAReason); cpu has \(KernelISA.featureSummary))\n".utf8))
         for product in summary.gemmProducts {
             FileHandle.standardError.write(Data(
                 "# gemm \(product.shape) (\(product.context), \(product.threads) threads): \(product.backend), \(product.reason)\n".utf8))

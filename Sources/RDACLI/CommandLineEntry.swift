@@ -14,7 +14,9 @@ extension RDACommand {
             Console.error(problem)
             Foundation.exit(64)
         }
-        if let problem = Threads.environmentProblem() {
+        // RDA_THREADS and RDA_GEMM are valid, and RDA_ISA names a GEMM kernel variant this CPU
+        // runs, or rda does not start.
+        if let problem = Threads.environmentProblem() ?? KernelISA.selection.problem {
             Console.error(problem)
             Foundation.exit(64)
         }

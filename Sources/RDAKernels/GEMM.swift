@@ -32,9 +32,10 @@ public enum GEMM {
     /// `SwiftGEMM.parallelThreshold` multiply-adds, else one). `threads: 1` runs the whole
     /// product on the calling thread, as callers that parallelise around GEMM want (a product
     /// made inside a `parallelFor` body would otherwise run its parts one after the other, each
-    /// packing the shared operand again). OpenBLAS keeps its own thread count.
+    /// packing the shared operand again). OpenBLAS keeps its own thread count. `isa` picks the
+    /// Swift kernel's instruction set (nil: `KernelISA.active`); it must be supported here.
     public static func sgemm(
-        backend: GEMMBackend, threads: Int? = nil, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        backend: GEMMBackend, threads: Int? = nil, isa: KernelISA? = nil, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
@@ -42,6 +43,7 @@ public enum GEMM {
         precondition(lda >= max(1, transA ? m : k), "GEMM: lda too small")
         precondition(ldb >= max(1, transB ? k : n), "GEMM: ldb too small")
         precondition(ldc >= max(1, n), "GEMM: ldc too small")
+        precondition(isa.map { KernelISA.isSupported($0) } ?? true, "GEMM: instruction set not supported by this CPU")
         if m == 0 || n == 0 { return }
         if k == 0 || alpha == 0 {
             scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
@@ -58,7 +60,8 @@ public enum GEMM {
         SwiftGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
                         threads: threads.map { max(1, $0) }
-                            ?? (m * n * k < SwiftGEMM.parallelThreshold ? 1 : WorkerPool.shared.threadCount))
+                            ?? (m * n * k < SwiftGEMM.parallelThreshold ? 1 : WorkerPool.shared.threadCount),
+                        isa: isa ?? KernelISA.active)
     }
 
     /// The backend `sgemm(transA:...)` uses. Default: `.openblas` when it can be loaded, else

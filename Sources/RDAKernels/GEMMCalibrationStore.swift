@@ -16,7 +16,8 @@ public struct GEMMMachineKey: Codable, Equatable, Sendable {
     public var cpuFlags: String
     /// Active processor count.
     public var cores: Int
-    /// The running executable's size and modification time: a rebuilt rda calibrates again.
+    /// The running executable's size and modification time: a rebuilt rda calibrates again;
+    /// then the Swift kernel's instruction set (`KernelISA`, which `RDA_ISA` can force).
     public var build: String
     /// OpenBLAS's core name when loaded ("absent" when not).
     public var openblas: String
@@ -55,6 +56,7 @@ public struct GEMMMachineKey: Codable, Equatable, Sendable {
             let time = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             build = "\((exe as NSString).lastPathComponent):\(size):\(Int64(time * 1000))"
         }
+        build += ":isa=\(KernelISA.active.rawValue)"
         return GEMMMachineKey(cpuModel: model, cpuFlags: fnv1a(flags), cores: ProcessInfo.processInfo.activeProcessorCount,
                               build: build, openblas: openBLASAvailable ? (openBLASCore ?? "loaded") : "absent")
     }

@@ -70,21 +70,25 @@ enum Packing {
         }
     }
 
-    /// Packs rows p0..<p0+kb, columns j0..<j0+cols (cols <= nr) of op(B) into `dst`.
+    /// Packs rows p0..<p0+kb, columns j0..<j0+cols (cols <= nr) of op(B) into `dst`, for a
+    /// micro-kernel of `nr` columns (a multiple of 8: 16 for AVX2, 32 for AVX-512).
     static func packB(
         transposed: Bool, b: UnsafePointer<Float>, ldb: Int,
-        p0: Int, kb: Int, j0: Int, cols: Int, dst: UnsafeMutablePointer<Float>
+        p0: Int, kb: Int, j0: Int, cols: Int, nr: Int, dst: UnsafeMutablePointer<Float>
     ) {
-        let nr = MicroKernel.nr
         var out = dst
         if !transposed {
             var src = b + (p0 &* ldb &+ j0)
             if cols == nr {
+                let bytes = nr &* 4
                 for _ in 0..<kb {
                     let s = UnsafeRawPointer(src)
                     let o = UnsafeMutableRawPointer(out)
-                    o.storeBytes(of: s.loadUnaligned(as: V.self), as: V.self)
-                    o.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: V.self), toByteOffset: 32, as: V.self)
+                    var offset = 0
+                    while offset < bytes {
+                        o.storeBytes(of: s.loadUnaligned(fromByteOffset: offset, as: V.self), toByteOffset: offset, as: V.self)
+                        offset &+= 32
+                    }
                     out += nr
                     src += ldb
                 }
@@ -99,17 +103,20 @@ enum Packing {
         } else {
             let src = b + (j0 &* ldb &+ p0)
             if cols == nr {
-                // Two 8 x 8 transposes per 8 k steps (nr = 16 columns), then the k remainder.
+                // nr / 8 transposes of 8 x 8 per 8 k steps, then the k remainder.
                 var p = 0
                 while p &+ 8 <= kb {
-                    Transpose.block8x8(src + p, ld: ldb, out, ldd: nr)
-                    Transpose.block8x8(src + (p &+ 8 &* ldb), ld: ldb, out + 8, ldd: nr)
+                    var j = 0
+                    while j < nr {
+                        Transpose.block8x8(src + (p &+ j &* ldb), ld: ldb, out + j, ldd: nr)
+                        j &+= 8
+                    }
                     out += 8 &* nr
                     p &+= 8
                 }
                 while p < kb {
                     var s = src + p
-                    for j in 0..<16 {
+                    for j in 0..<nr {
                         out[j] = s[0]
                         s += ldb
                     }

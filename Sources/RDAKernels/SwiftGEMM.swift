@@ -38,16 +38,16 @@ enum SwiftGEMM {
     static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, isa: KernelISA = KernelISA.active
     ) {
         let mr = MicroKernel.mr
-        let nr = MicroKernel.nr
+        let nr = isa.nr
         let tilesM = (m + mr - 1) / mr
         let tilesN = (n + nr - 1) / nr
-        let grid = threads > 1 ? splitGrid(transA: transA, transB: transB, m: m, n: n, k: k, threads: threads) : (rows: 1, cols: 1)
+        let grid = threads > 1 ? splitGrid(transA: transA, transB: transB, m: m, n: n, k: k, threads: threads, nr: nr) : (rows: 1, cols: 1)
         let parts = grid.rows * grid.cols
         if parts == 1 {
-            block(transA: transA, transB: transB, rows: 0..<m, cols: 0..<n, k: k, alpha: alpha,
+            block(isa: isa, transA: transA, transB: transB, rows: 0..<m, cols: 0..<n, k: k, alpha: alpha,
                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
@@ -61,7 +61,7 @@ enum SwiftGEMM {
             let rows = range(part / grid.cols, of: grid.rows, tiles: tilesM, unit: mr, total: m)
             let cols = range(part % grid.cols, of: grid.cols, tiles: tilesN, unit: nr, total: n)
             if rows.isEmpty || cols.isEmpty { return }
-            block(transA: transA, transB: transB, rows: rows, cols: cols, k: k, alpha: alpha,
+            block(isa: isa, transA: transA, transB: transB, rows: rows, cols: cols, k: k, alpha: alpha,
                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
@@ -79,9 +79,9 @@ enum SwiftGEMM {
     /// tiles along either side (m = 128 is 22 row tiles; 16 threads) a two-way grid keeps every
     /// thread busy and packs each operand fewer times than a one-way cut. Every element of C is
     /// still summed over all of k in one order by one thread: the bits do not depend on the grid.
-    static func splitGrid(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, threads: Int) -> (rows: Int, cols: Int) {
+    static func splitGrid(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, threads: Int,
+                          nr: Int = MicroKernel.nr) -> (rows: Int, cols: Int) {
         let mr = MicroKernel.mr
-        let nr = MicroKernel.nr
         let tilesM = (m + mr - 1) / mr
         let tilesN = (n + nr - 1) / nr
         let perElementA = transA ? 13.0 : 18.0
@@ -114,14 +114,15 @@ enum SwiftGEMM {
         return (size + unit - 1) / unit * unit
     }
 
-    /// C[rows, cols] = alpha * op(A)[rows, :] * op(B)[:, cols] + beta * C[rows, cols], one thread.
+    /// C[rows, cols] = alpha * op(A)[rows, :] * op(B)[:, cols] + beta * C[rows, cols], one thread,
+    /// with the micro-kernel of `isa`.
     static func block(
-        transA: Bool, transB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, alpha: Float,
+        isa: KernelISA, transA: Bool, transB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let mr = MicroKernel.mr
-        let nr = MicroKernel.nr
+        let nr = isa.nr
         let limits = blocking
         let mc = balanced(rows.count, limit: limits.mc, unit: mr)
         let kc = balanced(k, limit: limits.kc, unit: 1)
@@ -153,7 +154,7 @@ enum SwiftGEMM {
                         let bPanel = packedB + jr &* kb
                         if firstRowBlock {
                             Packing.packB(transposed: transB, b: b, ldb: ldb, p0: pc, kb: kb,
-                                          j0: jc &+ jr, cols: w, dst: bPanel)
+                                          j0: jc &+ jr, cols: w, nr: nr, dst: bPanel)
                         }
                         var ir = 0
                         while ir < mb {
@@ -164,7 +165,7 @@ enum SwiftGEMM {
                                               p0: pc, kb: kb, dst: aPanel)
                             }
                             MicroKernel.run(
-                                kc: kb, a: aPanel, b: bPanel,
+                                isa: isa, kc: kb, a: aPanel, b: bPanel,
                                 c: c + ((ic &+ ir) &* ldc &+ jc &+ jr), ldc: ldc,
                                 rows: h, cols: w, alpha: alpha, beta: betaHere)
                             ir &+= mr

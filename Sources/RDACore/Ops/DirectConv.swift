@@ -164,6 +164,14 @@ enum DirectConv {
                 let epilogue = Epilogue(bias: last ? bias.map { $0 + g * 16 } : nil, activation: last ? activation : .identity)
                 var p = 0
                 while p < pixels {
+                    if wide {   // 12-row AVX-512 blocks, same bits (DirectConvWide.swift)
+                        let n = Swift.min(wideRows, pixels - p)
+                        wideTile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
+                                 segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
+                                 accumulate: s0 > 0, epilogue: epilogue)
+                        p += wideRows
+                        continue
+                    }
                     let n = Swift.min(6, pixels - p)
                     tile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
                          segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
@@ -223,6 +231,12 @@ enum DirectConv {
         let piece = Swift.min(16, segmentLength)
         var p = 0
         while p < pixels {
+            if wide {   // 12-row AVX-512 blocks, additions in the same order (DirectConvWide.swift)
+                wideScatter(src + p, dst + p, count: Swift.min(wideRows, pixels - p), weights: weights,
+                            segmentLength: segmentLength, segmentStride: segmentStride, piece: piece)
+                p += wideRows
+                continue
+            }
             let n = Swift.min(6, pixels - p)
             for g in 0..<weights.groups {
                 let col = g * 16
@@ -255,6 +269,14 @@ enum DirectConv {
             pb += 64
             q &+= 1
         }
+        add(acc, to: dst, count: count, offset: offset, piece: piece, pieceStride: pieceStride)
+    }
+
+    /// image[dst[r] + offset + (16 columns, in pieces of `piece` floats `pieceStride` apart)] +=
+    /// row r of `acc`, for r < count, in row order.
+    @inline(__always)
+    static func add(_ acc: Block6x16, to dst: UnsafePointer<UnsafeMutablePointer<Float>>, count: Int, offset: Int,
+                    piece: Int, pieceStride: Int) {
         typealias V4 = SIMD4<Float>
         let ps = pieceStride &* 4
         @inline(__always) func add(_ r: Int, _ v0: V, _ v1: V) {
@@ -296,6 +318,18 @@ enum DirectConv {
         for g in 0..<groups {
             let panel = pixelStride == 0 ? panels + g * pixels * 16 : panels + g * 16
             var k0 = 0
+            while wide && k0 < k {   // 12-row AVX-512 blocks (DirectConvWide.swift)
+                let n = Swift.min(wideRows, k - k0)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: wideRows) { o in
+                    for r in 0..<wideRows {
+                        let kk = k0 + Swift.min(r, n - 1)
+                        o[r] = (kk / segmentLength) * segmentStride + kk % segmentLength
+                    }
+                    wideWeightTile(rows, pixels: pixels, offsets: o.baseAddress!, count: n, panel: panel, panelStride: step,
+                                   out: out + k0 * ldOut + g * 16, ldOut: ldOut, accumulate: accumulate)
+                }
+                k0 += wideRows
+            }
             while k0 < k {
                 let n = Swift.min(6, k - k0)
                 @inline(__always) func offset(_ r: Int) -> Int {
