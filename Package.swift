@@ -1,18 +1,7 @@
 // swift-tools-version:6.0
 // rda: noisy-channel rate-distortion autoencoders in Swift.
 //
-// Layers (each a module; each depends only on the ones above it):
-//   CRDAKernels the GEMM micro-kernel in C, one source compiled per instruction set (AVX2,
-//               AVX-512, baseline) and chosen at run time; cpuid
-//   RDAKernels  raw Float32 kernels: GEMM (pure Swift SIMD + OpenBLAS at run time), worker pool
-//   RDACore     tensors, reverse-mode autodiff, layers, optimizers, seeded randomness
-//   RDACoding   entropy coding: integer frequency tables, range coder, rANS, the .rdac container,
-//               checksums (CRC-32, SHA-256)
-//   RDAIO       files: IDX datasets (gzip, fetched and verified), PNG, safetensors, SVG plots, HTML
-//               reports  (no tensors)
-//   RDAModel    the rate-distortion autoencoder in the theory's words
-//   RDABench    benchmarks: GEMM rates, training and evaluation throughput (`rda bench`)
-//   RDACLI      the `rda` command
+// The modules and their one-way dependencies are described once, in docs/architecture.md.
 import PackageDescription
 import Foundation
 
@@ -45,6 +34,7 @@ let package = Package(
         .library(name: "RDACore", targets: ["RDACore"]),
         .library(name: "RDAModel", targets: ["RDAModel"]),
         .library(name: "RDAIO", targets: ["RDAIO"]),
+        .library(name: "RDAReport", targets: ["RDAReport"]),
         .library(name: "RDACoding", targets: ["RDACoding"]),
     ],
     dependencies: [
@@ -62,16 +52,17 @@ let package = Package(
         .target(name: "CRDAKernels"),
         .target(name: "RDAKernels", dependencies: ["CRDAKernels"], swiftSettings: settings),
         .target(name: "RDACore", dependencies: ["RDAKernels", "CRDAKernels"], swiftSettings: settings),
-        .target(name: "RDAIO", dependencies: ["CZlib", "RDACoding"], swiftSettings: settings),
+        .target(name: "RDAIO", dependencies: ["CZlib"], swiftSettings: settings),
+        .target(name: "RDAReport", dependencies: ["RDAIO"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
-        .target(name: "RDAModel", dependencies: ["RDAKernels", "RDACore", "RDAIO", "RDACoding"], swiftSettings: settings),
+        .target(name: "RDAModel", dependencies: ["RDAKernels", "RDACore", "RDAIO", "RDAReport", "RDACoding"], swiftSettings: settings),
         .target(name: "RDABench", dependencies: ["RDAModel", "RDACore", "RDAIO", "RDAKernels"], swiftSettings: settings),
 
         // MARK: Command line
         .executableTarget(
             name: "RDACLI",
             dependencies: [
-                "RDAModel", "RDAIO", "RDACore", "RDAKernels", "RDACoding", "RDABench",
+                "RDAModel", "RDAIO", "RDAReport", "RDACore", "RDAKernels", "RDACoding", "RDABench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -83,10 +74,11 @@ let package = Package(
         .testTarget(name: "RDAKernelsTests", dependencies: ["RDAKernels", "CRDAKernels"], swiftSettings: settings),
         .testTarget(name: "RDACoreTests", dependencies: ["RDACore", "RDATestSupport"], swiftSettings: settings),
         .testTarget(name: "RDAIOTests", dependencies: ["RDAIO", "RDATestSupport"], swiftSettings: settings),
-        .testTarget(name: "RDACodingTests", dependencies: ["RDACoding"], swiftSettings: settings),
+        .testTarget(name: "RDAReportTests", dependencies: ["RDAReport", "RDAIO", "RDATestSupport"], swiftSettings: settings),
+        .testTarget(name: "RDACodingTests", dependencies: ["RDACoding", "RDAIO"], swiftSettings: settings),
         .testTarget(name: "RDABenchTests", dependencies: ["RDABench", "RDAModel", "RDACore"], swiftSettings: settings),
-        .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAKernels", "RDAIO", "RDACoding", "RDATestSupport"],
+        .testTarget(name: "RDAModelTests", dependencies: ["RDAModel", "RDAKernels", "RDAIO", "RDAReport", "RDACoding", "RDATestSupport"],
                     exclude: ["Fixtures"], swiftSettings: settings),
-        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAKernels", "RDAIO", "RDAModel", "RDACore", "RDACoding", "RDATestSupport"], swiftSettings: settings),
+        .testTarget(name: "RDACLITests", dependencies: ["RDACLI", "RDAKernels", "RDAIO", "RDAReport", "RDAModel", "RDACore", "RDACoding", "RDATestSupport"], swiftSettings: settings),
     ]
 )

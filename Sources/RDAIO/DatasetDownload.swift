@@ -1,5 +1,4 @@
 import Foundation
-import RDACoding
 #if canImport(FoundationNetworking) && !RDA_OFFLINE
 import FoundationNetworking
 #endif
@@ -287,7 +286,7 @@ public enum DatasetDownload {
     public static func sha256(of url: URL) -> String? {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
         defer { try? handle.close() }
-        var hasher = RDACoding.SHA256()
+        var hasher = SHA256()
         while true {
             guard let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
             hasher.update([UInt8](chunk))

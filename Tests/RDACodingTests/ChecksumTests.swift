@@ -1,3 +1,4 @@
+import RDAIO
 import Testing
 @testable import RDACoding
 

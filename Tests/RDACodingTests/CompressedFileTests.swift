@@ -1,3 +1,4 @@
+import RDAIO
 import Foundation
 import Testing
 @testable import RDACoding

@@ -1,3 +1,4 @@
+import RDAReport
 import Testing
 import Foundation
 import RDACore

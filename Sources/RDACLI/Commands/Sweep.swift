@@ -1,3 +1,4 @@
+import RDAReport
 import ArgumentParser
 import Foundation
 import RDAIO

@@ -1,3 +1,4 @@
+import RDAReport
 import Foundation
 import RDACore
 import RDAIO
