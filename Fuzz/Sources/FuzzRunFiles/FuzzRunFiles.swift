@@ -21,8 +21,9 @@ public func fuzzRunFiles(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 
 /// The small model the states belong to, and the seeds: a run.json and checkpoints of it.
 enum RunFileSeeds {
-    static let config = ModelConfig(arch: .mlp, exampleShape: [3], latentDim: 2, widths: [4], prior: .learned,
-                                    distortion: .l2, lambda: 2, sigmoidOutput: false, data: "gaussian:2,1,0.5")
+    static let config = ModelConfig(arch: .mlp, exampleShape: [3], latentDim: 2, widths: [4],
+                                    distortion: .l2, lambda: 2, sigmoidOutput: false, data: "gaussian:2,1,0.5",
+                                    channel: .gaussian(prior: .learned))
 
     static func trainer() -> Trainer {
         var rng = SeededGenerator(seed: 1)

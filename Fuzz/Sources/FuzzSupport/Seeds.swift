@@ -80,11 +80,11 @@ public enum Seeds {
         file.metadata = ["note": "fuzz \"seed\"\n"]
         var seeds: [(String, Data)] = [("plain.safetensors", try file.encoded())]
         let configs = [
-            ModelConfig(arch: .mlp, exampleShape: [6], latentDim: 2, widths: [4], prior: .learned,
-                        distortion: .l2, lambda: 2, sigmoidOutput: true, data: "fuzz"),
-            ModelConfig(arch: .conv, exampleShape: [1, 4, 4], latentDim: 2, widths: [2, 2], prior: .learned,
-                        distortion: .l2, lambda: 8, sigmoidOutput: true, data: "fuzz", channel: .quantized, priorComponents: 2),
-            ModelConfig(arch: .linear, exampleShape: [3], latentDim: 2, widths: [], prior: .standard,
+            ModelConfig(arch: .mlp, exampleShape: [6], latentDim: 2, widths: [4],
+                        distortion: .l2, lambda: 2, sigmoidOutput: true, data: "fuzz", channel: .gaussian(prior: .learned)),
+            ModelConfig(arch: .conv, exampleShape: [1, 4, 4], latentDim: 2, widths: [2, 2],
+                        distortion: .l2, lambda: 8, sigmoidOutput: true, data: "fuzz", channel: .quantized(components: 2)),
+            ModelConfig(arch: .linear, exampleShape: [3], latentDim: 2, widths: [],
                         distortion: .l1, lambda: 1, sigmoidOutput: false, data: "gaussian:2,1,0.5"),
         ]
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rda-fuzz-seeds-\(getpid())")

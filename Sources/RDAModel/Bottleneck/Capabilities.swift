@@ -25,9 +25,6 @@ public protocol StandardizableChannel: Bottleneck {
     var standardSettings: any ChannelSettings { get }
 }
 
-/// A channel whose prior is a discrete table that sampling draws integers from (not a density).
-public protocol DiscretePriorChannel: Bottleneck {}
-
 /// The one-line refusals of a capability a channel lacks.
 public enum Capability {
     /// "`what`: the <name> channel cannot <ability>; <hint>".

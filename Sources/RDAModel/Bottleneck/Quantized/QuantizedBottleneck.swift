@@ -13,7 +13,7 @@ import RDACore
 /// rate estimates the coded rate. Evaluation and coding use z~ = round(y_enc); when training ends
 /// the prior is turned into integer frequency tables (`CodingTables`) that the entropy coder and
 /// `rda sample` use, so decoding does no floating point on probabilities.
-public final class QuantizedBottleneck: EntropyCodingChannel, DiscretePriorChannel {
+public final class QuantizedBottleneck: EntropyCodingChannel {
     /// y, the latent before rounding.
     public static let encoderOutputsPerLatent = 1
     /// Mixture components per dimension when the configuration does not say.
