@@ -127,6 +127,9 @@ public final class GEMMSelector: @unchecked Sendable {
         var trials: [UInt: GEMMPolicy] = [:]
         var decided: [Key: GEMMChoice] = [:]
         var cache: [String: GEMMCalibrationEntry]?
+        /// Per-shape decisions adopted from a run being resumed (`adopt`), by entry name: they
+        /// win over the cache, so that the resumed run uses the backends it started with.
+        var adopted: [String: GEMMBackend] = [:]
         var calibrations = 0
     }
 
@@ -200,8 +203,9 @@ public final class GEMMSelector: @unchecked Sendable {
 
     /// The calibrated backend of `key`'s shape class: from the cache, else timed now (and saved).
     private func perShapeBackend(_ state: inout State, _ key: Key, _ shape: GEMMShape, _ product: GEMMProduct) -> GEMMBackend {
-        if state.cache == nil { state.cache = store.load() }
         let name = GEMMCalibrationEntry.name(key.shapeClass, threads: key.threads, context: key.context)
+        if let adopted = state.adopted[name] { return adopted }
+        if state.cache == nil { state.cache = store.load() }
         if let entry = state.cache?[name], let cached = GEMMBackend(rawValue: entry.backend) { return cached }
         let timings = timer(shape, key.threads, product)
         state.calibrations += 1
@@ -223,6 +227,26 @@ public final class GEMMSelector: @unchecked Sendable {
         #else
             return UInt(bitPattern: pthread_self())
         #endif
+    }
+
+    /// The per-shape decisions made so far (shape classes calibrated now or read from the cache),
+    /// by calibration-entry name: what a training state records so that its resumption runs
+    /// the same backends whatever the cache says by then (`adopt`).
+    public var perShapeDecisions: [String: GEMMBackend] {
+        state.withLock { state in
+            var out: [String: GEMMBackend] = [:]
+            for (key, choice) in state.decided where choice.reason == .calibrated {
+                out[GEMMCalibrationEntry.name(key.shapeClass, threads: key.threads, context: key.context)] = choice.backend
+            }
+            return out
+        }
+    }
+
+    /// Takes `decisions` (from `perShapeDecisions` of an earlier process) for the shape classes
+    /// they name, before the cache or a new calibration: a resumed run continues on the backends
+    /// it started with.
+    public func adopt(_ decisions: [String: GEMMBackend]) {
+        state.withLock { $0.adopted.merge(decisions) { $1 } }
     }
 
     /// Shape classes timed by this selector so far (not those read from the cache).

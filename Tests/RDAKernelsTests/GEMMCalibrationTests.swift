@@ -239,3 +239,36 @@ struct GEMMCalibrationTests {
         #expect(ran.load(ordering: .relaxed) >= 2 * (1 + GEMMCalibration.rounds))
     }
 }
+
+/// A resumed run keeps the per-shape backends it started with, whatever the cache says by then.
+@Suite("GEMM per-shape decisions adopted on resume")
+struct GEMMAdoptedDecisionsTests {
+    typealias T = GEMMCalibrationTests
+
+    @Test func adoptedDecisionsWinOverTheCacheAndNewTimings() {
+        let dir = T.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // the interrupted run: OpenBLAS measured faster for the NT shape
+        let first = T.selector(T.FakeTimer(["NT": GEMMTimings(swift: 2, openblas: 1)]), directory: dir)
+        #expect(first.choose(T.nt, threads: 1, context: .pool, product: T.noProduct).backend == .openblas)
+        let recorded = first.perShapeDecisions
+        #expect(recorded.count == 1 && recorded.values.first == .openblas)
+        // meanwhile the cache is replaced: a fresh folder whose timings favour Swift
+        let other = T.folder()
+        defer { try? FileManager.default.removeItem(at: other) }
+        let swiftTimer = T.FakeTimer(["NT": GEMMTimings(swift: 1, openblas: 2)])
+        let fresh = T.selector(swiftTimer, directory: other)
+        #expect(fresh.choose(T.nt, threads: 1, context: .pool, product: T.noProduct).backend == .swift)
+        // the resumed process adopts the recorded decision before its first product: no timing, same backend
+        let resumed = T.selector(swiftTimer, directory: other)
+        resumed.adopt(recorded)
+        let calls = swiftTimer.calls.load(ordering: .relaxed)
+        #expect(resumed.choose(T.nt, threads: 1, context: .pool, product: T.noProduct).backend == .openblas)
+        #expect(swiftTimer.calls.load(ordering: .relaxed) == calls)
+        #expect(resumed.perShapeDecisions == recorded)
+        // a decision forced by RDA_GEMM is not a per-shape decision
+        let forced = T.selector(swiftTimer, directory: other, forced: .swift)
+        _ = forced.choose(T.nt, threads: 1, context: .pool, product: T.noProduct)
+        #expect(forced.perShapeDecisions.isEmpty)
+    }
+}

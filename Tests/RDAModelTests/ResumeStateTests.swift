@@ -1,3 +1,5 @@
+import RDAIO
+import RDAKernels
 import Foundation
 import Testing
 import RDACore
@@ -66,5 +68,29 @@ struct ResumeStateTests {
         _ = try t.train(on: train, test: nil, onCheckpoint: { try TrainingState.save(t, at: $0, to: url) })
         let (_, makeMLP) = try Self.setup(.mlp)
         #expect(throws: RDAError.self) { _ = try TrainingState.restore(makeMLP(), from: url) }
+    }
+
+    /// The per-shape GEMM decisions a state records are adopted by the resuming process's selector.
+    @Test func perShapeGEMMDecisionsTravelWithTheState() throws {
+        let (train, makeTrainer) = try Self.setup(.linear)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rda-state-gemm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let shape = GEMMShape(m: 128, n: 784, k: 512, transB: true)
+        func selector(_ swift: Double, _ openblas: Double, _ dir: String) -> GEMMSelector {
+            GEMMSelector(forced: nil, openBLASAvailable: true,
+                         store: GEMMCalibrationStore(directory: folder.appendingPathComponent(dir), key: GEMMMachineKey(cpuModel: "t", cpuFlags: "", cores: 1, build: "b", openblas: "x")),
+                         timer: { _, _, _ in GEMMTimings(swift: swift, openblas: openblas) })
+        }
+        let noProduct: GEMMProduct = { _, _, _, _, _ in }
+        let before = selector(2, 1, "a")
+        #expect(before.choose(shape, threads: 1, context: .pool, product: noProduct).backend == .openblas)
+        let t = makeTrainer()
+        let url = folder.appendingPathComponent("state.safetensors")
+        _ = try t.train(on: train, test: nil, onCheckpoint: { try TrainingState.save(t, at: $0, to: url, selector: before) })
+        #expect(try SafetensorsFile.read(from: url).metadata["rda.gemm_shapes"]?.contains("openblas") == true)
+        let after = selector(1, 2, "b")   // another cache, whose timings favour Swift
+        _ = try TrainingState.restore(makeTrainer(), from: url, selector: after)
+        #expect(after.choose(shape, threads: 1, context: .pool, product: noProduct).backend == .openblas)
     }
 }

@@ -1,3 +1,4 @@
+import RDAKernels
 import Foundation
 import RDACore
 import RDAIO
@@ -58,6 +59,8 @@ public struct CheckpointPolicy: Equatable, Sendable {
 ///     metadata       rda.format = rda-train-state-1, rda.adam_step (Adam's step count t),
 ///                    rda.position (`TrainingPosition` as JSON: epoch, step in the epoch, the
 ///                    trainer generator's state now and at the epoch's start, the epoch's sums),
+///                    rda.gemm (the GEMM setup), rda.gemm_shapes (the per-shape backend
+///                    decisions so far, JSON: calibration-entry name -> backend),
 ///                    rda.checksum (`TrainingStateChecksum`: SHA-256 of everything else)
 ///
 /// One file holds one instant: the weights, the moments and the position always agree.
@@ -81,8 +84,10 @@ public enum TrainingState {
 
     /// Writes the state of `trainer` at `position` to `url` (atomically). `gemm` (see
     /// `TrainingRun.gemmSetup`) records which GEMM backends run the steps, so that a resume under
-    /// another setup is refused rather than continued into another model.
-    public static func save(_ trainer: Trainer, at position: TrainingPosition, to url: URL, gemm: String? = nil) throws {
+    /// another setup is refused rather than continued into another model; `selector`'s per-shape
+    /// decisions are recorded too, and a resume adopts them (`restore`).
+    public static func save(_ trainer: Trainer, at position: TrainingPosition, to url: URL, gemm: String? = nil,
+                            selector: GEMMSelector = .shared) throws {
         var file = SafetensorsFile()
         let named = trainer.model.namedParameters
         let adam = trainer.optimizer.state
@@ -95,18 +100,28 @@ public enum TrainingState {
         file.metadata = ["rda.format": format, "rda.adam_step": String(adam.step),
                          "rda.position": String(decoding: try positionEncoder.encode(position), as: UTF8.self)]
         if let gemm { file.metadata[gemmKey] = gemm }
+        let decisions = selector.perShapeDecisions
+        if !decisions.isEmpty {
+            file.metadata[gemmShapesKey] = String(decoding: try JSONEncoder.sorted.encode(decisions.mapValues(\.rawValue)), as: UTF8.self)
+        }
         TrainingStateChecksum.stamp(&file)
         try file.write(to: url)
     }
 
     /// The metadata key of the GEMM setup the state was trained under.
     static let gemmKey = "rda.gemm"
+    /// The metadata key of the per-shape GEMM decisions the state was trained with.
+    static let gemmShapesKey = "rda.gemm_shapes"
 
     /// Restores the weights, Adam's moments and step count and the generator of `trainer` from
     /// the state file at `url`, and returns the position to continue from. Throws a one-line
     /// error when the file is damaged or belongs to another model, or when it records a GEMM
     /// setup other than `gemm` (when both are given).
-    public static func restore(_ trainer: Trainer, from url: URL, gemm: String? = nil) throws -> TrainingPosition {
+    /// Per-shape GEMM decisions recorded in the state are adopted by `selector`, so that the
+    /// resumed steps run on the backends the interrupted ones did, whatever the calibration
+    /// cache says now.
+    public static func restore(_ trainer: Trainer, from url: URL, gemm: String? = nil,
+                               selector: GEMMSelector = .shared) throws -> TrainingPosition {
         let file = try SafetensorsFile.read(from: url)
         func bad(_ what: String) -> RDAError {
             RDAError("\(url.path): \(what); the training state is damaged or from another run: remove it and train again with ‹force›")
@@ -115,6 +130,17 @@ public enum TrainingState {
         guard TrainingStateChecksum.matches(file) else { throw bad("its checksum (rda.checksum) does not match its contents") }
         if let gemm, let recorded = file.metadata[gemmKey], recorded != gemm {
             throw RDAError("\(url.path): the run was trained with GEMM \(recorded) and would continue with \(gemm), giving another model than an uninterrupted run; resume with the same RDA_GEMM, OpenBLAS and calibration cache (~/.cache/rda), or train again with ‹force›")
+        }
+        if let text = file.metadata[gemmShapesKey] {
+            guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
+                throw bad("its per-shape GEMM decisions (\(gemmShapesKey)) are unreadable")
+            }
+            var decisions: [String: GEMMBackend] = [:]
+            for (name, value) in raw {
+                guard let backend = GEMMBackend(rawValue: value) else { throw bad("its per-shape GEMM decisions name a backend '\(value)'") }
+                decisions[name] = backend
+            }
+            selector.adopt(decisions)
         }
         guard let stepText = file.metadata["rda.adam_step"], let adamStep = Int(stepText), adamStep >= 0 else { throw bad("no valid rda.adam_step") }
         let position: TrainingPosition
