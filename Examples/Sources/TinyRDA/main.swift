@@ -8,9 +8,11 @@ let source = try DataSource.parse("gaussian:4,1,0.25")
 let train = try source.load(split: .train, dataDir: nil, examples: 20_000)
 let test = try source.load(split: .test, dataDir: nil, testExamples: 5_000)
 
-// A linear RDA minimising rate + 2 * squared error, trained with Adam for 5 epochs.
-let config = ModelConfig(arch: .linear, exampleShape: [3], latentDim: 3, widths: [], prior: .standard,
-                         distortion: .l2, lambda: 2, sigmoidOutput: false, data: source.description)
+// A linear RDA with the Gaussian noisy channel (standard prior) minimising rate + 2 * squared
+// error, trained with Adam for 5 epochs.
+let config = ModelConfig(arch: .linear, exampleShape: [3], latentDim: 3, widths: [],
+                         distortion: .l2, lambda: 2, sigmoidOutput: false, data: source.description,
+                         channel: .gaussian(prior: .standard))
 var rng = SeededGenerator(seed: 1)
 let model = RateDistortionAutoencoder(config: config, rng: &rng)
 var options = TrainingOptions()
@@ -24,7 +26,7 @@ let loaded = try Checkpoint.load(file.path)
 let y = test.examples.slice(0..<2)                                       // [2, 3]
 let (z, yHat) = withoutGradients {
     let h = loaded.encoder(y)                                            // [2, 6]: mu, then log-variance
-    let b = loaded.bottleneck.transmit(h, noise: nil, mode: .noiseless, rate: .closedForm)  // z = mu
+    let b = loaded.bottleneck.transmit(h, noise: nil, mode: .noiseless)  // z = mu
     return (b.z, loaded.decode(b.z))                                     // [2, 3], [2, 3]
 }
 print("y    ", y.values, "\nz    ", z.values, "\ny_hat", yHat.values)
