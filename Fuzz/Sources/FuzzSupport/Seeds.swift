@@ -94,7 +94,7 @@ public enum Seeds {
             var rng = SeededGenerator(seed: UInt64(i + 1))
             let url = folder.appendingPathComponent("model\(i).safetensors")
             try Checkpoint.save(RateDistortionAutoencoder(config: config, rng: &rng), to: url)
-            seeds.append(("model-\(config.arch.rawValue)-\(config.channel.rawValue).safetensors", try Data(contentsOf: url)))
+            seeds.append(("model-\(config.arch.rawValue)-\(config.channel.name).safetensors", try Data(contentsOf: url)))
         }
         return seeds
     }
