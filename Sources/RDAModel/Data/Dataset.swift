@@ -51,7 +51,7 @@ public struct Dataset {
     }
 }
 
-/// Where examples come from (`--data`): a named image set, a folder of IDX files, or an
+/// Where examples come from (a data spec): a named image set, a folder of IDX files, or an
 /// independent zero-mean Gaussian or Laplace source.
 public enum DataSource: Equatable, CustomStringConvertible {
     /// `mnist`, `fashion-mnist` (searched for), or a folder path holding IDX files.
@@ -62,7 +62,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
     /// (density 1/(2b) exp(-|y|/b), E|y| = b), seeded like `gaussian:`.
     case laplace([Double])
 
-    /// Parses `--data`. Throws a one-line error for a malformed `gaussian:` or `laplace:` spec.
+    /// Parses a data spec. Throws a one-line error for a malformed `gaussian:` or `laplace:` spec.
     public static func parse(_ text: String) throws -> DataSource {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t.lowercased().hasPrefix("gaussian:") {
@@ -94,7 +94,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
         return values
     }
 
-    /// The source as `--data` writes it.
+    /// The source as a data spec writes it.
     public var description: String {
         switch self {
         case .idx(let name): return name

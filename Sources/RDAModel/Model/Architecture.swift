@@ -1,6 +1,6 @@
 import RDACore
 
-/// Encoder/decoder families, by name (`--arch`).
+/// Encoder/decoder families, by name.
 public enum Architecture: String, Codable, CaseIterable, Sendable {
     /// Affine encoder y -> (mu, logvar) and affine decoder z -> y_hat (no output nonlinearity):
     /// the right model for Gaussian sources, and the one that reaches the Gaussian R(D).

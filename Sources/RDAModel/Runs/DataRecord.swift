@@ -1,13 +1,13 @@
 /// Where a model's training data came from, stored in the checkpoint metadata as `rda.data`
 /// (beside `rda.training`): enough to draw the same examples again.
 public struct DataRecord: Codable, Equatable, Sendable {
-    /// `--data`: `mnist`, `fashion-mnist`, a folder, or `gaussian:V1,...`.
+    /// The data: `mnist`, `fashion-mnist`, a folder, or `gaussian:V1,...`.
     public var data: String
-    /// `--examples`: training examples (nil: the default, all of an image set or 50,000 draws).
+    /// Training examples (nil: the default, all of an image set or 50,000 draws).
     public var examples: Int?
-    /// `--test-examples` (gaussian: sources).
+    /// Test examples (gaussian: sources).
     public var testExamples: Int
-    /// `--data-seed` (gaussian: sources).
+    /// Seed of the draws (gaussian: sources).
     public var dataSeed: UInt64
 
     /// The data part of `request`.

@@ -92,7 +92,7 @@ public enum MemoryEstimate {
 
     /// Bytes a grid of `rows` x `columns` decoded pictures needs (interpolate, traverse):
     /// decoding them (`samplingBytes`) and the grid's pixels at `scale`, as bytes and as floats,
-    /// nil on overflow (an argument such as `--steps 1099511627776`).
+    /// nil on overflow (an argument such as 1099511627776 steps).
     public static func pictureBytes(_ config: ModelConfig, rows: Int, columns: Int, scale: Int) -> Int? {
         guard let count = multiply([rows, columns]) else { return nil }
         return sum([samplingBytes(config, count: count), multiply([count, config.dimensions, scale, scale, 5])])

@@ -25,7 +25,7 @@ public struct TrainDefaults: Equatable, Sendable {
     public static let synthetic = TrainDefaults(arch: .linear, latentDim: nil, lambda: 1, epochs: 20,
                                                 learningRate: 1e-2, schedule: .cosine)
 
-    /// Training draws from a synthetic source when `--examples` is not given (image sets: all).
+    /// Training draws from a synthetic source when the examples are not given (image sets: all).
     public static let syntheticTrainExamples = 50_000
 
     /// The defaults for `source`.

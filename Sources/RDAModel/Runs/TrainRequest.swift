@@ -11,41 +11,41 @@ import RDAIO
 /// `ModelTrainOptions` (RDACLI), and where it goes in `resolved`. A run.json written before the
 /// field existed decodes with the field's default.
 public struct TrainRequest: Codable, Equatable, Sendable {
-    /// `--data`: a data set name, a folder, or `gaussian:V1,...`.
+    /// The data: a data set name, a folder, or `gaussian:V1,...`.
     public var data: String = "mnist"
-    /// `--data-dir`: a folder searched first for named data sets.
+    /// A folder searched first for named data sets.
     public var dataDir: String? = nil
-    /// `--arch` (nil: `TrainDefaults`, conv for images, linear for synthetic sources).
+    /// The architecture (nil: `TrainDefaults`, conv for images, linear for synthetic sources).
     public var arch: Architecture? = nil
-    /// `--latent-dim` K.
+    /// The latent size K.
     public var latentDim: Int? = nil
-    /// `--widths`: hidden sizes or channels.
+    /// Hidden sizes or channels.
     public var widths: [Int]? = nil
     /// nil: l1 for a `laplace:` source (the distortion its exact R(D) is for), l2 otherwise.
     public var distortion: DistortionKind? = nil
-    /// `--lambda`.
+    /// Lambda, the distortion's weight.
     public var lambda: Double? = nil
     /// The bottleneck with its own settings (the Gaussian noisy channel with its prior and rate
     /// estimator, quantized latents with their prior's components, ...).
     public var channel: ChannelConfig = .default
-    /// `--epochs`.
+    /// Passes over the training set.
     public var epochs: Int? = nil
-    /// `--batch-size`.
+    /// Examples per step.
     public var batchSize: Int = 128
-    /// `--learning-rate`.
+    /// Adam's learning rate.
     public var learningRate: Double? = nil
-    /// `--schedule`.
+    /// The learning-rate schedule.
     public var schedule: LearningRateSchedule? = nil
-    /// `--seed`: initialization, shuffling and channel noise.
+    /// Seed of initialization, shuffling and channel noise.
     public var seed: UInt64 = 0
     /// Training examples: drawn from a `gaussian:` source (default 50,000), or the first N of an
     /// image set (default all).
     public var examples: Int? = nil
     /// Test examples drawn from a `gaussian:` source.
     public var testExamples: Int = 100_000
-    /// `--data-seed`: the draws of a gaussian: source.
+    /// Seed of the draws of a gaussian: or laplace: source.
     public var dataSeed: UInt64 = 0
-    /// `--clip-norm`: the largest global gradient norm.
+    /// The largest global gradient norm.
     public var clipNorm: Double? = nil
     /// Fault injection (tests): a NaN objective at this step.
     public var injectNaNAtStep: Int? = nil
@@ -56,7 +56,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     /// Every option at its default: the values the command line starts from.
     public static let defaults = TrainRequest()
 
-    /// The options, by their JSON keys (run.json); `--kebab-case` of the name on the command line.
+    /// The options, by their JSON keys (run.json); a command line names its flags after them.
     public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
         /// The field `data`.
         case data

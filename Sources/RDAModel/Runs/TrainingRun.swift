@@ -304,7 +304,7 @@ public enum TrainingRun {
 
     /// Refuses, before anything (the lock included) is written there, an output folder that
     /// holds files but no sign of rda (neither run.json nor `.rda-lock`): the user's own files,
-    /// or `/`. `--force` replaces a run, never a folder rda did not make.
+    /// or `/`. `force` replaces a run, never a folder rda did not make.
     static func checkOwnFolder(_ dir: URL) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }

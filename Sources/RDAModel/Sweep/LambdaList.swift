@@ -1,7 +1,7 @@
 import Foundation
 import RDAIO
 
-/// The lambdas of a sweep (`--lambdas 0.25,1,4`): positive, finite, distinct; kept sorted.
+/// The lambdas of a sweep (e.g. 0.25,1,4): positive, finite, distinct; kept sorted.
 public enum LambdaList {
     /// Parses `0.5,1,2`: positive finite lambdas separated by commas, or throws a one-line `RDAError`.
     public static func parse(_ text: String) throws -> [Double] {
@@ -26,7 +26,7 @@ public enum LambdaList {
     public static func folderName(_ lambda: Double) -> String { "lambda-\(formatNumber(lambda))" }
 }
 
-/// One slice of a sweep for one machine (`--shard I/N`, I from 1 to N): lambda number j (0-based,
+/// One slice of a sweep for one machine (`I/N`, I from 1 to N): lambda number j (0-based,
 /// sorted) belongs to shard (j mod N) + 1, so slices are interleaved and similar in cost.
 public struct Shard: Equatable, Sendable {
     /// Slice `index` (1-based) of `count`.

@@ -76,7 +76,7 @@ public enum LogisticMixturePrior {
         return logP
     }
 
-    /// The largest number of mixture components (`--prior-components`).
+    /// The largest number of mixture components (the quantized channel's setting).
     public static let maximumComponents = 8
 
     /// Per-example rate -sum_k ln P_k(x_k) in nats as one op, with gradients for x and the
