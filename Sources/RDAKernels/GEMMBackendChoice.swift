@@ -326,6 +326,10 @@ public final class GEMMSelector: @unchecked Sendable {
         return adopt(saved)
     }
 
+    /// Makes `policy` the process's whole-step policy unless one is set already (a resumed run
+    /// takes the one its state records), so that `calibrateSteps` returns it without a trial.
+    public func adoptPolicy(_ policy: GEMMPolicy) { _ = adopt(policy) }
+
     /// Makes `policy` the process's policy unless one is set already; returns the one in force.
     private func adopt(_ policy: GEMMPolicy) -> GEMMPolicy {
         state.withLock { state in

@@ -271,4 +271,15 @@ struct GEMMAdoptedDecisionsTests {
         _ = forced.choose(T.nt, threads: 1, context: .pool, product: T.noProduct)
         #expect(forced.perShapeDecisions.isEmpty)
     }
+
+    /// A resumed run takes the whole-step policy its state records: no trial, whatever the cache says.
+    @Test func anAdoptedPolicyIsNotTimedAgain() {
+        let dir = T.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let selector = T.selector(T.FakeTimer([:]), directory: dir)
+        selector.adoptPolicy(.openblas)
+        var measured = 0
+        #expect(selector.calibrateSteps("step model", threads: 1) { _ in measured += 1; return 1 } == .openblas)
+        #expect(measured == 0 && selector.policy == .openblas)
+    }
 }

@@ -208,7 +208,10 @@ public enum TrainingRun {
         if let old, !old.asksTheSame(as: record) {
             throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with ‹force›")
         }
-        // which GEMM backends run this model's steps here (timed once per machine, then cached)
+        // which GEMM backends run this model's steps here (timed once per machine, then cached);
+        // a resumed run takes the whole-step policy its state records, so that a lost or
+        // rewritten cache cannot move it to other backends
+        if resume { adoptRecordedPolicy(dir.appendingPathComponent(stateFile)) }
         let gemm = gemmSetup(Trainer.calibrateGEMM(config: config, options: options))
         var rng = SeededGenerator(seed: request.seed)
         let model = RateDistortionAutoencoder(config: config, rng: &rng)
@@ -263,6 +266,16 @@ public enum TrainingRun {
         try AtomicFile.write(JSONEncoder.pretty.encodeFinite(report), to: dir.appendingPathComponent(evalFile))
         try? FileManager.default.removeItem(at: stateURL)
         return report
+    }
+
+    /// Makes the whole-step GEMM policy recorded in the state at `url` (`auto/<policy>`) the
+    /// process's policy, when this process has the same choice (no `RDA_GEMM`, OpenBLAS loaded).
+    /// Any other difference is left for `TrainingState.restore` to refuse.
+    static func adoptRecordedPolicy(_ url: URL, selector: GEMMSelector = .shared) {
+        guard GEMM.requestedBackend == nil, GEMM.isOpenBLASAvailable,
+              let recorded = TrainingState.recordedGEMMSetup(url), recorded.hasPrefix("auto/"),
+              let policy = GEMMPolicy(rawValue: String(recorded.dropFirst("auto/".count))) else { return }
+        selector.adoptPolicy(policy)
     }
 
     /// The GEMM setup training steps run under, recorded in the state: `RDA_GEMM` (or auto),

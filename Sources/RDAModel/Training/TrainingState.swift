@@ -110,6 +110,12 @@ public enum TrainingState {
 
     /// The metadata key of the GEMM setup the state was trained under.
     static let gemmKey = "rda.gemm"
+    /// The GEMM setup recorded in the state at `url` (`rda.gemm`), or nil when the file or the
+    /// key is missing or unreadable (`restore` reports those).
+    static func recordedGEMMSetup(_ url: URL) -> String? {
+        (try? SafetensorsFile.read(from: url))?.metadata[gemmKey]
+    }
+
     /// The metadata key of the per-shape GEMM decisions the state was trained with.
     static let gemmShapesKey = "rda.gemm_shapes"
 
