@@ -93,7 +93,9 @@ extension SweepCommand {
     /// Refuses a sweep folder that holds files but nothing of a sweep (no `lambda-*` run, no
     /// curve.json, no failure record or lock): the user's own files, or `/`.
     static func checkOwnFolder(_ dir: URL) throws {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path), !names.isEmpty else { return }
+        guard let all = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        let names = all.filter { !TrainingRun.isOwnTemporary($0) }   // another sweep's passing files
+        guard !names.isEmpty else { return }
         let ours = names.contains { $0.hasPrefix("lambda-") || $0.hasPrefix("curve.") || $0 == ".rda-lock" || $0 == "report.html" }
         guard ours else {
             throw RDAError("--out \(dir.path) is not empty (\(names.sorted().prefix(3).joined(separator: ", "))) and holds no sweep; choose a new or empty folder")

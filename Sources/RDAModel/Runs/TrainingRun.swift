@@ -315,6 +315,13 @@ public enum TrainingRun {
         }
     }
 
+    /// Whether `name` is a passing file of an rda process: an `AtomicFile` temporary
+    /// (`.NAME.PID.N.tmp`) or the writability probe of `prepare` (`.rda-write-test-PID`), which
+    /// another process writing into the same folder (two sweeps) may hold for a moment.
+    public static func isOwnTemporary(_ name: String) -> Bool {
+        (name.hasPrefix(".") && name.hasSuffix(".tmp")) || name.hasPrefix(".rda-write-test-")
+    }
+
     /// Refuses, before anything (the lock included) is written there, an output folder that
     /// holds files but no sign of rda (neither run.json nor `.rda-lock`): the user's own files,
     /// or `/`. `force` replaces a run, never a folder rda did not make.
@@ -323,7 +330,7 @@ public enum TrainingRun {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }
         guard isDir.boolValue else { throw RDAError("‹out› \(dir.path) is a file, not a folder; choose a new folder") }
         guard let all = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }   // prepare() names the problem
-        let names = all.filter { !($0.hasPrefix(".") && $0.hasSuffix(".tmp")) }   // rda's own temporaries (AtomicFile)
+        let names = all.filter { !isOwnTemporary($0) }
         if names.isEmpty || names.contains(runFile) || names.contains(FolderLock.fileName) { return }
         let shown = names.sorted().prefix(3).joined(separator: ", ") + (names.count > 3 ? ", ..." : "")
         throw RDAError("‹out› \(dir.path) is not empty (\(shown)) and holds no rda run; choose a new or empty folder (‹force› replaces only an rda run)")
