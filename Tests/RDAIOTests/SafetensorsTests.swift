@@ -1,3 +1,4 @@
+import RDATestSupport
 import Foundation
 import Testing
 import RDAIO

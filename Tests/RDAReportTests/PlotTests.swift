@@ -1,4 +1,5 @@
 @testable import RDAReport
+import RDATestSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

@@ -1,13 +1,12 @@
 import Foundation
 import Testing
 import RDAIO
-import RDATestSupport
 
 /// A fresh folder under the system temporary folder, removed when the value goes away.
-final class TempFolder {
-    let url: URL
+public final class TempFolder {
+    public let url: URL
 
-    init() {
+    public init() {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("rdaio-tests-\(UUID().uuidString)", isDirectory: true)
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -17,10 +16,10 @@ final class TempFolder {
         try? FileManager.default.removeItem(at: url)
     }
 
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     /// Names of all entries in the folder (including hidden ones).
-    func entries(_ sub: String = "") -> [String] {
+    public func entries(_ sub: String = "") -> [String] {
         let folder = sub.isEmpty ? url : url.appendingPathComponent(sub)
         return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
     }
@@ -29,7 +28,7 @@ final class TempFolder {
 /// Runs `body`, expects it to throw an `RDAIOError` of `kind` whose one-line text contains every
 /// string in `words` (case-insensitive); returns the error for further checks.
 @discardableResult
-func expectRDAIOError(_ kind: RDAIOError.Kind, _ words: [String] = [],
+public func expectRDAIOError(_ kind: RDAIOError.Kind, _ words: [String] = [],
                       sourceLocation: SourceLocation = #_sourceLocation,
                       _ body: () throws -> Void) -> RDAIOError? {
     do {
@@ -53,7 +52,7 @@ func expectRDAIOError(_ kind: RDAIOError.Kind, _ words: [String] = [],
 }
 
 /// Deterministic pseudo-random bytes (xorshift), for fixtures.
-func pseudoRandomBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
+public func pseudoRandomBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
     var state = seed
     return (0..<count).map { _ in
         state ^= state << 13
@@ -64,14 +63,14 @@ func pseudoRandomBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [U
 }
 
 /// Result of running an external program.
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct ProcessResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// Runs `program` (looked up on PATH) with `arguments`; nil if it cannot be started.
-func run(_ program: String, _ arguments: [String], stdin: Data? = nil) -> ProcessResult? {
+public func run(_ program: String, _ arguments: [String], stdin: Data? = nil) -> ProcessResult? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [program] + arguments
@@ -90,23 +89,23 @@ func run(_ program: String, _ arguments: [String], stdin: Data? = nil) -> Proces
                          stderr: String(decoding: errData, as: UTF8.self))
 }
 
-enum Environment {
+public enum Environment {
     /// The shared offline data folder (holding mnist/ and fashion-mnist/), if present (see `SharedData`).
-    static let sharedData: URL? = SharedData.directory
+    public static let sharedData: URL? = SharedData.directory
 
-    static let hasSharedData = sharedData != nil
+    public static let hasSharedData = sharedData != nil
 
-    static let hasPython: Bool = run("python3", ["-c", "import zlib, gzip, json"])?.status == 0
+    public static let hasPython: Bool = run("python3", ["-c", "import zlib, gzip, json"])?.status == 0
 
-    static let hasPythonSafetensors: Bool =
+    public static let hasPythonSafetensors: Bool =
         run("python3", ["-c", "import safetensors, safetensors.numpy, numpy"])?.status == 0
 
     /// `env` exits with 127 when the program is not on PATH.
-    static let hasPngcheck: Bool = (run("pngcheck", ["-h"])?.status ?? 127) != 127
+    public static let hasPngcheck: Bool = (run("pngcheck", ["-h"])?.status ?? 127) != 127
 }
 
 /// An independent bitwise CRC-32 (IEEE, reflected), to check the zlib one.
-func referenceCRC32<S: Sequence>(_ bytes: S) -> UInt32 where S.Element == UInt8 {
+public func referenceCRC32<S: Sequence>(_ bytes: S) -> UInt32 where S.Element == UInt8 {
     var crc: UInt32 = 0xFFFF_FFFF
     for byte in bytes {
         crc ^= UInt32(byte)
