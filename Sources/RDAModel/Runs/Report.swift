@@ -141,7 +141,7 @@ public enum RunReport {
     /// The rate per latent dimension, sorted, beside the bound's per-component rates (sorted too);
     /// `quantized`: the rates are -ln P(z~_k) of the quantized channel, not closed-form KLs.
     public static func ratePerDimensionChart(_ perDim: [Double], bound: [Double]?, title: String,
-                                             series: String = "model: closed-form rate of the dimension") -> BarChart {
+                                             series: String) -> BarChart {
         let order = perDim.indices.sorted { perDim[$0] > perDim[$1] }
         var chart = BarChart(title: "Rate per latent dimension",
                              subtitle: "\(title) · total \(formatNumber((perDim.reduce(0, +) * 1000).rounded() / 1000)) nats",
