@@ -9,10 +9,10 @@ import RDAIO
 @Suite("Model files: configuration validated before allocation")
 struct CheckpointValidationTests {
     func config(_ arch: Architecture, shape: [Int] = [1, 8, 12], k: Int = 3, widths: [Int]? = nil, prior: Prior.Kind = .standard,
-                channel: String = "gaussian", components: Int? = nil) -> ModelConfig {
+                channel: String = "gaussian", components: Int? = nil, distortion: DistortionKind = .l2) -> ModelConfig {
         ModelConfig(arch: arch, exampleShape: shape, latentDim: k,
                     widths: widths ?? (arch == .conv ? [4, 6] : (arch == .mlp ? [16, 8, 5] : [])),
-                    distortion: .l2, lambda: 2, sigmoidOutput: arch != .linear, data: "test",
+                    distortion: distortion, lambda: 2, sigmoidOutput: arch != .linear && distortion == .l2, data: "test",
                     channel: channel == "gaussian" ? .gaussian(prior: prior) : .quantized(components: components ?? QuantizedBottleneck.defaultComponents))
     }
 
@@ -28,6 +28,18 @@ struct CheckpointValidationTests {
             #expect(try CheckpointValidation.expectedShapes(cfg) == built)
             #expect(try MemoryEstimate.parameterCount(cfg) == model.parameters.reduce(0) { $0 + $1.count })
         }
+    }
+
+    /// The discretized logistic's decoder gives two outputs per dimension; the computed shapes follow.
+    @Test(arguments: [Architecture.linear, .mlp, .conv])
+    func discretizedLogisticShapesMatchABuiltModel(_ arch: Architecture) throws {
+        let cfg = config(arch, distortion: .discretizedLogistic)
+        var rng = SeededGenerator(seed: 1)
+        let model = RateDistortionAutoencoder(config: cfg, rng: &rng)
+        let built = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.tensor.shape) })
+        #expect(try CheckpointValidation.expectedShapes(cfg) == built)
+        #expect(model.decoderOutputs(Tensor(zeros: [2, 3])).shape == [2, 2 * 96])
+        #expect(model.decode(Tensor(zeros: [2, 3])).shape == [2, 96])
     }
 
     @Test func outOfRangeConfigurationsAreRefused() {

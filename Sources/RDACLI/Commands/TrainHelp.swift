@@ -21,7 +21,7 @@ enum TrainHelp {
         case .widths:
             return "Hidden widths (mlp, e.g. \(Architecture.mlp.defaultWidths.map(String.init).joined(separator: ","))) or channels (conv, e.g. \(Architecture.conv.defaultWidths.map(String.init).joined(separator: ",")))."
         case .distortion:
-            return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions (default: l1 for laplace:, l2 otherwise)."
+            return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions, or discretized-logistic (-ln P of each 8-bit pixel under a logistic of the decoder's mean and log-scale; images only; with --lambda 1 the objective is the negative ELBO) (default: l1 for laplace:, l2 otherwise)."
         case .lambda:
             return "Weight of the distortion in rate + lambda * distortion (default: \(both { formatNumber($0.lambda) }))."
         case .channel:

@@ -29,11 +29,11 @@ public enum Evaluator {
         var statistics = model.bottleneck.evaluationStatistics(examples: n, exampleShape: model.config.exampleShape, miExamples: miExamples)
         forEachScoredBatch(model: model, data: data, seed: seed, batchSize: batchSize) { range, y, f in
             statistics.add(f.bottleneck, examples: y, range: range)
-            let dMean = model.config.distortion.perExample(y, model.decode(f.bottleneck.noiseless))
+            let dMean = model.config.distortion.perExample(y, model.decoderOutputs(f.bottleneck.noiseless))
             let l2: Tensor
             switch model.config.distortion {
             case .l2: l2 = f.distortion
-            case .l1: l2 = DistortionKind.l2.perExample(y, f.yHat)
+            case .l1, .discretizedLogistic: l2 = DistortionKind.l2.perExample(y, f.yHat)
             }
             for i in 0..<range.count {
                 let r = Double(f.rate.data[i]), d = Double(f.distortion.data[i])
@@ -43,7 +43,7 @@ public enum Evaluator {
                 obj += o; obj2 += o * o
                 if data.isImage {
                     discrete += DiscretizedLikelihood.negativeLogMass(model.config.distortion, lambda: lambda, y: y.data + i * dims,
-                                                                      yHat: f.yHat.data + i * dims, count: dims)
+                                                                      yHat: f.decoderOutputs.data + i * f.decoderOutputs.shape[1], count: dims)
                 }
             }
         }

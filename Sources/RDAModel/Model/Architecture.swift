@@ -28,15 +28,17 @@ enum NetworkBuilder {
     /// - Parameters:
     ///   - exampleShape: [D] for vectors, [C, H, W] for images.
     ///   - sigmoidOutput: end the decoder in a sigmoid (pixels in [0, 1]).
+    ///   - outputsPerDimension: decoder outputs per data dimension (2 for the discretized logistic:
+    ///     the D means, then the D log-scales; for conv, output channels 0..<C then C..<2C).
     ///   - encoderOutputs: what the bottleneck needs from the encoder (2K for the Gaussian
     ///     channel: mu then logvar; K for the quantized one).
-    /// - Returns: encoder [N, D] -> [N, encoderOutputs], decoder [N, K] -> [N, D].
+    /// - Returns: encoder [N, D] -> [N, encoderOutputs], decoder [N, K] -> [N, D x outputsPerDimension].
     static func build(_ arch: Architecture, exampleShape: [Int], latentDim k: Int, encoderOutputs: Int, widths: [Int],
-                      sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
+                      outputsPerDimension m: Int = 1, sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
         let d = exampleShape.reduce(1, *)
         switch arch {
         case .linear:
-            return (Sequential(Linear(d, encoderOutputs, rng: &rng)), Sequential(Linear(k, d, rng: &rng)))
+            return (Sequential(Linear(d, encoderOutputs, rng: &rng)), Sequential(Linear(k, d * m, rng: &rng)))
         case .mlp:
             var enc: [Layer] = [], dec: [Layer] = []
             var width = d
@@ -44,7 +46,7 @@ enum NetworkBuilder {
             enc.append(Linear(width, encoderOutputs, rng: &rng))
             width = k
             for h in widths.reversed() { dec += [Linear(width, h, rng: &rng), ReLU()]; width = h }
-            dec.append(Linear(width, d, rng: &rng))
+            dec.append(Linear(width, d * m, rng: &rng))
             if sigmoidOutput { dec.append(Sigmoid()) }
             return (Sequential(enc), Sequential(dec))
         case .conv:
@@ -61,7 +63,7 @@ enum NetworkBuilder {
             var dec: [Layer] = [
                 Linear(k, flat, rng: &rng), ReLU(), Reshape([c2, h / 4, w / 4]),
                 ConvTranspose2d(c2, c1, kernelSize: 4, stride: 2, padding: 1, rng: &rng), ReLU(),
-                ConvTranspose2d(c1, c, kernelSize: 4, stride: 2, padding: 1, rng: &rng),
+                ConvTranspose2d(c1, c * m, kernelSize: 4, stride: 2, padding: 1, rng: &rng),
             ]
             if sigmoidOutput { dec.append(Sigmoid()) }
             dec.append(Flatten())

@@ -43,7 +43,9 @@ public enum CheckpointValidation {
         let k = config.latentDim
         // what the bottleneck takes from the encoder per latent (Gaussian: mu and logvar)
         let outputs = k * config.channelSettings.encoderOutputsPerLatent
-        guard let d = product(config.exampleShape) else { throw bad("an example shape \(config.exampleShape) too large to be real") }
+        // the decoder's outputs per dimension m (the discretized logistic: mean and log-scale)
+        let m = config.distortion.decoderOutputsPerDimension
+        guard let d = product(config.exampleShape), product([d, m]) != nil else { throw bad("an example shape \(config.exampleShape) too large to be real") }
 
         var shapes: [String: [Int]] = [:]
         func linear(_ prefix: String, _ inFeatures: Int, _ outFeatures: Int) {
@@ -53,7 +55,7 @@ public enum CheckpointValidation {
         switch config.arch {
         case .linear:
             linear("encoder.0", d, outputs)
-            linear("decoder.0", k, d)
+            linear("decoder.0", k, d * m)
         case .mlp:
             // Encoder: Linear, ReLU pairs then Linear -> outputs; the decoder mirrors it (indices as
             // in nn.Sequential: every activation takes an index).
@@ -62,7 +64,7 @@ public enum CheckpointValidation {
             linear("encoder.\(index)", width, outputs)
             width = k; index = 0
             for h in config.widths.reversed() { linear("decoder.\(index)", width, h); width = h; index += 2 }
-            linear("decoder.\(index)", width, d)
+            linear("decoder.\(index)", width, d * m)
         case .conv:
             guard config.exampleShape.count == 3 else {
                 throw bad("a conv model with example shape \(config.exampleShape) (needs [C, H, W])")
@@ -78,7 +80,7 @@ public enum CheckpointValidation {
             linear("encoder.6", flat, outputs)
             linear("decoder.0", k, flat)
             shapes["decoder.3.weight"] = [c2, c1, 4, 4]; shapes["decoder.3.bias"] = [c1]
-            shapes["decoder.5.weight"] = [c1, c, 4, 4]; shapes["decoder.5.bias"] = [c]
+            shapes["decoder.5.weight"] = [c1, c * m, 4, 4]; shapes["decoder.5.bias"] = [c * m]
         }
         let channelShapes: [String: [Int]]
         do { channelShapes = try config.channelSettings.parameterShapes(latent: config.latentShape) } catch let e as RDAError { throw bad(e.message) }

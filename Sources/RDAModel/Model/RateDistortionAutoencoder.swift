@@ -15,7 +15,7 @@ public final class RateDistortionAutoencoder {
     public let config: ModelConfig
     /// [N, D] -> [N, K * bottleneck's encoder outputs per latent].
     public let encoder: Sequential
-    /// [N, K] -> [N, D].
+    /// [N, K] -> [N, D x the distortion's `decoderOutputsPerDimension`].
     public let decoder: Sequential
     /// The channel, its prior and its rate.
     public let bottleneck: any Bottleneck
@@ -26,6 +26,7 @@ public final class RateDistortionAutoencoder {
         let outputs = config.latentDim * config.channelSettings.encoderOutputsPerLatent
         (encoder, decoder) = NetworkBuilder.build(config.arch, exampleShape: config.exampleShape, latentDim: config.latentDim,
                                                   encoderOutputs: outputs, widths: config.widths,
+                                                  outputsPerDimension: config.distortion.decoderOutputsPerDimension,
                                                   sigmoidOutput: config.sigmoidOutput, rng: &rng)
         bottleneck = config.channelSettings.makeBottleneck(latent: config.latentShape)
     }
@@ -52,8 +53,19 @@ public final class RateDistortionAutoencoder {
         }
     }
 
-    /// The decoder's reconstruction. Shapes: z [N, K] -> y_hat [N, D].
-    public func decode(_ z: Tensor) -> Tensor { decoder(z) }
+    /// The decoder's reconstruction (for the discretized logistic: its means).
+    /// Shapes: z [N, K] -> y_hat [N, D].
+    public func decode(_ z: Tensor) -> Tensor { reconstruction(decoder(z)) }
+
+    /// Everything the decoder outputs (what the distortion scores). Shapes: z [N, K] -> [N, D x
+    /// the distortion's `decoderOutputsPerDimension`].
+    public func decoderOutputs(_ z: Tensor) -> Tensor { decoder(z) }
+
+    /// The reconstruction part of the decoder's outputs: the first D columns.
+    func reconstruction(_ outputs: Tensor) -> Tensor {
+        let m = config.distortion.decoderOutputsPerDimension, d = config.dimensions
+        return m == 1 ? outputs : outputs.split([d, (m - 1) * d], axis: 1)[0]
+    }
 
     /// The channel noise a forward pass in `mode` needs for `rows` examples (see `Bottleneck`).
     public func drawNoise(rows: Int, mode: BottleneckMode = .training, using rng: inout SeededGenerator) -> Tensor? {
@@ -66,9 +78,9 @@ public final class RateDistortionAutoencoder {
         precondition(y.rank == 2 && y.shape[1] == config.dimensions,
                      "model expects examples of \(config.dimensions) values, got \(y.shape)")
         let b = bottleneck.transmit(encoder(y), noise: noise, mode: mode)
-        let yHat = decode(b.z)
-        let d = config.distortion.perExample(y, yHat)
-        return Forward(bottleneck: b, yHat: yHat, distortion: d)
+        let outputs = decoder(b.z)
+        let d = config.distortion.perExample(y, outputs)
+        return Forward(bottleneck: b, yHat: reconstruction(outputs), distortion: d, decoderOutputs: outputs)
     }
 }
 
@@ -80,6 +92,14 @@ public struct Forward {
     public let yHat: Tensor
     /// Per-example distortion, [N].
     public let distortion: Tensor
+    /// Everything the decoder output, [N, D x outputs per dimension] (`yHat` when that is 1).
+    public let decoderOutputs: Tensor
+
+    /// The parts of a forward pass; `decoderOutputs` defaults to `yHat`.
+    public init(bottleneck: BottleneckOutput, yHat: Tensor, distortion: Tensor, decoderOutputs: Tensor? = nil) {
+        self.bottleneck = bottleneck; self.yHat = yHat; self.distortion = distortion
+        self.decoderOutputs = decoderOutputs ?? yHat
+    }
 
     /// The latent the decoder saw, [N, K].
     public var z: Tensor { bottleneck.z }

@@ -165,11 +165,15 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             }
             guard widths.count == 2 else { throw RDAError("‹arch› conv takes two channel widths (e.g. ‹widths› 32,64), got \(widths)") }
         }
+        let distortion = distortion ?? source.defaultDistortion
+        if distortion.needsEightBitPixels, !dataset.isImage {
+            throw RDAError("‹distortion› \(distortion.rawValue) scores 8-bit pixels; \(source) has no images (use l2 or l1)")
+        }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
                               latentDim: latentDim ?? defaults.latentDim ?? dataset.dimensions,
-                              widths: widths, distortion: distortion ?? source.defaultDistortion,
+                              widths: widths, distortion: distortion,
                               lambda: lambda ?? defaults.lambda,
-                              sigmoidOutput: dataset.isImage && arch != .linear, data: source.description,
+                              sigmoidOutput: dataset.isImage && arch != .linear && distortion.decoderOutputsPerDimension == 1, data: source.description,
                               channel: channel)
         var opts = TrainingOptions()
         opts.epochs = epochs ?? defaults.epochs

@@ -19,13 +19,16 @@ public enum DiscretizedLikelihood {
     /// Pixel levels minus one (8 bits).
     public static let levels = 255.0
 
-    /// -ln P(k | y_hat) for the pixel of value `y` (rounded to the nearest k/255).
+    /// -ln P(k | y_hat) for the pixel of value `y` (rounded to the nearest k/255): l2 and l1 (the
+    /// discretized logistic needs its scale too: `DiscretizedLogistic.logMass`).
     public static func negativeLogMass(_ kind: DistortionKind, lambda: Double, y: Double, yHat: Double) -> Double {
         let k = (min(max(y, 0), 1) * levels).rounded()
         let lo = k == 0 ? -Double.infinity : (k - 0.5) / levels
         let hi = k == levels ? Double.infinity : (k + 0.5) / levels
         let mass: Double
         switch kind {
+        case .discretizedLogistic:
+            preconditionFailure("DiscretizedLikelihood.negativeLogMass: the discretized logistic needs its log-scale; use the per-example form")
         case .l2:
             // Phi(b) - Phi(a) on the side of the mean where it keeps its precision
             let s = (1 / (2 * lambda)).squareRoot()
@@ -54,10 +57,15 @@ public enum DiscretizedLikelihood {
         return -log(max(mass, Double.leastNormalMagnitude))
     }
 
-    /// sum_j -ln P(k_j | y_hat_j) over one example's D values.
+    /// sum_j -ln P(k_j | y_hat_j) over one example's D values. For the discretized logistic,
+    /// `yHat` is the decoder's 2D outputs (D means, then D log-scales).
     public static func negativeLogMass(_ kind: DistortionKind, lambda: Double,
                                        y: UnsafePointer<Float>, yHat: UnsafePointer<Float>, count d: Int) -> Double {
         var total = 0.0
+        if kind == .discretizedLogistic {
+            for j in 0..<d { total -= DiscretizedLogistic.logMass(y: Double(y[j]), mean: Double(yHat[j]), logScale: Double(yHat[d + j])) }
+            return total
+        }
         for j in 0..<d { total += negativeLogMass(kind, lambda: lambda, y: Double(y[j]), yHat: Double(yHat[j])) }
         return total
     }

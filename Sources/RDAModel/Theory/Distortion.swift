@@ -8,17 +8,30 @@ public enum DistortionKind: String, Codable, CaseIterable, Sendable {
     case l2
     /// ||y - y_hat||_1.
     case l1
+    /// sum_j -ln P(8-bit pixel j | mean, log-scale) under the discretized logistic
+    /// (`DiscretizedLogistic`): the decoder gives a mean and a log-scale per pixel, and the
+    /// reconstruction is the means. With lambda = 1 the objective is the negative ELBO.
+    case discretizedLogistic = "discretized-logistic"
 
-    /// Distortion per example. Shapes: y, yHat [N, D] -> [N].
+    /// What the decoder outputs per data dimension: 1 (the reconstruction) for l2 and l1, 2 (a
+    /// mean, then in the second half of its outputs a log-scale) for the discretized logistic.
+    public var decoderOutputsPerDimension: Int { self == .discretizedLogistic ? 2 : 1 }
+
+    /// Whether this distortion scores 8-bit pixels only (the discretized logistic).
+    public var needsEightBitPixels: Bool { self == .discretizedLogistic }
+
+    /// Distortion per example. Shapes: y [N, D], yHat the decoder's outputs [N, D x
+    /// `decoderOutputsPerDimension`] -> [N].
     ///
-    /// While `Fusion.isEnabled` this runs as the fused kernel `fusedPerExample`; the composition
-    /// of primitives below is the reference.
+    /// While `Fusion.isEnabled` l2 and l1 run as the fused kernel `fusedPerExample`; the
+    /// composition of primitives below is the reference.
     public func perExample(_ y: Tensor, _ yHat: Tensor) -> Tensor {
+        if self == .discretizedLogistic { return DiscretizedLogistic.perExample(y, yHat) }
         if Fusion.isEnabled { return fusedPerExample(y, yHat) }
         let diff = y - yHat
         switch self {
         case .l2: return diff.square().sum(axes: [1])
-        case .l1: return diff.abs().sum(axes: [1])
+        case .l1, .discretizedLogistic: return diff.abs().sum(axes: [1])
         }
     }
 
@@ -30,6 +43,7 @@ public enum DistortionKind: String, Codable, CaseIterable, Sendable {
     /// and the opposite gradient for y when it requires one. One pass forward, one backward, no
     /// [N, D] intermediates. Shapes: y, yHat [N, D] -> [N].
     public func fusedPerExample(_ y: Tensor, _ yHat: Tensor) -> Tensor {
+        if self == .discretizedLogistic { return DiscretizedLogistic.perExample(y, yHat) }
         require(y.rank == 2 && y.shape == yHat.shape, "distortion: y \(y.shape) and y_hat \(yHat.shape) must both be [N, D]")
         let n = y.shape[0], d = y.shape[1]
         let yp = y.data, hp = yHat.data, kind = self
@@ -66,7 +80,7 @@ public enum DistortionKind: String, Codable, CaseIterable, Sendable {
             let e = ry.loadUnaligned(fromByteOffset: j * 4, as: V.self) - rh.loadUnaligned(fromByteOffset: j * 4, as: V.self)
             switch self {
             case .l2: acc += e * e
-            case .l1: acc += V(repeating: 0).replacing(with: e, where: e .> 0).replacing(with: -e, where: e .< 0)
+            case .l1, .discretizedLogistic: acc += V(repeating: 0).replacing(with: e, where: e .> 0).replacing(with: -e, where: e .< 0)
             }
             j += 8
         }
@@ -86,9 +100,9 @@ public enum DistortionKind: String, Codable, CaseIterable, Sendable {
         switch (self, accumulate) {
         case (.l2, false): for j in 0..<d { out[j] = scale * (2 * (y[j] - h[j])) }
         case (.l2, true): for j in 0..<d { out[j] += scale * (2 * (y[j] - h[j])) }
-        case (.l1, false):
+        case (.l1, false), (.discretizedLogistic, false):
             for j in 0..<d { let e = y[j] - h[j]; out[j] = scale * (e > 0 ? 1 : (e < 0 ? -1 : 0)) }
-        case (.l1, true):
+        case (.l1, true), (.discretizedLogistic, true):
             for j in 0..<d { let e = y[j] - h[j]; out[j] += scale * (e > 0 ? 1 : (e < 0 ? -1 : 0)) }
         }
     }
@@ -96,9 +110,11 @@ public enum DistortionKind: String, Codable, CaseIterable, Sendable {
     /// The VAE reading: this distortion is -ln p(y|y_hat) up to a constant, with
     /// L2 -> Gaussian of variance 1/(2 lambda) per dimension: -ln p = lambda ||y - y_hat||^2 + (D/2) ln(pi / lambda);
     /// L1 -> Laplace of scale 1/lambda per dimension:        -ln p = lambda ||y - y_hat||_1 + D ln(2 / lambda).
+    /// Discretized logistic -> already -ln P of the 8-bit values: 0.
     /// Returns that constant (the normalizer) in nats for D dimensions.
     public func logNormalizer(lambda: Double, dimensions: Int) -> Double {
         switch self {
+        case .discretizedLogistic: return 0
         case .l2: return Double(dimensions) / 2 * Foundation.log(Double.pi / lambda)
         case .l1: return Double(dimensions) * Foundation.log(2 / lambda)
         }

@@ -81,6 +81,8 @@ extension DataSource {
             return .unavailable(reason: "no exact bound: a Laplace source's R(D) is known in closed form under l1 (absolute error), not l2; train with l1 distortion to compare with it")
         case (.idx, .l2):
             return .unavailable(reason: "no exact bound for image data; rda bound and rda sweep give the Gaussian-covariance upper bound under l2")
+        case (_, .discretizedLogistic):
+            return .unavailable(reason: "no bound for the discretized logistic (a likelihood of 8-bit pixels, not a distortion with a known R(D))")
         case (.idx, .l1):
             return .unavailable(reason: "no bound for image data under l1 (the Gaussian-covariance bound is for l2)")
         }
