@@ -92,10 +92,13 @@ struct Compress: ParsableCommand {
     var examplesPerRecord = 1
     @Flag(help: "Print one JSON object instead of a line.")
     var json = false
+    @Flag(help: "Lossless: bits-back coding with a Gaussian-channel model of 8-bit images; decompress gives back the exact pixels (docs/bits-back.md).")
+    var lossless = false
 
     func run() throws {
         try reportingErrors {
             if let count, count < 1 { throw RDAError("--count \(count) must be at least 1") }
+            if lossless { return try LosslessCoding.compress(self) }
             guard (1...CompressedFile.maximumCount).contains(examplesPerRecord) else {
                 throw RDAError("--examples-per-record \(examplesPerRecord) must be 1...\(CompressedFile.maximumCount)")
             }
@@ -128,7 +131,7 @@ struct Compress: ParsableCommand {
 
 struct Decompress: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decode a .rdac file made by rda compress: a PNG grid, one PNG per image (OUT a folder), or CSV.")
+        abstract: "Decode a .rdac file made by rda compress: a PNG grid, one PNG per image (OUT a folder), or CSV; a lossless file: one PNG per image, FILE.png (one image) or FILE.idx (IDX).")
 
     @Argument(help: "The compressed file.")
     var file: String
@@ -142,6 +145,7 @@ struct Decompress: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let scale = try scaleOption.validated()
+            if try LosslessCoding.decompressIfBitsBack(file, model: checkpoint, out: out, json: json) { return }
             let m = try checkpoint.load()
             let tables = try Codec.codingChannel(m).codingTables
             let compressed: CompressedFile

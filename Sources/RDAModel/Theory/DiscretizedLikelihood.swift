@@ -57,6 +57,26 @@ public enum DiscretizedLikelihood {
         return -log(max(mass, Double.leastNormalMagnitude))
     }
 
+    /// The distribution function F at the lower edge of level k's bin, the tails joined to the
+    /// outer bins: 0 for k <= 0, 1 for k >= 256, F((k - 1/2)/255) between (l2: Gaussian of
+    /// variance 1/(2 lambda) about y_hat; l1: Laplace of scale 1/lambda). P(k) = F(k + 1) - F(k)
+    /// is the mass above; the coding tables (`PixelLikelihood`) are built from these values.
+    public static func cumulative(_ kind: DistortionKind, lambda: Double, level k: Int, yHat: Double) -> Double {
+        if k <= 0 { return 0 }
+        if k >= 256 { return 1 }
+        let x = (Double(k) - 0.5) / levels
+        switch kind {
+        case .l2:
+            let s = (1 / (2 * lambda)).squareRoot()
+            return 0.5 * erfc(-(x - yHat) / (s * 2.0.squareRoot()))
+        case .l1:
+            let t = (x - yHat) * lambda
+            return t < 0 ? 0.5 * exp(t) : 1 - 0.5 * exp(-t)
+        case .discretizedLogistic:
+            preconditionFailure("DiscretizedLikelihood.cumulative: the discretized logistic needs its log-scale (DiscretizedLogistic.cumulative)")
+        }
+    }
+
     /// sum_j -ln P(k_j | y_hat_j) over one example's D values. For the discretized logistic,
     /// `yHat` is the decoder's 2D outputs (D means, then D log-scales).
     public static func negativeLogMass(_ kind: DistortionKind, lambda: Double,

@@ -1,0 +1,60 @@
+import Foundation
+import RDACoding
+import RDACore
+import RDAKernels
+
+extension BitsBack {
+    /// Refuses to code unless every product runs on the Swift GEMM, whose bits do not depend on
+    /// the thread count: bits-back decoding must recompute the encoder's tables exactly.
+    /// Makes the Swift kernel the process's policy when none is set.
+    public static func requireDeterministicProducts() throws {
+        if GEMM.requestedBackend == .openblas {
+            throw RDAError("lossless coding recomputes every probability when decoding and needs the Swift GEMM; unset RDA_GEMM=openblas (or set RDA_GEMM=swift)")
+        }
+        GEMMSelector.shared.adoptPolicy(.swift)
+        guard GEMM.requestedBackend == .swift || GEMMSelector.shared.policy == .swift || !GEMM.isOpenBLASAvailable else {
+            throw RDAError("lossless coding needs the Swift GEMM but this process already chose another; run it in its own rda process with RDA_GEMM=swift")
+        }
+    }
+
+    /// A `.rdac` file (method bits-back) of `examples` [N, D], 8-bit images of the model's shape:
+    /// one record holding the whole chain's stack, then a 1 byte (the record keeps its length).
+    public static func compress(_ model: RateDistortionAutoencoder, examples: Tensor,
+                                progress: ((Int) -> Void)? = nil) throws -> (file: CompressedFile, statistics: Statistics) {
+        try requireDeterministicProducts()
+        _ = try channel(model)
+        let n = examples.shape[0]
+        guard n >= 1 else { throw RDAError("no examples to compress") }
+        let parameters = Parameters(latentDim: model.config.latentDim)
+        let (stack, statistics) = try encode(model, levels: try levels(examples), count: n, parameters: parameters, progress: progress)
+        let file = try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: [stack.bytes + [1]],
+                                      examplesPerRecord: n, count: n, method: .bitsBack, parameters: parameters.bytes)
+        return (file, statistics)
+    }
+
+    /// The 8-bit levels of every example of a bits-back `file` (N * D, example after example),
+    /// after checking it belongs to `model`.
+    public static func decompress(_ model: RateDistortionAutoencoder, file: CompressedFile, progress: ((Int) -> Void)? = nil) throws -> [UInt8] {
+        try requireDeterministicProducts()
+        _ = try channel(model)
+        guard file.method == .bitsBack else {
+            throw RDAError("the file was coded by \(file.method), not by bits-back coding; decompress it without a bits-back model")
+        }
+        do { try file.check(fingerprint: model.fingerprint) } catch { throw RDAError("\(error)") }
+        guard file.shape == model.config.exampleShape else {
+            throw RDAError("the file holds examples of shape \(file.shape) but the model makes \(model.config.exampleShape); use the model it was compressed with")
+        }
+        guard let parameters = Parameters(bytes: file.parameters) else {
+            throw RDAError("the file's bits-back parameters (\(file.parameters.count) bytes) are not ones this rda codes with; the file is damaged or from a newer rda")
+        }
+        guard file.recordCount == 1 else { throw RDAError("a bits-back file holds one record, this one \(file.recordCount); the file is damaged") }
+        var payload = file.record(0)
+        guard payload.last == 1 else { throw RDAError("the bits-back record does not end in its marker; the file is damaged") }
+        payload.removeLast()
+        guard let stack = BitsBackStack(bytes: payload) else { throw RDAError("the bits-back record is not a whole stack of words; the file is damaged") }
+        // the count is the file's word: check what it costs before allocating for it
+        try MemoryEstimate.require(MemoryEstimate.multiply([file.count, model.config.dimensions]), for: "decoding the file's \(file.count) examples",
+                                   fix: "the file declares more examples than this process can hold; check it is an rda file")
+        return try decode(model, stack: stack, count: file.count, parameters: parameters, progress: progress)
+    }
+}
