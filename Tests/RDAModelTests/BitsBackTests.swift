@@ -84,6 +84,22 @@ struct BitsBackTests {
         #expect(Swift.abs(payload - initial - stats.netBits) < 0.001 * stats.netBits + 64)
     }
 
+    /// A learned prior is standardized away: a model whose prior is N(0.3, 1.5^2) in some
+    /// dimensions codes and decodes exactly, its latents costing their KL (to within the
+    /// one-sample noise); l1 tables too. (A posterior much wider than the prior would cost less
+    /// than its KL: the prior's outer buckets cannot resolve its tails.)
+    @Test(.enabled(if: SharedData.isPresent))
+    func learnedPriorAndLaplaceTablesRoundTrip() throws {
+        let model = Self.model(.l1, arch: .mlp, channel: .gaussian(prior: .learned))
+        let prior = try #require(model.bottleneck as? GaussianBottleneck).prior
+        for j in 0..<4 { prior.mu.data[j] = 0.3; prior.logSigma.data[j] = Float(log(1.5)) }
+        let x = try Self.mnist(40)
+        let (file, stats) = try BitsBack.compress(model, examples: x)
+        #expect(try BitsBack.decompress(model, file: file) == (try BitsBack.levels(x)))
+        #expect(Swift.abs(stats.latentNetBits - stats.klNats / M_LN2) < 0.1 * stats.klNats / M_LN2 + 3 * Double(40 * 8).squareRoot(),
+                "latents' net \(stats.latentNetBits) bits, KL \(stats.klNats / M_LN2) bits")
+    }
+
     /// A quantized model, another model and a damaged chain are refused in one line.
     @Test(.enabled(if: SharedData.isPresent))
     func refusals() throws {
