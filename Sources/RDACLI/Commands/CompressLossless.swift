@@ -18,10 +18,12 @@ struct LosslessSummary: Encodable {
     var nelboBitsPerDim: Double?
     var klBitsPerDim: Double?
     var seconds: Double
+    /// The part of `seconds` spent in the encoder and decoder networks (the rest: tables and the stack).
+    var networkSeconds: Double
     var imagesPerSec: Double
 
     enum CodingKeys: String, CodingKey {
-        case images, seconds
+        case images, seconds, networkSeconds = "network_seconds"
         case fileBytes = "file_bytes", bitsPerDim = "bits_per_dim", initialBits = "initial_bits"
         case nelboBitsPerDim = "nelbo_bits_per_dim", klBitsPerDim = "kl_bits_per_dim", imagesPerSec = "images_per_sec"
     }
@@ -31,7 +33,7 @@ struct LosslessSummary: Encodable {
         if let n = nelboBitsPerDim, let k = klBitsPerDim {
             s += String(format: ", model -ELBO %.4f bits/dim (KL %.4f), file/-ELBO %+.2f%%", n, k, 100 * (bitsPerDim / n - 1))
         }
-        return s + String(format: ", %.2f s (%.1f images/s)", seconds, imagesPerSec)
+        return s + String(format: ", %.2f s (%.1f images/s, %.0f%% in the networks)", seconds, imagesPerSec, 100 * networkSeconds / Swift.max(seconds, 1e-9))
     }
 
     func print(json: Bool) throws {
@@ -54,15 +56,16 @@ enum LosslessCoding {
             let (_, data) = try c.inputs.data(for: m, c.split)
             examples = data.examples.slice(0..<Swift.min(c.count ?? data.count, data.count))
         }
-        let start = Date()
-        let (file, stats) = try BitsBack.compress(m, examples: examples)
+        let start = Date(), clock = BitsBack.Clock()
+        let (file, stats) = try BitsBack.compress(m, examples: examples, clock: clock)
         let seconds = Date().timeIntervalSince(start)
         try AtomicFile.write(file.bytes, to: URL(fileURLWithPath: c.out))
         let dims = Double(file.count * m.config.dimensions)
         try LosslessSummary(images: file.count, fileBytes: file.fileBytes, bitsPerDim: Double(8 * file.fileBytes) / dims,
                             initialBits: (BitsBack.Parameters(latentDim: m.config.latentDim).initialWords + 2) * 32,
                             nelboBitsPerDim: stats.nelboBits / dims, klBitsPerDim: stats.klNats / M_LN2 / dims,
-                            seconds: seconds, imagesPerSec: Double(file.count) / Swift.max(seconds, 1e-9)).print(json: c.json)
+                            seconds: seconds, networkSeconds: clock.networkSeconds,
+                            imagesPerSec: Double(file.count) / Swift.max(seconds, 1e-9)).print(json: c.json)
     }
 
     /// Decodes `path` when it is a bits-back file, writing `out` only once every image is back
@@ -75,15 +78,16 @@ enum LosslessCoding {
         do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(path): \(error)") }
         let shape = m.config.exampleShape
         let kind = try outputKind(out, shape: shape, count: compressed.count)
-        let start = Date()
-        let levels = try BitsBack.decompress(m, file: compressed)
+        let start = Date(), clock = BitsBack.Clock()
+        let levels = try BitsBack.decompress(m, file: compressed, clock: clock)
         let seconds = Date().timeIntervalSince(start)
         try write(levels, shape: shape, count: compressed.count, kind: kind, to: out)
         try LosslessSummary(images: compressed.count, fileBytes: compressed.fileBytes,
                             bitsPerDim: Double(8 * compressed.fileBytes) / Double(compressed.count * m.config.dimensions),
                             initialBits: ((BitsBack.Parameters(bytes: compressed.parameters)?.initialWords ?? 0) + 2) * 32,
                             nelboBitsPerDim: nil, klBitsPerDim: nil,
-                            seconds: seconds, imagesPerSec: Double(compressed.count) / Swift.max(seconds, 1e-9)).print(json: json)
+                            seconds: seconds, networkSeconds: clock.networkSeconds,
+                            imagesPerSec: Double(compressed.count) / Swift.max(seconds, 1e-9)).print(json: json)
         return true
     }
 

@@ -51,6 +51,22 @@ public enum BitsBack {
         return out
     }
 
+    /// Time spent running the networks (the rest of coding's time builds tables and moves bits).
+    public final class Clock: @unchecked Sendable {
+        /// Seconds in the encoder and decoder networks.
+        public var networkSeconds = 0.0
+        /// A clock at zero.
+        public init() {}
+
+        @inline(__always)
+        func time<R>(_ body: () -> R) -> R {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let r = body()
+            networkSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return r
+        }
+    }
+
     /// What the coding of a data set measured (the file's bits are `stack.bitCount`).
     public struct Statistics: Sendable {
         /// Examples coded.
@@ -70,7 +86,7 @@ public enum BitsBack {
     /// Encodes `count` examples (their `levels`, example after example) onto a fresh stack of
     /// `parameters.initialWords` seeded words. `progress` gets the number coded so far.
     public static func encode(_ model: RateDistortionAutoencoder, levels: [UInt8], count: Int, parameters: Parameters,
-                              progress: ((Int) -> Void)? = nil) throws -> (stack: BitsBackStack, statistics: Statistics) {
+                              clock: Clock = Clock(), progress: ((Int) -> Void)? = nil) throws -> (stack: BitsBackStack, statistics: Statistics) {
         let net = try Networks(model, parameters: parameters)
         let d = net.d, k = net.k
         precondition(levels.count == count * d, "BitsBack.encode: \(levels.count) levels for \(count) examples of \(d)")
@@ -80,7 +96,7 @@ public enum BitsBack {
         var buckets = [Int](repeating: 0, count: k)
         for n in 0..<count {
             let example = Array(levels[(n * d)..<((n + 1) * d)])
-            let q = net.posterior(example)
+            let q = clock.time { net.posterior(example) }
             for j in 0..<k {
                 let slot = stack.peek(precision: bp)
                 let b = net.buckets.bucket(holding: slot, mean: q.mean[j], sd: q.sd[j])
@@ -90,7 +106,7 @@ public enum BitsBack {
                 stats.latentNetBits -= log2(Double(1 << bp) / Double(b.frequency))
                 stats.klNats += q.kl[j]
             }
-            let out = net.decoderOutputs(buckets)
+            let out = clock.time { net.decoderOutputs(buckets) }
             for j in 0..<d {
                 let (a, s) = net.parameters(out, j)
                 let iv = net.likelihood.interval(level: Int(example[j]), a, s)
@@ -110,7 +126,7 @@ public enum BitsBack {
     /// Decodes `count` examples from `stack`: their levels, example after example. Throws when the
     /// chain does not end on the initial stack (a damaged file).
     public static func decode(_ model: RateDistortionAutoencoder, stack start: BitsBackStack, count: Int, parameters: Parameters,
-                              progress: ((Int) -> Void)? = nil) throws -> [UInt8] {
+                              clock: Clock = Clock(), progress: ((Int) -> Void)? = nil) throws -> [UInt8] {
         let net = try Networks(model, parameters: parameters)
         let d = net.d, k = net.k
         var stack = start
@@ -124,14 +140,14 @@ public enum BitsBack {
                 stack.pop(cumulative: slot, frequency: 1, precision: bb)
                 buckets[j] = Int(slot)
             }
-            let out = net.decoderOutputs(buckets)
+            let out = clock.time { net.decoderOutputs(buckets) }
             for j in (0..<d).reversed() {
                 let (a, s) = net.parameters(out, j)
                 let r = net.likelihood.level(holding: stack.peek(precision: lp), a, s)
                 stack.pop(cumulative: r.cumulative, frequency: r.frequency, precision: lp)
                 example[j] = UInt8(r.level)
             }
-            let q = net.posterior(example)
+            let q = clock.time { net.posterior(example) }
             for j in (0..<k).reversed() {
                 let iv = net.buckets.interval(bucket: buckets[j], mean: q.mean[j], sd: q.sd[j])
                 stack.push(cumulative: iv.cumulative, frequency: iv.frequency, precision: bp)

@@ -19,14 +19,14 @@ extension BitsBack {
 
     /// A `.rdac` file (method bits-back) of `examples` [N, D], 8-bit images of the model's shape:
     /// one record holding the whole chain's stack, then a 1 byte (the record keeps its length).
-    public static func compress(_ model: RateDistortionAutoencoder, examples: Tensor,
+    public static func compress(_ model: RateDistortionAutoencoder, examples: Tensor, clock: Clock = Clock(),
                                 progress: ((Int) -> Void)? = nil) throws -> (file: CompressedFile, statistics: Statistics) {
         try requireDeterministicProducts()
         _ = try channel(model)
         let n = examples.shape[0]
         guard n >= 1 else { throw RDAError("no examples to compress") }
         let parameters = Parameters(latentDim: model.config.latentDim)
-        let (stack, statistics) = try encode(model, levels: try levels(examples), count: n, parameters: parameters, progress: progress)
+        let (stack, statistics) = try encode(model, levels: try levels(examples), count: n, parameters: parameters, clock: clock, progress: progress)
         let file = try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: [stack.bytes + [1]],
                                       examplesPerRecord: n, count: n, method: .bitsBack, parameters: parameters.bytes)
         return (file, statistics)
@@ -34,7 +34,8 @@ extension BitsBack {
 
     /// The 8-bit levels of every example of a bits-back `file` (N * D, example after example),
     /// after checking it belongs to `model`.
-    public static func decompress(_ model: RateDistortionAutoencoder, file: CompressedFile, progress: ((Int) -> Void)? = nil) throws -> [UInt8] {
+    public static func decompress(_ model: RateDistortionAutoencoder, file: CompressedFile, clock: Clock = Clock(),
+                                  progress: ((Int) -> Void)? = nil) throws -> [UInt8] {
         try requireDeterministicProducts()
         _ = try channel(model)
         guard file.method == .bitsBack else {
@@ -55,6 +56,6 @@ extension BitsBack {
         // the count is the file's word: check what it costs before allocating for it
         try MemoryEstimate.require(MemoryEstimate.multiply([file.count, model.config.dimensions]), for: "decoding the file's \(file.count) examples",
                                    fix: "the file declares more examples than this process can hold; check it is an rda file")
-        return try decode(model, stack: stack, count: file.count, parameters: parameters, progress: progress)
+        return try decode(model, stack: stack, count: file.count, parameters: parameters, clock: clock, progress: progress)
     }
 }
