@@ -14,7 +14,7 @@ import Foundation
 /// so every level has frequency C(k + 1) - C(k) >= 1 and the frequencies sum to 2^precision.
 /// A level costs -log2((C(k + 1) - C(k)) / 2^precision) bits: at most log2(1 / (1 - 256/2^precision))
 /// (2e-5 bits at precision 24) more than -log2 P(k). Only C at two levels is computed to push a
-/// pixel, and about 9 (a binary search) to pop one: no 256-entry table is built.
+/// pixel, and a few (a search from the mean) to pop one: no 256-entry table is built.
 public struct PixelLikelihood: Sendable {
     /// Levels of a pixel.
     public static let levelCount = 256
@@ -53,11 +53,31 @@ public struct PixelLikelihood: Sendable {
         return (lo, hi - lo)
     }
 
-    /// The level whose interval holds `slot` (0..<2^precision), with its interval.
+    /// The level whose interval holds `slot` (0..<2^precision), with its interval: a search
+    /// outwards from the level nearest `first` (the mean, where most pixels are: one or two
+    /// evaluations of C), then by halves. The answer does not depend on where the search starts.
     @inline(__always)
     public func level(holding slot: UInt32, _ first: Float, _ second: Float) -> (level: Int, cumulative: UInt32, frequency: UInt32) {
         var lo = 0, hi = Self.levelCount          // C(lo) <= slot < C(hi)
         var cLo: UInt32 = 0, cHi = UInt32(1) << UInt32(precision)
+        let guess = first.isFinite ? Int((Swift.min(Swift.max(first, 0), 1) * 255).rounded()) : 0
+        let cg = cumulative(level: guess, first, second)
+        var step = 1
+        if cg <= slot {
+            lo = guess; cLo = cg
+            while lo + step < hi {
+                let c = cumulative(level: lo + step, first, second)
+                if c > slot { hi = lo + step; cHi = c; break }
+                lo += step; cLo = c; step *= 2
+            }
+        } else {
+            hi = guess; cHi = cg
+            while hi - step > lo {
+                let c = cumulative(level: hi - step, first, second)
+                if c <= slot { lo = hi - step; cLo = c; break }
+                hi -= step; cHi = c; step *= 2
+            }
+        }
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
             let c = cumulative(level: mid, first, second)
