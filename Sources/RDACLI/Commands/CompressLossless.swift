@@ -74,6 +74,7 @@ enum LosslessCoding {
         let compressed: CompressedFile
         do { compressed = try CompressedFile(contentsOfFile: path) } catch { throw RDAError("\(error)") }
         guard compressed.method == .bitsBack else { return false }
+        try BitsBack.requireDeterministicProducts()
         let m = try model.load()
         do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(path): \(error)") }
         let shape = m.config.exampleShape

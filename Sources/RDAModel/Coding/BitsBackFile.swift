@@ -4,24 +4,26 @@ import RDACore
 import RDAKernels
 
 extension BitsBack {
-    /// Refuses to code unless every product runs on the Swift GEMM, whose bits do not depend on
-    /// the thread count: bits-back decoding must recompute the encoder's tables exactly.
-    /// Makes the Swift kernel the process's policy when none is set.
+    /// Makes the Swift GEMM, whose bits do not depend on the thread count, the process's policy
+    /// when none is set (as in `rda compress` and `rda decompress`: bits-back decoding must
+    /// recompute the encoder's tables exactly), and refuses OpenBLAS. A process whose policy is
+    /// already per shape (one that trained first) keeps it: its files decode in a process that
+    /// makes the same choices.
     public static func requireDeterministicProducts() throws {
         if GEMM.requestedBackend == .openblas {
             throw RDAError("lossless coding recomputes every probability when decoding and needs the Swift GEMM; unset RDA_GEMM=openblas (or set RDA_GEMM=swift)")
         }
         GEMMSelector.shared.adoptPolicy(.swift)
-        guard GEMM.requestedBackend == .swift || GEMMSelector.shared.policy == .swift || !GEMM.isOpenBLASAvailable else {
+        guard GEMMSelector.shared.policy != .openblas || !GEMM.isOpenBLASAvailable else {
             throw RDAError("lossless coding needs the Swift GEMM but this process already chose another; run it in its own rda process with RDA_GEMM=swift")
         }
     }
 
     /// A `.rdac` file (method bits-back) of `examples` [N, D], 8-bit images of the model's shape:
     /// one record holding the whole chain's stack, then a 1 byte (the record keeps its length).
+    /// Call `requireDeterministicProducts` first in a process that will not decode the file itself.
     public static func compress(_ model: RateDistortionAutoencoder, examples: Tensor, clock: Clock = Clock(),
                                 progress: ((Int) -> Void)? = nil) throws -> (file: CompressedFile, statistics: Statistics) {
-        try requireDeterministicProducts()
         _ = try channel(model)
         let n = examples.shape[0]
         guard n >= 1 else { throw RDAError("no examples to compress") }
@@ -36,7 +38,6 @@ extension BitsBack {
     /// after checking it belongs to `model`.
     public static func decompress(_ model: RateDistortionAutoencoder, file: CompressedFile, clock: Clock = Clock(),
                                   progress: ((Int) -> Void)? = nil) throws -> [UInt8] {
-        try requireDeterministicProducts()
         _ = try channel(model)
         guard file.method == .bitsBack else {
             throw RDAError("the file was coded by \(file.method), not by bits-back coding; decompress it without a bits-back model")

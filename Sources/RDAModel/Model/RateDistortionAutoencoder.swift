@@ -61,10 +61,12 @@ public final class RateDistortionAutoencoder {
     /// the distortion's `decoderOutputsPerDimension`].
     public func decoderOutputs(_ z: Tensor) -> Tensor { decoder(z) }
 
-    /// The reconstruction part of the decoder's outputs: the first D columns.
+    /// The reconstruction part of the decoder's outputs: the first D columns (for the discretized
+    /// logistic its means clamped to [0, 1]: the edge bins hold the tails, so a mean far below 0
+    /// still reconstructs the pixel 0).
     func reconstruction(_ outputs: Tensor) -> Tensor {
         let m = config.distortion.decoderOutputsPerDimension, d = config.dimensions
-        return m == 1 ? outputs : outputs.split([d, (m - 1) * d], axis: 1)[0]
+        return m == 1 ? outputs : outputs.split([d, (m - 1) * d], axis: 1)[0].clamped(0, 1)
     }
 
     /// The channel noise a forward pass in `mode` needs for `rows` examples (see `Bottleneck`).
