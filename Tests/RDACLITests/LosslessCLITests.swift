@@ -7,6 +7,22 @@ import RDATestSupport
 /// thread counts, and one-line refusals.
 @Suite("Lossless compression from the command line", .enabled(if: SharedData.isPresent))
 struct LosslessCLITests {
+    /// The discretized logistic needs 8-bit images; lossless coding refuses OpenBLAS (its bits
+    /// depend on the thread count). One line each, before anything is trained or written.
+    @Test func refusalsBeforeAnyWork() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        expectCleanFailure(try runRDA(["train", "--data", "gaussian:2,1", "--distortion", "discretized-logistic", "--out", dir.appendingPathComponent("g").path]),
+                           mentions: ["--distortion", "8-bit"])
+        let run = dir.appendingPathComponent("dl")
+        #expect(try runRDA(["train", "--data", "mnist", "--data-dir", SharedData.directory!.path, "--arch", "conv", "--widths", "4,8", "--latent-dim", "4",
+                            "--distortion", "discretized-logistic", "--lambda", "1", "--epochs", "1", "--examples", "200", "--out", run.path]).status == 0)
+        let out = dir.appendingPathComponent("o.rdac")
+        expectCleanFailure(try runRDA(["compress", "--lossless", "--model", run.path, "--data-dir", SharedData.directory!.path, "--count", "3", "--out", out.path],
+                                      environment: ["RDA_GEMM": "openblas"]), mentions: ["Swift GEMM"])
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func losslessRoundTripGivesBackMNISTsBytesAcrossThreadCounts() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
