@@ -106,6 +106,22 @@ extension CompressedFile {
                 throw fail(.invalidHeader, "invalid examples per record \(perRecord) (1...\(Self.maximumCount))")
             }
         }
+        var method = CodingMethod.quantized, parameters: [UInt8] = []
+        if version >= 3 {
+            guard position < bytes.count else { throw short("the coding method") }
+            guard let m = CodingMethod(rawValue: bytes[position]) else {
+                throw fail(.futureVersion, "coding method \(bytes[position]) is not one this rda knows (\(CodingMethod.allCases.map { "\($0.rawValue) \($0)" }.joined(separator: ", ")))")
+            }
+            method = m
+            position += 1
+            let p = try varint("the method's parameter count")
+            guard p <= UInt64(Self.maximumParameterBytes) else {
+                throw fail(.invalidHeader, "invalid parameter count \(p) (at most \(Self.maximumParameterBytes))")
+            }
+            guard Int(p) <= bytes.count - position else { throw short("the method's \(p) parameter bytes") }
+            parameters = Array(bytes[position..<(position + Int(p))])
+            position += Int(p)
+        }
         let count = (Int(declared) + Int(perRecord) - 1) / Int(perRecord)   // records
         // Each record takes at least its one-byte length prefix.
         let room = bytes.count - position - Self.checksumBytes
@@ -173,6 +189,8 @@ extension CompressedFile {
             }
         }
         self.version = version
+        self.method = method
+        self.parameters = parameters
         self.examplesPerRecord = Int(perRecord)
         self.count = Int(declared)
         self.fingerprint = fingerprint

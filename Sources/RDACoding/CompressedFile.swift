@@ -8,8 +8,8 @@ import Foundation
 /// The .rdac compressed file: a model's fingerprint, the example shape, and one independently
 /// decodable record per example, protected by a CRC-32.
 ///
-/// Version 2 (written): records are bit strings, packed back to back after a table of their
-/// lengths in bits.
+/// Version 2 (written for the quantized channel's files): records are bit strings, packed back to
+/// back after a table of their lengths in bits.
 ///
 ///     offset  size     field
 ///     0       4        magic "RDAC" (0x52 0x44 0x41 0x43)
@@ -19,11 +19,19 @@ import Foundation
 ///     38      varint*r the shape's dimensions (LEB128, each >= 1, product <= 2^31 - 1)
 ///     ...     varint   example count N (<= 2^31 - 1)
 ///     ...     varint   examples per record E (>= 1); R = ceil(N / E) records, the last may hold fewer
+///     (version 3 only: the coding method and its parameters)
+///     ...     1        method (`CodingMethod`: 0 quantized, 1 bits-back, 2 channel simulation)
+///     ...     varint   P, the parameter bytes (<= `maximumParameterBytes`)
+///     ...     P        the method's parameters (its own format: bucket counts, seeds, precisions)
 ///     ...     varint   base length B in bits (the writer's median record length)
 ///     ...     varint*R each record's length n_i in bits, as zigzag(n_i - B)
 ///     ...     ceil(sum n_i / 8)  the records' bits, back to back, most significant bit of each
 ///                      byte first; the last byte is padded with 0 bits
 ///     end-4   4        CRC-32 (zlib's) of every byte before it, little-endian
+///
+/// Version 3 (written for every method but the quantized one) is version 2 with the method and
+/// its parameters after E. A version-2 file is a quantized one with no parameters, so a quantized
+/// file is byte-identical to what earlier rda wrote.
 ///
 /// Version 1 (still read): after the count, N records of one example each, made of a LEB128
 /// length n in bytes and n payload bytes; then the CRC.
@@ -42,7 +50,10 @@ import Foundation
 /// compared by the caller with `check(fingerprint:)`.
 public struct CompressedFile: Equatable, Sendable {
     public static let magic: [UInt8] = Array("RDAC".utf8)
-    public static let currentVersion: UInt8 = 2
+    /// The newest version this rda reads and writes.
+    public static let currentVersion: UInt8 = 3
+    /// Largest method parameter block, in bytes.
+    public static let maximumParameterBytes = 4096
     public static let fingerprintLength = 32
     public static let maximumRank = 8
     /// Largest example count, and largest product of the shape's dimensions.
@@ -51,8 +62,13 @@ public struct CompressedFile: Equatable, Sendable {
     public static let maximumRecordBits = Int(Int32.max)
     public static let checksumBytes = 4
 
-    /// The format version of the file (`currentVersion` for files written by this rda).
+    /// The format version of the file: 2 for quantized files written by this rda, 3 for the
+    /// other methods.
     public let version: UInt8
+    /// How the records code their examples.
+    public let method: CodingMethod
+    /// The method's parameters (empty for the quantized method).
+    public let parameters: [UInt8]
     /// Examples coded together in one record (the last record may hold fewer); 1 in version 1.
     public let examplesPerRecord: Int
     /// Number of examples.
@@ -109,17 +125,24 @@ public struct CompressedFile: Equatable, Sendable {
 
     // MARK: Writing
 
-    /// A version-2 file holding `records` (the payloads, in order), each coding
-    /// `examplesPerRecord` examples except the last, which codes the rest of `count` (default:
-    /// every record full). Each record is stored up to its last 1 bit: trailing 0 bits (and
+    /// A file holding `records` (the payloads, in order), each coding `examplesPerRecord`
+    /// examples except the last, which codes the rest of `count` (default: every record full),
+    /// by `method` with its `parameters`: version 2 for a quantized file without parameters,
+    /// version 3 otherwise. Each record is stored up to its last 1 bit: trailing 0 bits (and
     /// bytes) are not stored and read back as 0.
     /// - Throws: `RDACodingError.invalidArgument` for a fingerprint of the wrong length, an empty
-    ///   or oversized shape, too many examples, or a record count that is not ceil(count / E).
-    public init(fingerprint: [UInt8], shape: [Int], records: [[UInt8]], examplesPerRecord: Int = 1, count: Int? = nil) throws {
+    ///   or oversized shape, too many examples, a record count that is not ceil(count / E), or
+    ///   more than `maximumParameterBytes` parameters.
+    public init(fingerprint: [UInt8], shape: [Int], records: [[UInt8]], examplesPerRecord: Int = 1, count: Int? = nil,
+                method: CodingMethod = .quantized, parameters: [UInt8] = []) throws {
         let count = count ?? records.count * examplesPerRecord
         guard (1...Self.maximumCount).contains(examplesPerRecord) else {
             throw RDACodingError(.invalidArgument, "\(examplesPerRecord) examples per record: give 1...\(Self.maximumCount)")
         }
+        guard parameters.count <= Self.maximumParameterBytes else {
+            throw RDACodingError(.invalidArgument, "\(parameters.count) parameter bytes: a file holds at most \(Self.maximumParameterBytes)")
+        }
+        let version: UInt8 = method == .quantized && parameters.isEmpty ? 2 : 3
         try Self.validate(fingerprint: fingerprint, shape: shape, count: count)
         guard records.count == (count + examplesPerRecord - 1) / examplesPerRecord else {
             throw RDACodingError(.invalidArgument, "\(records.count) records cannot hold \(count) examples at \(examplesPerRecord) per record")
@@ -129,13 +152,18 @@ public struct CompressedFile: Equatable, Sendable {
             throw RDACodingError(.invalidArgument, "a record of more than \(Self.maximumRecordBits) bits cannot be stored")
         }
         var out: [UInt8] = Self.magic
-        out.append(Self.currentVersion)
+        out.append(version)
         out += fingerprint
         out.append(UInt8(shape.count))
         for d in shape { LEB128.append(UInt64(d), to: &out) }
         LEB128.append(UInt64(count), to: &out)
         let header = out.count
         LEB128.append(UInt64(examplesPerRecord), to: &out)
+        if version >= 3 {
+            out.append(method.rawValue)
+            LEB128.append(UInt64(parameters.count), to: &out)
+            out += parameters
+        }
         let base = lengths.isEmpty ? 0 : lengths.sorted()[lengths.count / 2]
         LEB128.append(UInt64(base), to: &out)
         for n in lengths { LEB128.append(Self.zigzag(n - base), to: &out) }
@@ -152,7 +180,9 @@ public struct CompressedFile: Equatable, Sendable {
         out = writer.bytes
         let crc = CRC32.checksum(out)
         for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: crc >> UInt32(8 * i))) }
-        self.version = Self.currentVersion
+        self.version = version
+        self.method = method
+        self.parameters = parameters
         self.examplesPerRecord = examplesPerRecord
         self.count = count
         self.fingerprint = fingerprint

@@ -65,6 +65,9 @@ public enum Codec {
         do { try file.check(fingerprint: model.fingerprint) } catch {
             throw RDAError("\(error)")
         }
+        guard file.method == .quantized else {
+            throw RDAError("the file was coded by \(file.method), not by the quantized channel's range coder; decompress it with the \(file.method) decoder")
+        }
         guard file.shape == model.config.exampleShape else {
             throw RDAError("the file holds examples of shape \(file.shape) but the model makes \(model.config.exampleShape); use the model it was compressed with")
         }
