@@ -76,7 +76,7 @@ struct CodingSummary: Encodable {
 
 struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Entropy code examples with a quantized-channel model into one .rdac file.",
+        abstract: "Entropy code examples into one .rdac file: a quantized-channel model rounds its latents, a Gaussian-channel model sends a sample of its channel by channel simulation.",
         discussion: "Examples come from --data (the first --count of --split) or from PNG files (--image A.png B.png ...). By default each example is one record, decodable alone; --examples-per-record E codes E examples per record (a smaller file; a record is decoded whole).")
 
     @OptionGroup var inputs: ModelInputs
@@ -90,6 +90,7 @@ struct Compress: ParsableCommand {
     var out: String
     @Option(help: "Examples coded together in one record (one coder message): 1 lets every example be read alone; more pays the coder's termination and the record length once per group.")
     var examplesPerRecord = 1
+    @OptionGroup var simulation: ChannelSimulationOptions
     @Flag(help: "Print one JSON object instead of a line.")
     var json = false
 
@@ -100,7 +101,9 @@ struct Compress: ParsableCommand {
                 throw RDAError("--examples-per-record \(examplesPerRecord) must be 1...\(CompressedFile.maximumCount)")
             }
             let m = try inputs.model()
-            let tables = try Codec.codingChannel(m).codingTables
+            let gaussian = m.bottleneck is GaussianBottleneck   // coded by channel simulation
+            try simulation.check(gaussian: gaussian)
+            if !gaussian { _ = try Codec.codingChannel(m) }
             let examples: Tensor, isImage: Bool
             if !image.isEmpty {
                 guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
@@ -112,6 +115,11 @@ struct Compress: ParsableCommand {
                 examples = data.examples.slice(0..<n)
                 isImage = data.isImage
             }
+            if gaussian {
+                return try SimulatedCoding.compress(m, examples: examples, isImage: isImage, out: out, examplesPerRecord: examplesPerRecord,
+                                                    options: simulation, json: json)
+            }
+            let tables = try Codec.codingChannel(m).codingTables
             let start = Date()
             let symbols = try Codec.symbols(m, examples: examples)
             let coding = Date()
@@ -143,7 +151,6 @@ struct Decompress: ParsableCommand {
         try reportingErrors {
             let scale = try scaleOption.validated()
             let m = try checkpoint.load()
-            let tables = try Codec.codingChannel(m).codingTables
             let compressed: CompressedFile
             do { compressed = try CompressedFile(contentsOfFile: file) } catch {
                 throw RDAError("\(error)")   // the reader's message names the file
@@ -155,6 +162,10 @@ struct Decompress: ParsableCommand {
             if out.lowercased().hasSuffix(".png"), !DecodedOutput.isImage(m.config.exampleShape) {
                 throw RDAError("--out \(out): a PNG grid needs grey or RGB images; this model's examples have shape \(m.config.exampleShape) (use FILE.csv)")
             }
+            if compressed.method == .channelSimulation {
+                return try SimulatedCoding.decompress(m, file: compressed, name: file, out: out, scale: scale, json: json)
+            }
+            let tables = try Codec.codingChannel(m).codingTables
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
             let coderSeconds = Date().timeIntervalSince(start)

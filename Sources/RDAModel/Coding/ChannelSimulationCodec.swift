@@ -118,6 +118,33 @@ public enum ChannelSimulationCodec {
         return z
     }
 
+    /// A `.rdac` file (version 3, method `channelSimulation`) holding what `encode` made for `count` examples.
+    public static func file(_ model: RateDistortionAutoencoder, encoded: Encoded, examplesPerRecord: Int) throws -> CompressedFile {
+        let parameters = encoded.parameters.bytes
+        guard parameters.count <= CompressedFile.maximumParameterBytes else {
+            throw RDAError("the channel simulation's plan takes \(parameters.count) bytes, more than a file's \(CompressedFile.maximumParameterBytes) (\(model.config.latentDim) latent dimensions, \(encoded.parameters.plan.blocks.count) blocks); raise ‹block-bits›")
+        }
+        return try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: encoded.records,
+                                  examplesPerRecord: examplesPerRecord, count: encoded.examples.count,
+                                  method: .channelSimulation, parameters: parameters)
+    }
+
+    /// The standardized latents z' [count * K] of a channel-simulated `file`, after checking it
+    /// was made with `model` by channel simulation (one-line refusals otherwise).
+    public static func latents(_ model: RateDistortionAutoencoder, file: CompressedFile) throws -> [Double] {
+        _ = try channel(model)
+        do { try file.check(fingerprint: model.fingerprint) } catch { throw RDAError("\(error)") }
+        guard file.method == .channelSimulation else {
+            throw RDAError("the file was coded by \(file.method), not by channel simulation; decompress it with the \(file.method) decoder")
+        }
+        guard file.shape == model.config.exampleShape else {
+            throw RDAError("the file holds examples of shape \(file.shape) but the model makes \(model.config.exampleShape); use the model it was compressed with")
+        }
+        try MemoryEstimate.require(MemoryEstimate.decodingBytes(model.config, count: file.count), for: "decoding the file's \(file.count) examples",
+                                   fix: "the file declares more examples than this process can hold; split it, or check it is an rda file")
+        return try latents(model, parameters: file.parameters, records: file.recordCount, record: file.record, counts: file.examples(inRecord:))
+    }
+
     /// The decoder's reconstructions y_hat(z) of standardized latents [N * K]: z = mu_z + sigma_z z'. Shapes: -> [N, D].
     public static func reconstruct(_ model: RateDistortionAutoencoder, latents zs: [Double], batchSize: Int = Evaluator.defaultBatchSize) throws -> Tensor {
         let channel = try channel(model)
