@@ -68,43 +68,78 @@ public enum ChannelSimulation {
     /// x = s g with prior N(0, s^2) and target N(m, u) gives
     ///
     ///     ln r = sum_u alpha g^2 + beta g + gamma,   alpha = (1 - s^2/u) / 2,
-    ///     beta = s m / u,   gamma = -m^2 / (2u) + ln(s^2 / u) / 2,
+    ///     beta = s m / u,   gamma = -m^2 / (2u) + ln(s^2 / u) / 2.
     ///
-    /// whose maximum (when every alpha < 0) is sum gamma - beta^2 / (4 alpha).
+    /// Since the generator's normals satisfy |g| <= G (`NormalQuantiles.bound`), every term has
+    /// a finite maximum over [-G, G]; `suffix[u]` sums them from unit u on, so a candidate whose
+    /// first u terms leave it unable to win even at those maxima is dropped without drawing the
+    /// rest, and the search stops once even sup r cannot make a later candidate win.
     struct Ratio {
-        var alpha: [Double] = [], beta: [Double] = [], gamma = 0.0, logMaximum = 0.0, klNats = 0.0
+        var alpha: [Double] = [], beta: [Double] = [], gamma = 0.0, klNats = 0.0
+        /// Per unit, the maximum of its term over |g| <= G.
+        var maxima: [Double] = []
 
         mutating func add(priorVariance s2: Double, mean m: Double, variance u: Double) {
             let s = s2.squareRoot()
             let a = 0.5 * (1 - s2 / u), b = s * m / u, g = -0.5 * m * m / u + 0.5 * Foundation.log(s2 / u)
             alpha.append(a); beta.append(b); gamma += g
-            logMaximum += a < 0 ? g - b * b / (4 * a) : .infinity
+            let bound = NormalQuantiles.bound
+            var top = Swift.max(a * bound * bound + b * bound, a * bound * bound - b * bound)
+            if a < 0 { let v = Swift.min(Swift.max(-b / (2 * a), -bound), bound); top = Swift.max(top, (a * v + b) * v) }
+            maxima.append(top)
             klNats += GaussianKL.nats(mean: m, variance: u, priorVariance: s2)
+        }
+
+        /// suffix[u] = maxima[u] + ... + maxima[d - 1] (plus a rounding margin), d + 1 entries.
+        var suffix: [Double] {
+            var out = [Double](repeating: 0, count: maxima.count + 1)
+            for u in stride(from: maxima.count - 1, through: 0, by: -1) { out[u] = out[u + 1] + maxima[u] + 1e-9 * (1 + Swift.abs(maxima[u])) }
+            return out
         }
     }
 
     /// The Poisson functional representation's search over at most `limit` candidates:
     /// the index K (1-based) of the smallest ln T_n - ln r(x_n), and whether the bound ended it.
+    /// (Pruning only skips candidates that cannot win: K is that of the full search.)
     static func search(_ ratio: Ratio, key: UInt64, limit: Int) -> (index: Int, truncated: Bool) {
-        let d = ratio.alpha.count
+        let d = ratio.alpha.count, suffix = ratio.suffix
+        let logMaximum = ratio.gamma + suffix[0]
         var best = Double.infinity, chosen = 1, arrival = 0.0
-        return ratio.alpha.withUnsafeBufferPointer { alpha in
-            ratio.beta.withUnsafeBufferPointer { beta in
-                for n in 1...limit {
-                    let base = SimulationRandom.candidateBase(key: key, n: n)
-                    arrival += SimulationRandom.exponential(base: base)
-                    let logT = Foundation.log(arrival)
-                    if logT - ratio.logMaximum > best { return (chosen, false) }
-                    var lr = ratio.gamma, u = 0, p = 1
-                    while u < d {
-                        let (g0, g1) = SimulationRandom.normalPair(SimulationRandom.word(base: base, p))
-                        lr += (alpha[u] * g0 + beta[u]) * g0
-                        if u + 1 < d { lr += (alpha[u + 1] * g1 + beta[u + 1]) * g1 }
-                        u += 2; p += 1
+        let exponential = NormalQuantiles.exponentialTable
+        return NormalQuantiles.table.withUnsafeBufferPointer { table in
+            let t = table.baseAddress!
+            return exponential.withUnsafeBufferPointer { e in
+            ratio.alpha.withUnsafeBufferPointer { alpha in
+                ratio.beta.withUnsafeBufferPointer { beta in
+                    suffix.withUnsafeBufferPointer { suffix in
+                        // ln T_n, refreshed every 16 candidates: a lower bound between refreshes
+                        // (T only grows), which makes the pruning and stopping tests conservative
+                        var logTLow = -Double.infinity
+                        for n in 1...limit {
+                            let base = SimulationRandom.candidateBase(key: key, n: n)
+                            arrival += SimulationRandom.exponential(base: base, e.baseAddress!)
+                            if n & 15 == 1 {
+                                logTLow = Foundation.log(arrival)
+                                if logTLow - logMaximum > best { return (chosen, false) }
+                            }
+                            let needed = logTLow - best   // a winner has ln r > needed
+                            var lr = ratio.gamma, u = 0, p = 1
+                            while u < d {
+                                if lr + suffix[u] <= needed { break }
+                                let (g0, g1) = SimulationRandom.normalPair(SimulationRandom.word(base: base, p), t)
+                                lr += (alpha[u] * g0 + beta[u]) * g0
+                                if u + 1 < d { lr += (alpha[u + 1] * g1 + beta[u + 1]) * g1 }
+                                u += 2; p += 1
+                            }
+                            if u >= d {
+                                let logT = Foundation.log(arrival)
+                                if logT - lr < best { best = logT - lr; chosen = n }
+                            }
+                        }
+                        return (chosen, true)
                     }
-                    if logT - lr < best { best = logT - lr; chosen = n }
                 }
-                return (chosen, true)
+            }
             }
         }
     }

@@ -19,7 +19,7 @@ import Foundation
 /// ## Blocks
 /// Round r = 1, 2, ... takes step r of every dimension that has one, with weight
 /// ceil(meanKL / m) (in 1/256 bits), heaviest first (ties: lower dimension first), and packs
-/// them first-fit into blocks of capacity B bits. A block never holds two steps of one
+/// them first-fit into blocks of capacity B bits, each keeping that order. A block never holds two steps of one
 /// dimension, and step r's block comes after step r - 1's.
 public struct ChannelSimulationPlan: Equatable, Sendable {
     /// One refinement step of one latent dimension.
@@ -55,7 +55,7 @@ public struct ChannelSimulationPlan: Equatable, Sendable {
     public let stepVariance: [[Double]]
     /// Per dimension, per step: the prior variance v_j that remains before the step.
     public let remainingVariance: [[Double]]
-    /// The blocks, in coding order; each lists its units by dimension.
+    /// The blocks, in coding order; each lists its units heaviest first (ties: lower dimension first).
     public let blocks: [[Unit]]
 
     /// K, the number of latent dimensions.
@@ -105,7 +105,7 @@ public struct ChannelSimulationPlan: Equatable, Sendable {
                     bins.append((w, [Unit(dimension: i, step: round)]))
                 }
             }
-            blocks += bins.map { $0.units.sorted { $0.dimension < $1.dimension } }
+            blocks += bins.map(\.units)   // heaviest first, the order the encoder's bound prunes best in
         }
         self.blocks = blocks
     }

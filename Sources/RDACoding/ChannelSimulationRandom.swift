@@ -6,9 +6,9 @@ import Foundation
 ///
 /// Words come from the SplitMix64 finalizer (Steele, Lea and Flood 2014) of a counter: integer
 /// operations only, so they are identical on every machine and thread. Standard normals are
-/// made from them by the Box-Muller transform (`normals`), whose `log`, `sqrt`, `cos` and `sin`
-/// are the same code on every thread of one build; on another libm a normal can differ by an
-/// ulp, which moves a decoded latent by about 1e-16 of its scale.
+/// made from them by an inverse-CDF table (`normal`): one table read and one multiply-add, the
+/// same on every thread; the table is computed once per process with libm's `erfc`, which on
+/// another libm can differ by an ulp and move a decoded latent by about 1e-16 of its scale.
 public enum SimulationRandom {
     /// The SplitMix64 output function of `x`: a bijection of UInt64 that mixes every input bit into every output bit.
     @inline(__always)
@@ -30,8 +30,8 @@ public enum SimulationRandom {
         mix(key ^ (UInt64(truncatingIfNeeded: n) &* 0xD1B5_4A32_D192_ED03))
     }
 
-    /// Word `p` (0, 1, 2, ...) of a candidate: word 0 gives its arrival-time increment, word
-    /// p >= 1 its normals 2(p - 1) and 2(p - 1) + 1.
+    /// Word `p` (1, 2, ...) of a candidate: its normals 2(p - 1) and 2(p - 1) + 1. (The base
+    /// word itself gives its arrival-time increment.)
     @inline(__always)
     static func word(base: UInt64, _ p: Int) -> UInt64 {
         mix(base &+ UInt64(truncatingIfNeeded: p &+ 1) &* 0x9E37_79B9_7F4A_7C15)
@@ -41,18 +41,31 @@ public enum SimulationRandom {
     @inline(__always)
     static func open53(_ w: UInt64) -> Double { (Double(w >> 11) + 0.5) * 0x1p-53 }
 
-    /// The Exp(1) increment of the arrival time of candidate `n`: -ln U.
+    /// The Exp(1) increment of the arrival time of a candidate from the low 32 bits of its base
+    /// word, by interpolating the inverse CDF -ln(1 - u) in cells of probability 2^-16 (the last
+    /// cell spread to 32 ln 2 = 22.2). Only the encoder draws arrival times.
     @inline(__always)
-    static func exponential(base: UInt64) -> Double { -Foundation.log(open53(word(base: base, 0))) }
+    static func exponential(base: UInt64, _ t: UnsafePointer<Double>) -> Double {
+        let u = UInt32(truncatingIfNeeded: base)
+        let i = Int(u >> 16), f = (Double(u & 0xFFFF) + 0.5) * 0x1p-16
+        return t[i] + f * (t[i + 1] - t[i])
+    }
 
-    /// Two standard normals from one word by Box-Muller: with u1, u2 uniforms in (0, 1) from
-    /// its two 32-bit halves, sqrt(-2 ln u1) (cos 2 pi u2, sin 2 pi u2). (32-bit halves cap |g|
-    /// at 6.7: a tail mass of 2e-11 is missing, far below anything a file's blocks can see.)
+    /// Two standard normals from one word, one from each 32-bit half (`normal`).
     @inline(__always)
-    static func normalPair(_ w: UInt64) -> (Double, Double) {
-        let u1 = (Double(w >> 32) + 0.5) * 0x1p-32, u2 = (Double(w & 0xFFFF_FFFF) + 0.5) * 0x1p-32
-        let r = (-2 * Foundation.log(u1)).squareRoot(), t = 2 * Double.pi * u2
-        return (r * Foundation.cos(t), r * Foundation.sin(t))
+    static func normalPair(_ w: UInt64, _ t: UnsafePointer<Double>) -> (Double, Double) {
+        (normal(UInt32(truncatingIfNeeded: w >> 32), t), normal(UInt32(truncatingIfNeeded: w), t))
+    }
+
+    /// A standard normal from 32 uniform bits by the inverse CDF: the top 16 bits pick a cell
+    /// of `NormalQuantiles` (probability 2^-16 each), the low 16 bits interpolate linearly
+    /// inside it. The law is N(0, 1) with its quantile function replaced by the interpolant
+    /// through 65,537 knots (error at most about 1e-9 in the central cells, whose width is
+    /// 4e-5 near 0), bounded by |g| <= `NormalQuantiles.bound` (6.23: the tails beyond carry 5e-10).
+    @inline(__always)
+    static func normal(_ u: UInt32, _ t: UnsafePointer<Double>) -> Double {
+        let i = Int(u >> 16), f = (Double(u & 0xFFFF) + 0.5) * 0x1p-16
+        return t[i] + f * (t[i + 1] - t[i])
     }
 
     /// The `count` standard normals of candidate `n` of the block with `key`, into `out`
@@ -60,12 +73,60 @@ public enum SimulationRandom {
     public static func normals(key: UInt64, n: Int, count: Int, into out: inout [Double]) {
         out.removeAll(keepingCapacity: true)
         let base = candidateBase(key: key, n: n)
-        var p = 1
-        while out.count < count {
-            let (a, b) = normalPair(word(base: base, p))
-            out.append(a)
-            if out.count < count { out.append(b) }
-            p += 1
+        NormalQuantiles.table.withUnsafeBufferPointer { table in
+            var p = 1
+            while out.count < count {
+                let (a, b) = normalPair(word(base: base, p), table.baseAddress!)
+                out.append(a)
+                if out.count < count { out.append(b) }
+                p += 1
+            }
         }
+    }
+}
+
+/// The knots of the standard normal's quantile function that `SimulationRandom.normal`
+/// interpolates: t[i] = Phi^-1(i / 2^16) for i = 1..<2^16, and t[0] = -t[2^16] = Phi^-1(2^-32)
+/// (the outermost cells, each of probability 2^-16, spread uniformly to +-6.23).
+public enum NormalQuantiles {
+    /// The 2^16 + 1 knots.
+    public static let table: [Double] = {
+        let n = 1 << 16
+        var t = [Double](repeating: 0, count: n + 1)
+        for i in 1..<n { t[i] = quantile(Double(i) / Double(n)) }
+        t[0] = quantile(0x1p-32); t[n] = -t[0]
+        return t
+    }()
+
+    /// The knots of the Exp(1) quantile function -ln(1 - i / 2^16), the last one 32 ln 2.
+    public static let exponentialTable: [Double] = {
+        let n = 1 << 16
+        return (0...n).map { i in i == n ? 32 * Foundation.log(2.0) : -Foundation.log1p(-Double(i) / Double(n)) }
+    }()
+
+    /// The largest |g| the table gives.
+    public static var bound: Double { table[table.count - 1] }
+
+    /// Phi^-1(p) for p in (0, 1): Acklam's rational approximation (relative error 1.2e-9)
+    /// refined by one Halley step on Phi(x) = erfc(-x / sqrt 2) / 2 (to about 1e-15).
+    public static func quantile(_ p: Double) -> Double {
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        var x: Double
+        if p < 0.02425 {
+            let q = (-2 * Foundation.log(p)).squareRoot()
+            x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        } else if p > 1 - 0.02425 {
+            let q = (-2 * Foundation.log(1 - p)).squareRoot()
+            x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        } else {
+            let q = p - 0.5, r = q * q
+            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+        }
+        let e = 0.5 * Foundation.erfc(-x / 2.0.squareRoot()) - p
+        let u = e * (2 * Double.pi).squareRoot() * Foundation.exp(x * x / 2)
+        return x - u / (1 + x * u / 2)
     }
 }
