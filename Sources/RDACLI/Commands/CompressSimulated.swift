@@ -39,6 +39,10 @@ struct SimulatedSummary: Encodable {
     var truncatedBlocks: Int?
     var msePerDim: Double?
     var psnrDb: Double?
+    /// The model's distortion of the decoded examples (what `eval` reports for the noisy
+    /// channel), its mean over examples and that mean's standard error.
+    var distortion: Double?
+    var distortionStderr: Double?
     var seconds: Double
     var imagesPerSec: Double
     var threads: Int
@@ -50,12 +54,12 @@ struct SimulatedSummary: Encodable {
         case payloadBitsPerImage = "payload_bits_per_image", klBitsPerImage = "kl_bits_per_image"
         case overheadBitsPerImage = "overhead_bits_per_image", overheadBitsPerBlock = "overhead_bits_per_block"
         case blocksPerImage = "blocks_per_image", blockBits = "block_bits", candidateBits = "candidate_bits"
-        case truncatedBlocks = "truncated_blocks", msePerDim = "mse_per_dim", psnrDb = "psnr_db"
+        case truncatedBlocks = "truncated_blocks", msePerDim = "mse_per_dim", psnrDb = "psnr_db", distortion, distortionStderr = "distortion_stderr"
         case imagesPerSec = "images_per_sec", examplesPerRecord = "examples_per_record"
     }
 
     init(file: CompressedFile, plan: ChannelSimulationPlan, encoded: ChannelSimulationCodec.Encoded?, originals: Tensor?, decoded: Tensor,
-         isImage: Bool, seconds: Double) {
+         perExample: Tensor? = nil, isImage: Bool, seconds: Double) {
         let n = Double(Swift.max(file.count, 1))
         images = file.count
         fileBytes = file.fileBytes
@@ -78,6 +82,12 @@ struct SimulatedSummary: Encodable {
             msePerDim = mse
             psnrDb = isImage ? 10 * log10(1 / mse) : nil
         }
+        if let perExample, perExample.count > 1 {
+            let v = perExample.values.map(Double.init), k = Double(v.count)
+            let mean = v.reduce(0, +) / k
+            distortion = mean
+            distortionStderr = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (k - 1) / k).squareRoot()
+        }
         self.seconds = seconds
         imagesPerSec = n / Swift.max(seconds, 1e-9)
         threads = Threads.count
@@ -92,6 +102,7 @@ struct SimulatedSummary: Encodable {
         s += String(format: ", channel simulation B = %d, N = 2^%d", blockBits, candidateBits)
         if let t = truncatedBlocks, t > 0 { s += ", \(t) blocks at the candidate bound" }
         if let p = psnrDb { s += String(format: ", PSNR %.2f dB", p) } else if let m = msePerDim { s += String(format: ", MSE/dim %.6f", m) }
+        if let d = distortion, let e = distortionStderr { s += String(format: ", distortion %.4f ± %.4f", d, e) }
         s += String(format: ", %.2f s (%.0f examples/s, %d threads)", seconds, imagesPerSec, threads)
         return s
     }
@@ -116,8 +127,9 @@ enum SimulatedCoding {
         try AtomicFile.write(file.bytes, to: URL(fileURLWithPath: out))
         // what the decoder will see: decode the file's own bytes
         let decoded = try ChannelSimulationCodec.reconstruct(m, latents: try ChannelSimulationCodec.latents(m, file: file))
+        let perExample = withoutGradients { m.config.distortion.perExample(examples, decoded) }
         try SimulatedSummary(file: file, plan: encoded.parameters.plan, encoded: encoded, originals: examples, decoded: decoded,
-                             isImage: isImage, seconds: seconds).print(json: json)
+                             perExample: perExample, isImage: isImage, seconds: seconds).print(json: json)
     }
 
     /// Decodes a channel-simulated `file` and writes it where `--out` says.
