@@ -12,12 +12,15 @@ import Foundation
 ///
 ///     K = argmin_n  T_n / r(x_n),   r = q / p   (the block's density ratio)
 ///
-/// which is an exact sample of q when the search is unbounded, and E[log2 K] <= KL + log2(KL + 1)
-/// + 1.5 bits (their Lemma 1). The search examines at most N = 2^candidateBits candidates and
-/// stops early once T_n / sup r exceeds the best score (no later candidate can win); a block
-/// whose KL is far above log2 N gets the best of N, a biased sample (Theis and Yosri 2022 and
-/// Chatterjee and Diaconis 2018: N >= 2^(KL + t) keeps the bias of order 2^(-t/4) in total
-/// variation). `Block.truncated` reports when the bound, not the stopping rule, ended a search.
+/// which is an exact sample of q when the search is unbounded, with E[log2 K] <= KL + log2(e)/e
+/// + 1 (Li and El Gamal 2018, Lemma 1; a universal code of K then costs at most KL + log2(KL + 1)
+/// + 4 bits, their Theorem 1). The search examines at most N = 2^candidateBits candidates,
+/// drops candidates that cannot win (`Ratio`), and stops once T_n / sup r exceeds the best
+/// score. A bounded search returns the best of the first N: a sample biased toward the prior
+/// when the true argmin lies further out, which happens when ln r(x) under q spreads well above
+/// the KL (importance sampling needs about N = e^(KL + t) for an error of e^(-t/4) + 2 P(ln r >
+/// KL + t/2)^(1/2): Chatterjee and Diaconis 2018; for ordered random coding's analysis of the
+/// same trade-off, Theis and Yosri 2022). `Block.truncated` reports searches that reached N.
 ///
 /// Steps of a dimension (auxiliary variables, Flamich, Havasi and Hernandez-Lobato 2020) are
 /// simulated in order: step j's target is q(a_j | a_1..a_(j-1)), the Gaussian conditional of the
