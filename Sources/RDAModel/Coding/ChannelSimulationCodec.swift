@@ -15,9 +15,10 @@ import RDACore
 /// the decoded pixels are the decoder network's float output for it (as in `Codec`).
 public enum ChannelSimulationCodec {
     /// B, the planned KL of a block in bits (`‹block-bits›`). 10 bits (about 7 nats, below the
-    /// 10 nats Flamich et al. use) keeps a block's candidate search at 2^(B + margin) = 2^14
-    /// candidates, about 1 ms per MNIST example at 18 bits (two blocks) on one core, while
-    /// costing the PFR's log2(KL + 1) + ~1 bit overhead only twice at 18 bits per example.
+    /// 10 nats Flamich et al. use) keeps a block's search at 2^(B + 4) = 2^14 candidates; at 18
+    /// bits per MNIST image it makes two blocks, the fewest the packing reaches, for 22.6 bits
+    /// per image (1.25 times the KL) at about 1,000 images/s on 2 shared cores
+    /// (docs/channel-simulation.md has the measured alternatives).
     public static let defaultBlockBits = 10
     /// log2 N - B: how far the candidate bound N lies above a block's planned KL.
     public static let defaultCandidateMargin = 4
