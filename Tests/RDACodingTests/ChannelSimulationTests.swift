@@ -134,4 +134,27 @@ import Testing
         #expect(kind(many) == .truncated)
         for cut in 0..<bytes.count { #expect(kind(Array(bytes[0..<cut])) != nil) }
     }
+
+    /// Arbitrary bytes as parameters or as a record never crash: they decode to valid indices
+    /// (1...N, which regenerate a latent) or throw a one-line error.
+    @Test func arbitraryBytesNeverCrash() throws {
+        var rng = TestGenerator(seed: 21)
+        let p = try ChannelSimulationPlan(blockBits: 5, candidateBits: 9, seed: 2, meanKL: [900, 300, 20], precisionBits: [1200, 200, 0])
+        let example = ChannelSimulation.encode(mu: [1.4, -0.3, 0.1], logVariance: [-4, -1, -0.05], example: 0, plan: p)
+        let stored = ChannelSimulationParameters(plan: p, examples: [example])
+        let bytes = stored.bytes
+        for trial in 0..<2000 {
+            var b = bytes
+            for _ in 0..<(1 + trial % 4) { b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            _ = try? ChannelSimulationParameters(bytes: b)
+            let record = (0..<Int.random(in: 0...12, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if let rows = try? stored.decode(record, count: 2) {
+                for (e, row) in rows.enumerated() {
+                    #expect(row.allSatisfy { (1...p.candidateCount).contains($0) })
+                    let z = ChannelSimulation.decode(indices: row, example: e, plan: p)
+                    #expect(z.allSatisfy { $0.isFinite })
+                }
+            }
+        }
+    }
 }
