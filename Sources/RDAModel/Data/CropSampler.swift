@@ -6,7 +6,8 @@ import RDACore
 /// training images), then the crop's left and top edges (uniformly among the positions where the
 /// crop fits; an image smaller than the crop, with ‹pad›, has one position and its right and
 /// bottom edges replicated). Three draws per example, so a run is reproducible from its seed and
-/// a resume restores the generator exactly.
+/// a resume restores the generator exactly. The crops are cut image by image, so that an image
+/// the cache cannot hold is decoded once per batch, not once per crop.
 ///
 /// An epoch is as many crops as cover the training pixels once: the sum over the training
 /// images of their (padded) pixel counts divided by S^2, at least 1.
@@ -37,11 +38,18 @@ public final class CropSampler: BatchSource {
     public func batch(step: Int, size: Int, using rng: inout SeededGenerator) throws -> Tensor {
         let s = folder.crop, d = folder.channels * s * s
         let out = Tensor(zeros: [size, d])
-        for row in 0..<size {
-            let entry = train[Int(rng.next() % UInt64(train.count))]
-            let x = Int(rng.next() % UInt64(max(entry.header.width, s) - s + 1))
-            let y = Int(rng.next() % UInt64(max(entry.header.height, s) - s + 1))
-            try folder.store.crop(entry.relativePath, x: x, y: y, side: s, into: out.data + row * d)
+        var draws: [(image: Int, x: Int, y: Int)] = []
+        for _ in 0..<size {
+            let image = Int(rng.next() % UInt64(train.count))
+            let h = train[image].header
+            let x = Int(rng.next() % UInt64(max(h.width, s) - s + 1))
+            let y = Int(rng.next() % UInt64(max(h.height, s) - s + 1))
+            draws.append((image, x, y))
+        }
+        // cut image by image: with a cache smaller than the images, each is decoded once a batch
+        for row in (0..<size).sorted(by: { draws[$0].image < draws[$1].image }) {
+            let draw = draws[row]
+            try folder.store.crop(train[draw.image].relativePath, x: draw.x, y: draw.y, side: s, into: out.data + row * d)
         }
         return out
     }

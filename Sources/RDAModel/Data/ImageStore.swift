@@ -13,6 +13,9 @@ final class ImageStore {
     /// Cached paths, least recently used first.
     var recent: [String] = []
     var used = 0
+    /// The last image decoded when it did not fit the cache (one image beyond the budget, as
+    /// the folder's memory check allows), so that crops of it in a row decode it once.
+    var last: (path: String, pixels: [UInt8])? = nil
     /// Images decoded so far (a measure of how well the cache serves).
     private(set) var decodes = 0
 
@@ -31,6 +34,7 @@ final class ImageStore {
     /// Forgets `path` (a file left out).
     func remove(_ path: String) {
         headers[path] = nil
+        if last?.path == path { last = nil }
         if let p = cache.removeValue(forKey: path) { used -= p.count; recent.removeAll { $0 == path } }
     }
 
@@ -40,6 +44,7 @@ final class ImageStore {
             if recent.last != path { recent.removeAll { $0 == path }; recent.append(path) }
             return p
         }
+        if let last, last.path == path { return last.pixels }
         return try decode(path).pixels
     }
 
@@ -58,6 +63,8 @@ final class ImageStore {
                 used -= cache.removeValue(forKey: oldest)?.count ?? 0
             }
             cache[path] = pixels; recent.append(path); used += pixels.count
+        } else {
+            last = (path, pixels)
         }
         return (pixels, image.droppedAlpha)
     }
