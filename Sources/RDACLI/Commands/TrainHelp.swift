@@ -11,7 +11,7 @@ enum TrainHelp {
         func both<T>(_ value: (TrainDefaults) -> T) -> String { "\(value(i)) for images, \(value(s)) for gaussian: and laplace:" }
         switch option {
         case .data:
-            return "mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... (independent Gaussian source with those variances) or laplace:B1,B2,... (independent Laplace source with those scales). Default: \(TrainRequest.defaults.data) for train and sweep, the model's own data otherwise."
+            return "mnist, fashion-mnist, a folder of IDX files, images:DIR (every PNG and JPEG under DIR, as crops; docs/data.md), gaussian:V1,V2,... (independent Gaussian source with those variances) or laplace:B1,B2,... (independent Laplace source with those scales). Default: \(TrainRequest.defaults.data) for train and sweep, the model's own data otherwise."
         case .dataDir:
             return "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>)."
         case .arch:

@@ -78,7 +78,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
             guard !dir.isEmpty else { throw RDAError("‹data› \(text): no folder; write images:DIR") }
             return .images(dir)
         }
-        guard !t.isEmpty else { throw RDAError("‹data› is empty: give mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... or laplace:B1,B2,...") }
+        guard !t.isEmpty else { throw RDAError("‹data› is empty: give mnist, fashion-mnist, a folder of IDX files, images:DIR, gaussian:V1,V2,... or laplace:B1,B2,...") }
         return .idx(t)
     }
 
