@@ -163,6 +163,22 @@ struct ImageFolderTests {
         #expect(small.store.decodes > 3 && large.store.decodes == 3)
     }
 
+    /// `steps` cuts the last epoch of a fixed data set short too, and the schedule spans the steps.
+    @Test func stepsEndTrainingMidEpochForAnyData() throws {
+        let train = try DataSource.gaussian([2, 1]).load(split: .train, dataDir: nil, examples: 40, dataSeed: 1)
+        var rng = SeededGenerator(seed: 2)
+        let cfg = ModelConfig(arch: .linear, exampleShape: [2], latentDim: 2, widths: [], distortion: .l2, lambda: 1,
+                              sigmoidOutput: false, data: "gaussian:2,1", channel: .gaussian(prior: .learned))
+        var opts = TrainingOptions()
+        opts.batchSize = 8; opts.steps = 7; opts.epochs = 1; opts.schedule = .cosine; opts.testExamplesPerEpoch = 0
+        var steps: [(Int, Int)] = []
+        let history = try Trainer(model: RateDistortionAutoencoder(config: cfg, rng: &rng), options: opts)
+            .train(on: train, test: nil, progress: { if case .step(let e, let s, _, _) = $0 { steps.append((e, s)) } })
+        #expect(history.map(\.steps) == [5, 2])   // 40 / 8 = 5 steps an epoch
+        #expect(steps.map(\.0) == [1, 1, 1, 1, 1, 2, 2] && steps.map(\.1) == [1, 2, 3, 4, 5, 1, 2])
+        #expect(history[1].learningRate < history[0].learningRate && history[1].learningRate > 0)
+    }
+
     /// Random-crop training stopped at any checkpoint and resumed ends with the same bits, and
     /// `steps` ends training mid-epoch.
     @Test func cropTrainingResumesExactly() throws {
