@@ -11,6 +11,7 @@ struct rda_error_manager {
     jmp_buf jump;
     char *message;
     size_t message_size;
+    unsigned char *buffer;   // the decoded pixels so far (freed on an error)
 };
 
 static void rda_error_exit(j_common_ptr cinfo) {
@@ -58,22 +59,23 @@ int rda_jpeg_header(const unsigned char *data, size_t size, int *width, int *hei
 }
 
 int rda_jpeg_decode(const unsigned char *data, size_t size, int width, int height, int channels,
-                    unsigned char *out, size_t out_size, char *message, size_t message_size) {
+                    unsigned char **out, char *message, size_t message_size) {
     struct jpeg_decompress_struct cinfo;
     struct rda_error_manager err;
     memset(&cinfo, 0, sizeof cinfo);
+    err.buffer = NULL;
     cinfo.err = &err.base;
     rda_install(&err.base, &err, message, message_size);
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
+        free(err.buffer);
         return -1;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    if ((int)cinfo.image_width != width || (int)cinfo.image_height != height || (channels != 1 && channels != 3)
-        || out_size != (size_t)width * (size_t)height * (size_t)channels) {
-        snprintf(message, message_size, "the header changed between reads, or a bad output buffer");
+    if ((int)cinfo.image_width != width || (int)cinfo.image_height != height || (channels != 1 && channels != 3)) {
+        snprintf(message, message_size, "the header changed between reads, or a bad channel count");
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
@@ -85,13 +87,36 @@ int rda_jpeg_decode(const unsigned char *data, size_t size, int width, int heigh
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
-    size_t stride = (size_t)width * (size_t)channels;
+    size_t stride = (size_t)width * (size_t)channels, total = stride * (size_t)height;
+    size_t capacity = total < ((size_t)1 << 20) ? total : ((size_t)1 << 20);
+    if (capacity < stride) capacity = stride;
+    err.buffer = malloc(capacity);
+    if (!err.buffer) {
+        snprintf(message, message_size, "out of memory");
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
     while (cinfo.output_scanline < cinfo.output_height) {
-        JSAMPROW row = out + (size_t)cinfo.output_scanline * stride;
+        size_t need = ((size_t)cinfo.output_scanline + 1) * stride;
+        if (need > capacity) {
+            size_t grown = capacity * 2 > total ? total : capacity * 2;
+            if (grown < need) grown = need;
+            unsigned char *bigger = realloc(err.buffer, grown);
+            if (!bigger) {
+                snprintf(message, message_size, "out of memory");
+                jpeg_destroy_decompress(&cinfo);
+                free(err.buffer);
+                return -1;
+            }
+            err.buffer = bigger;
+            capacity = grown;
+        }
+        JSAMPROW row = err.buffer + (size_t)cinfo.output_scanline * stride;
         jpeg_read_scanlines(&cinfo, &row, 1);
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
+    *out = err.buffer;
     return 0;
 }
 

@@ -6,9 +6,10 @@ import Foundation
 /// Decoding goes through a C shim (Sources/CJPEG) whose error manager returns instead of
 /// exiting and treats libjpeg's warnings (a file cut short, corrupt entropy-coded data) as
 /// errors: a damaged file is a one-line `RDAIOError`, never a crash or a silently grey image.
-/// The header is read first and its size checked against `maximumPixels` before the pixel
-/// buffer is allocated. Grey JPEGs decode to 1 channel, colour ones (YCbCr, RGB) to 3; CMYK is
-/// refused by libjpeg's colour conversion.
+/// The header is read first and its size checked against `maximumPixels` before anything is
+/// decoded, and the pixel buffer grows with the rows decoded (see `rda_jpeg_decode`). Grey
+/// JPEGs decode to 1 channel, colour ones (YCbCr, RGB) to 3; CMYK is refused by libjpeg's colour
+/// conversion.
 public enum JPEG {
     /// The first bytes of every JPEG file (the SOI marker and the next marker's 0xFF).
     public static let signature: [UInt8] = [0xFF, 0xD8, 0xFF]
@@ -34,19 +35,19 @@ public enum JPEG {
             throw fail(.unsupported, "the image is \(w)x\(h), more than the \(maximumPixels) pixels accepted here", "use a smaller image")
         }
         let channels = components == 1 ? 1 : 3
-        var pixels = [UInt8](repeating: 0, count: w * h * channels)
+        // the shim grows its buffer as rows arrive: a file cut short fails before the whole image is allocated
+        var buffer: UnsafeMutablePointer<UInt8>? = nil
         let status = data.withUnsafeBytes { raw in
-            pixels.withUnsafeMutableBufferPointer { out in
-                rda_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, width, height, Int32(channels),
-                                out.baseAddress, out.count, &message, message.count)
-            }
+            rda_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, width, height, Int32(channels),
+                            &buffer, &message, message.count)
         }
-        guard status == 0 else {
+        guard status == 0, let buffer else {
             let reason = text(message)
             let truncated = reason.lowercased().contains("premature end")
             throw fail(truncated ? .truncated : .corruptData, "\(truncated ? "truncated" : "corrupt") JPEG data (\(reason))")
         }
-        return PNGImage(width: w, height: h, channels: channels, pixels: pixels)
+        defer { rda_jpeg_free(buffer) }
+        return PNGImage(width: w, height: h, channels: channels, pixels: Array(UnsafeBufferPointer(start: buffer, count: w * h * channels)))
     }
 
     /// Reads a JPEG file (see `decode`).

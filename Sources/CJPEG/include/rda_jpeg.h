@@ -14,12 +14,14 @@
 int rda_jpeg_header(const unsigned char *data, size_t size, int *width, int *height, int *components,
                     char *message, size_t message_size);
 
-/// Decodes the JPEG in `data` into `out` (`out_size` bytes): rows top to bottom, 1 byte per
-/// pixel when `channels` is 1 (grey), r, g, b when it is 3. The image must be `width` x `height`
-/// (what `rda_jpeg_header` gave) and `out_size` must be width * height * channels. Returns 0, or
-/// -1 with a reason in `message`.
+/// Decodes the JPEG in `data`: rows top to bottom, 1 byte per pixel when `channels` is 1 (grey),
+/// r, g, b when it is 3. The image must be `width` x `height` (what `rda_jpeg_header` gave). The
+/// pixel buffer grows as rows are decoded (from at most 1 MiB), so that a small file announcing a
+/// huge image fails at its end of data before the whole image is allocated. On success returns 0
+/// and sets `*out` (width * height * channels bytes; free it with `rda_jpeg_free`); else -1 with a
+/// reason in `message`.
 int rda_jpeg_decode(const unsigned char *data, size_t size, int width, int height, int channels,
-                    unsigned char *out, size_t out_size, char *message, size_t message_size);
+                    unsigned char **out, char *message, size_t message_size);
 
 /// Encodes `width` x `height` pixels (`channels` 1 grey or 3 RGB, rows top to bottom) as a
 /// baseline JPEG of `quality` 1-100 (4:2:0 for colour). On success returns 0 and sets `*out`
