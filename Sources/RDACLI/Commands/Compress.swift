@@ -168,8 +168,8 @@ struct Decompress: ParsableCommand {
     }
 }
 
-/// PNG files as examples of a model's shape [C, H, W] (C = 1 grey or 3 RGB; pixels / 255,
-/// channel-planar).
+/// PNG or JPEG files (`ImageFile`) as examples of a model's shape [C, H, W] (C = 1 grey or
+/// 3 RGB; pixels / 255, channel-planar).
 enum ImageInput {
     static func read(_ paths: [String], shape: [Int]) throws -> Tensor {
         guard shape.count == 3, [1, 3].contains(shape[0]) else {
@@ -179,14 +179,14 @@ enum ImageInput {
         let d = c * h * w
         let out = Tensor(zeros: [paths.count, d])
         for (i, path) in paths.enumerated() {
-            // The size is checked from the header, before the image data is inflated.
-            let png = try PNG.read(from: URL(fileURLWithPath: path), expectedSize: (width: w, height: h))
+            // The size is checked from the header (at most PNG.defaultMaximumPixels) before decoding.
+            let png = try ImageFile.read(path: path)
             guard png.width == w, png.height == h else {
                 throw RDAError("\(path) is \(png.width)x\(png.height) but the model takes \(w)x\(h) images")
             }
             guard png.channels == c else {
                 let (has, takes) = (png.channels == 1 ? "grey" : "RGB", c == 1 ? "grey" : "RGB")
-                throw RDAError("\(path) is a\(has == "RGB" ? "n" : "") \(has) image but the model takes \(takes) images; convert it to 8-bit \(takes)")
+                throw RDAError("\(path) is a\(has == "RGB" ? "n" : "") \(has) image but the model takes \(takes) images; convert it to \(takes)")
             }
             if png.droppedAlpha { Console.info("note: \(path): its alpha channel is ignored") }
             let values = png.planarFloats()

@@ -14,7 +14,7 @@ struct ModelInputs: ParsableArguments {
     /// its examples are the shape `model` takes; warns when it is not the data the model was
     /// trained on.
     func data(for model: RateDistortionAutoencoder, _ split: Split) throws -> (source: DataSource, data: Dataset) {
-        let (source, data) = try dataOptions.load(split, default: model.config.data)
+        let (source, data) = try dataOptions.load(split, default: model.config.data, shape: model.config.exampleShape)
         try model.checkFits(data, name: source.description)
         warnIfOtherData(model, source)
         return (source, data)

@@ -29,13 +29,18 @@ struct DataOptions: ParsableArguments {
     @Option(help: help(.dataSeed))
     var dataSeed: UInt64 = TrainRequest.defaults.dataSeed
 
+    @OptionGroup var imageFolder: ImageFolderFlags
+
     /// The source named by --data, or `fallback` when it was not given.
     func source(default fallback: String) throws -> DataSource { try DataSource.parse(data ?? fallback) }
 
     /// Loads one split of the source (`fallback` when --data was not given).
-    func load(_ split: Split, default fallback: String) throws -> (source: DataSource, data: Dataset) {
+    /// `shape`: the examples a model takes ([C, S, S]), the crop and channels of an `images:`
+    /// folder unless --crop and --channels say otherwise.
+    func load(_ split: Split, default fallback: String, shape: [Int]? = nil) throws -> (source: DataSource, data: Dataset) {
         let source = try source(default: fallback)
-        let data = try source.load(split: split, dataDir: dataDir, examples: examples, testExamples: testExamples, dataSeed: dataSeed)
+        let data = try source.load(split: split, dataDir: dataDir, examples: examples, testExamples: testExamples, dataSeed: dataSeed,
+                                   imageOptions: try imageFolder.options(shape: shape))
         return (source, data)
     }
 }
@@ -61,6 +66,9 @@ struct ModelTrainOptions: ParsableArguments {
 
     @Option(help: help(.epochs))
     var epochs: Int?
+
+    @Option(help: help(.steps))
+    var steps: Int?
 
     @Option(help: help(.batchSize))
     var batchSize: Int = TrainRequest.defaults.batchSize
@@ -90,7 +98,8 @@ struct ModelTrainOptions: ParsableArguments {
         r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda
         r.channel = try channelOptions.config()
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
-        r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep
+        r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep; r.steps = steps
+        dataOptions.imageFolder.apply(to: &r)
         if let widths {
             let parts = widths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {

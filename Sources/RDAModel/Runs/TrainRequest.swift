@@ -49,6 +49,27 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var clipNorm: Double? = nil
     /// Fault injection (tests): a NaN objective at this step.
     public var injectNaNAtStep: Int? = nil
+    /// Optimizer steps in all, for any data (nil: whole epochs).
+    public var steps: Int? = nil
+    /// `images:DIR`: the side of the square training crops (nil: 64).
+    public var crop: Int? = nil
+    /// `images:DIR`: example channels, 1 grey or 3 RGB (nil: 3 if any image is colour).
+    public var channels: Int? = nil
+    /// `images:DIR` without train/ and test/ folders: the share of images in the test split.
+    public var testFraction: Double = 0.1
+    /// `images:DIR`: leave out unreadable files (named) instead of refusing the folder.
+    public var skipBad: Bool = false
+    /// `images:DIR`: pad images smaller than the crop by edge replication instead of refusing them.
+    public var pad: Bool = false
+    /// `images:DIR`: the most MB of decoded 8-bit images kept in memory (nil: a quarter of memory).
+    public var cacheMb: Int? = nil
+
+    /// The `images:DIR` options of the request.
+    public var imageOptions: ImageFolderOptions {
+        var o = ImageFolderOptions()
+        o.crop = crop; o.channels = channels; o.testFraction = testFraction; o.skipBad = skipBad; o.pad = pad; o.cacheMB = cacheMb
+        return o
+    }
 
     /// Every option at its default.
     public init() {}
@@ -94,6 +115,20 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case clipNorm
         /// The field `injectNaNAtStep` (fault injection, for tests).
         case injectNaNAtStep
+        /// The field `steps`.
+        case steps
+        /// The field `crop`.
+        case crop
+        /// The field `channels`.
+        case channels
+        /// The field `testFraction`.
+        case testFraction
+        /// The field `skipBad`.
+        case skipBad
+        /// The field `pad`.
+        case pad
+        /// The field `cacheMb`.
+        case cacheMb
     }
 
     /// The keys of run.json version 2 and earlier, where the channel's settings were flat fields.
@@ -134,6 +169,13 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         dataSeed = try c.decode(.dataSeed, default: d.dataSeed)
         clipNorm = try c.decode(.clipNorm, default: d.clipNorm)
         injectNaNAtStep = try c.decode(.injectNaNAtStep, default: d.injectNaNAtStep)
+        steps = try c.decode(.steps, default: d.steps)
+        crop = try c.decode(.crop, default: d.crop)
+        channels = try c.decode(.channels, default: d.channels)
+        testFraction = try c.decode(.testFraction, default: d.testFraction)
+        skipBad = try c.decode(.skipBad, default: d.skipBad)
+        pad = try c.decode(.pad, default: d.pad)
+        cacheMb = try c.decode(.cacheMb, default: d.cacheMb)
     }
 
     /// Checks values a user can get wrong; each failure is one line naming the option and the fix.
@@ -150,7 +192,14 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("‹widths› \(w) must be positive sizes, e.g. 512,256") }
         if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("‹clip-norm› \(c) must be a positive finite number (leave it out for no clipping)") }
         try channel.settings.validate()
-        _ = try DataSource.parse(data)
+        if let s = steps, !(1...1_000_000_000).contains(s) { throw RDAError("‹steps› \(s) must be 1...1000000000") }
+        try imageOptions.validate()
+        if case .images = try DataSource.parse(data) {} else {
+            let given = [("crop", crop != nil), ("channels", channels != nil), ("skip-bad", skipBad), ("pad", pad), ("cache-mb", cacheMb != nil)]
+            if let name = given.first(where: { $0.1 })?.0 {
+                throw RDAError("‹\(name)› applies to ‹data› images:DIR, not to \(data)")
+            }
+        }
     }
 
     /// The model configuration and training options with every default filled in for `dataset`
@@ -180,6 +229,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         opts.rate = channel.settings.recordedRateEstimator
         opts.clipNorm = clipNorm
         opts.injectNaNAtStep = injectNaNAtStep
+        opts.steps = steps
         return (cfg, opts)
     }
 }
