@@ -37,9 +37,12 @@ struct TrainOptionsTests {
                         "--inject-nan-at-step", "1000"]
         let quantized = ["--data", "gaussian:2,1", "--channel", "quantized", "--prior-components", "2", "--epochs", "1",
                          "--examples", "16", "--test-examples", "16", "--batch-size", "8"]
+        let colour = try ColourCLITests.imageFolder(dir)
+        let spatial = ["--data", colour.path, "--arch", "spatial", "--downsamplings", "2", "--widths", "4", "--latent-dim", "2",
+                       "--epochs", "1", "--batch-size", "16"]
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainRequest.defaults)) as! [String: Any]
         var changed = Set<String>()
-        for (name, args) in [("gaussian", gaussian), ("quantized", quantized)] {
+        for (name, args) in [("gaussian", gaussian), ("quantized", quantized), ("spatial", spatial)] {
             let out = dir.appendingPathComponent(name)
             let r = try runRDA(["train"] + args + ["--out", out.path, "--checkpoint-seconds", "0"])
             #expect(r.status == 0, "\(r.stderr)")
