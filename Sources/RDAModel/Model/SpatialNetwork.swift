@@ -15,8 +15,12 @@ import RDACore
 /// `widths.count + 1`; GDN is left out (plain ReLU). No parameter's shape depends on H or W:
 /// `RateDistortionAutoencoder.resized(height:width:)` runs the same layers at another size.
 public enum SpatialNetwork {
-    /// Kernel size, stride and padding of every convolution.
-    public static let kernelSize = 4, stride = 2, padding = 1
+    /// Kernel size of every convolution (4x4).
+    public static let kernelSize = 4
+    /// Stride of every convolution.
+    public static let stride = 2
+    /// Zero padding of every convolution.
+    public static let padding = 1
     /// Downsamplings k when the request names neither them nor the widths.
     public static let defaultDownsamplings = 4
     /// Hidden channels of each layer when the request does not name them.
