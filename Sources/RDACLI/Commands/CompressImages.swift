@@ -116,10 +116,11 @@ enum ImageFilesCoding {
             coded += try ImageCodec.encode(model, images: [image])
             times.append(Date().timeIntervalSince(t))
         }
-        let file = try ImageCodec.file(model, coded: coded)
+        let fingerprint = model.fingerprint
+        let file = try ImageCodec.file(model, coded: coded, fingerprint: fingerprint)
         let seconds = Date().timeIntervalSince(start)
         try AtomicFile.write(file.bytes, to: URL(fileURLWithPath: out))
-        let decoded = try ImageCodec.decode(model, file: file)
+        let decoded = try ImageCodec.decode(model, file: file, fingerprint: fingerprint)
         try ImageCodingSummary(file: file, names: paths, decoded: decoded.map(\.image), estimatedBits: coded.map(\.estimatedBits),
                                originals: images, seconds: seconds, encodingTimes: times, decodingTimes: nil).print(json: json)
     }

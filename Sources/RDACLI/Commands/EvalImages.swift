@@ -12,19 +12,20 @@ enum EvalImages {
             throw RDAError("--per-image codes images of any size: it needs a spatial model; this model is \(model.config.arch.rawValue)")
         }
         _ = try Codec.codingChannel(model)
+        let fingerprint = model.fingerprint   // once: a hash of every parameter
         var coded: [ImageCodec.Coded] = [], decoded: [Tensor] = [], encodingTimes: [Double] = [], decodingTimes: [Double] = []
         let start = Date()
         for image in images {
             var t = Date()
             let c = try ImageCodec.encode(model, images: [image])
             encodingTimes.append(Date().timeIntervalSince(t))
-            let one = try ImageCodec.file(model, coded: c)
+            let one = try ImageCodec.file(model, coded: c, fingerprint: fingerprint)
             t = Date()
-            decoded.append(try ImageCodec.decode(model, file: one)[0].image)
+            decoded.append(try ImageCodec.decode(model, file: one, fingerprint: fingerprint)[0].image)
             decodingTimes.append(Date().timeIntervalSince(t))
             coded += c
         }
-        let file = try ImageCodec.file(model, coded: coded)
+        let file = try ImageCodec.file(model, coded: coded, fingerprint: fingerprint)
         let summary = ImageCodingSummary(file: file, names: names, decoded: decoded, estimatedBits: coded.map(\.estimatedBits),
                                          originals: images, seconds: Date().timeIntervalSince(start),
                                          encodingTimes: encodingTimes, decodingTimes: decodingTimes)

@@ -115,15 +115,17 @@ public enum ImageCodec {
         }
     }
 
-    /// A `.rdac` file of coded images, stamped with `model`'s fingerprint.
-    public static func file(_ model: RateDistortionAutoencoder, coded: [Coded]) throws -> CompressedFile {
-        try CompressedFile(fingerprint: model.fingerprint, shape: fileShape(model), records: coded.map(\.record))
+    /// A `.rdac` file of coded images, stamped with `model`'s fingerprint (`fingerprint`, when the
+    /// caller has it: hashing every parameter costs a pass over the model).
+    public static func file(_ model: RateDistortionAutoencoder, coded: [Coded], fingerprint: [UInt8]? = nil) throws -> CompressedFile {
+        try CompressedFile(fingerprint: fingerprint ?? model.fingerprint, shape: fileShape(model), records: coded.map(\.record))
     }
 
-    /// Checks that `file` holds images made with `model` (one line naming the problem).
-    public static func check(_ model: RateDistortionAutoencoder, file: CompressedFile) throws {
+    /// Checks that `file` holds images made with `model` (one line naming the problem);
+    /// `fingerprint` is the model's, when the caller has it.
+    public static func check(_ model: RateDistortionAutoencoder, file: CompressedFile, fingerprint: [UInt8]? = nil) throws {
         _ = try Codec.codingChannel(model)
-        do { try file.check(fingerprint: model.fingerprint) } catch { throw RDAError("\(error)") }
+        do { try file.check(fingerprint: fingerprint ?? model.fingerprint) } catch { throw RDAError("\(error)") }
         guard holdsImages(file), file.shape == fileShape(model), file.examplesPerRecord == 1 else {
             throw RDAError("the file holds examples of shape \(file.shape), not images of any size of this model (\(fileShape(model))); use the model it was compressed with")
         }
@@ -145,9 +147,9 @@ public enum ImageCodec {
         return (sides[0], sides[1], at)
     }
 
-    /// The images of `file` ([C, H, W] each, the original sizes), after `check`.
-    public static func decode(_ model: RateDistortionAutoencoder, file: CompressedFile) throws -> [(image: Tensor, symbols: [Int32])] {
-        try check(model, file: file)
+    /// The images of `file` ([C, H, W] each, the original sizes), after `check` (with `fingerprint`).
+    public static func decode(_ model: RateDistortionAutoencoder, file: CompressedFile, fingerprint: [UInt8]? = nil) throws -> [(image: Tensor, symbols: [Int32])] {
+        try check(model, file: file, fingerprint: fingerprint)
         let sizes = Sizes(model), m = SpatialNetwork.multiple(widths: model.config.widths), c = model.config.exampleShape[0]
         var out: [(image: Tensor, symbols: [Int32])] = []
         for i in 0..<file.recordCount {
