@@ -78,6 +78,18 @@ struct SpatialCodingCLITests {
         let perImage = report?["per_image"] as? [[String: Any]] ?? []
         #expect(perImage.count == 4)
         for p in perImage { for key in ["bpp", "psnr_rgb", "encoding_time", "decoding_time"] { #expect(p[key] != nil, "\(key)") } }
+        // the test split's examples as images (no --image)
+        let split = try runRDA(["eval", "--model", run.path, "--per-image", "--json"])
+        #expect(split.status == 0, "\(split.stderr)")
+        let splitReport = try JSONSerialization.jsonObject(with: Data(split.stdout.utf8)) as? [String: Any]
+        #expect((splitReport?["per_image"] as? [[String: Any]])?.count == 32)
+        // options that do not fit are refused in one line, before training
+        let misfit = try runRDA(["train", "--data", data.path, "--arch", "spatial", "--downsamplings", "4", "--out", dir.path + "/misfit"])
+        #expect(misfit.status != 0 && misfit.stderr.contains("multiples of 16") && misfit.stderr.contains("--downsamplings"), "\(misfit.stderr)")
+        let conv = try runRDA(["train", "--data", data.path, "--arch", "conv", "--downsamplings", "2", "--out", dir.path + "/conv"])
+        #expect(conv.status != 0 && conv.stderr.contains("--arch spatial"), "\(conv.stderr)")
+        let widths = try runRDA(["train", "--data", data.path, "--arch", "spatial", "--downsamplings", "3", "--widths", "4,5,6", "--out", dir.path + "/w"])
+        #expect(widths.status != 0 && widths.stderr.contains("2 hidden widths"), "\(widths.stderr)")
         // samples at another size
         let s = dir.appendingPathComponent("s.png")
         let sample = try runRDA(["sample", "--model", run.path, "--size", "12x20", "--count", "2", "--out", s.path, "--scale", "1"])
