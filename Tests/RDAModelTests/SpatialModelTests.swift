@@ -31,6 +31,11 @@ struct SpatialModelTests {
         #expect(Self.config([3, 8, 12]).latentShape == LatentShape(channels: 3, positions: 2 * 3))
         // sizes that are not multiples of 2^k are refused in one line
         #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(Self.config([3, 6, 8])) }
+        // a file may claim any number of widths: more than 12 downsamplings (2^64 wraps to 0) is refused, not a crash
+        for n in [12, 63, 64, 70] {
+            #expect(throws: RDAError.self) { try CheckpointValidation.expectedShapes(Self.config([3, 16, 16], widths: [Int](repeating: 2, count: n))) }
+        }
+        #expect(throws: RDAError.self) { try SpatialNetwork.resolveWidths(nil, downsamplings: 13) }
     }
 
     @Test func resizedSharesTheLayersAndComputesTheSameNetwork() throws {

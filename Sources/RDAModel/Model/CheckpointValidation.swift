@@ -81,7 +81,6 @@ public enum CheckpointValidation {
             shapes["decoder.5.weight"] = [c1, c, 4, 4]; shapes["decoder.5.bias"] = [c]
         case .spatial:
             do { try SpatialNetwork.checkFits(exampleShape: config.exampleShape, widths: config.widths) } catch let e as RDAError { throw bad(e.message) }
-            guard config.widths.count <= 11 else { throw bad("a spatial model with \(config.widths.count + 1) downsamplings (at most 12)") }
             shapes = SpatialNetwork.parameterShapes(imageChannels: config.exampleShape[0], latentChannels: k,
                                                     encoderOutputs: outputs, widths: config.widths)
         }

@@ -21,6 +21,8 @@ public enum SpatialNetwork {
     public static let stride = 2
     /// Zero padding of every convolution.
     public static let padding = 1
+    /// The most downsamplings a model may have (2^12 = 4096: larger factors have no images).
+    public static let maximumDownsamplings = 12
     /// Downsamplings k when the request names neither them nor the widths.
     public static let defaultDownsamplings = 4
     /// Hidden channels of each layer when the request does not name them.
@@ -40,8 +42,8 @@ public enum SpatialNetwork {
     /// width k - 1 times; one width, repeated k - 1 times; else exactly k - 1 of them.
     /// Throws a one-line error naming the options when they disagree.
     public static func resolveWidths(_ widths: [Int]?, downsamplings: Int?) throws -> [Int] {
-        if let k = downsamplings, !(1...12).contains(k) {
-            throw RDAError("‹downsamplings› \(k) must be 1...12 (each halves the height and width)")
+        if let k = downsamplings, !(1...maximumDownsamplings).contains(k) {
+            throw RDAError("‹downsamplings› \(k) must be 1...\(maximumDownsamplings) (each halves the height and width)")
         }
         guard let widths else { return [Int](repeating: defaultWidth, count: (downsamplings ?? defaultDownsamplings) - 1) }
         guard let k = downsamplings else { return widths }
@@ -60,6 +62,9 @@ public enum SpatialNetwork {
 
     /// Throws unless `exampleShape` is an image [C, H, W] whose height and width are multiples of 2^k.
     public static func checkFits(exampleShape: [Int], widths: [Int]) throws {
+        guard downsamplings(widths: widths) <= maximumDownsamplings else {
+            throw RDAError("‹arch› spatial with \(widths.count) hidden widths, so \(downsamplings(widths: widths)) downsamplings: at most \(maximumDownsamplings)")
+        }
         let m = multiple(widths: widths)
         guard exampleShape.count == 3, exampleShape[1] % m == 0, exampleShape[2] % m == 0, exampleShape[1] >= m, exampleShape[2] >= m else {
             throw RDAError("‹arch› spatial with \(downsamplings(widths: widths)) downsamplings needs images whose height and width are multiples of \(m); the examples have shape \(exampleShape) (crop or pad them, or use fewer ‹downsamplings›)")
