@@ -90,6 +90,14 @@ struct SpatialCodingCLITests {
         #expect(conv.status != 0 && conv.stderr.contains("--arch spatial"), "\(conv.stderr)")
         let widths = try runRDA(["train", "--data", data.path, "--arch", "spatial", "--downsamplings", "3", "--widths", "4,5,6", "--out", dir.path + "/w"])
         #expect(widths.status != 0 && widths.stderr.contains("2 hidden widths"), "\(widths.stderr)")
+        // an image whose coding needs more than the process may use is refused in one line, not killed
+        let huge = dir.appendingPathComponent("huge.png")
+        try PNG.writeRGB(width: 4096, height: 4096, pixels: [UInt8](repeating: 90, count: 4096 * 4096 * 3), to: huge)
+        let limited = try runProcess(URL(fileURLWithPath: "/bin/sh"),
+                                     ["-c", "ulimit -v 1500000 && exec \"$0\" \"$@\"", productsDirectory.appendingPathComponent("rda").path,
+                                      "compress", "--model", run.path, "--image", huge.path, "--out", dir.appendingPathComponent("huge.rdac").path])
+        #expect(limited.status == 1 && limited.stderr.contains("coding a 4096x4096 image") && limited.stderr.contains("memory limit")
+                && limited.stderr.split(separator: "\n").count == 1, "\(limited.status): \(limited.stderr)")
         // samples at another size
         let s = dir.appendingPathComponent("s.png")
         let sample = try runRDA(["sample", "--model", run.path, "--size", "12x20", "--count", "2", "--out", s.path, "--scale", "1"])

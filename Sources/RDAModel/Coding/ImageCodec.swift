@@ -103,6 +103,8 @@ public enum ImageCodec {
             let (h, w) = (image.shape[1], image.shape[2])
             let x = padded(image, multiple: m)
             let sized = try sizes.model(height: x.shape[1], width: x.shape[2])
+            try MemoryEstimate.require(MemoryEstimate.multiply([MemoryEstimate.activationsPerExample(sized.config), 4]), for: "coding a \(w)x\(h) image",
+                                       fix: "code a smaller image, or cut it into parts")
             let channel = try Codec.codingChannel(sized)
             let symbols = withoutGradients {
                 channel.symbols(sized.forward(x.reshaped([1, x.count]), noise: nil, mode: .evaluation).z)
