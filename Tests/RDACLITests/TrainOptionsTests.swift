@@ -45,9 +45,12 @@ struct TrainOptionsTests {
         }
         let images = ["--data", "images:" + photos.path, "--crop", "4", "--channels", "1", "--test-fraction", "0.5", "--skip-bad", "--pad",
                       "--cache-mb", "1", "--steps", "2", "--arch", "mlp", "--widths", "4", "--latent-dim", "2", "--batch-size", "2"]
+        let colour = try ColourCLITests.imageFolder(dir)
+        let spatial = ["--data", colour.path, "--arch", "spatial", "--downsamplings", "2", "--widths", "4", "--latent-dim", "2",
+                       "--epochs", "1", "--batch-size", "16"]
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainRequest.defaults)) as! [String: Any]
         var changed = Set<String>()
-        for (name, args) in [("gaussian", gaussian), ("quantized", quantized), ("images", images)] {
+        for (name, args) in [("gaussian", gaussian), ("quantized", quantized), ("images", images), ("spatial", spatial)] {
             let out = dir.appendingPathComponent(name)
             let r = try runRDA(["train"] + args + ["--out", out.path, "--checkpoint-seconds", "0"])
             #expect(r.status == 0, "\(r.stderr)")

@@ -84,7 +84,7 @@ struct Compress: ParsableCommand {
     var split: Split = .test
     @Option(help: "How many examples, from the start of the split (default all).")
     var count: Int?
-    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data.")
+    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data; with a spatial model, images of any size (one record each, decoded at their own size).")
     var image: [String] = []
     @Option(help: "The compressed file to write.")
     var out: String
@@ -101,6 +101,11 @@ struct Compress: ParsableCommand {
             }
             let m = try inputs.model()
             let tables = try Codec.codingChannel(m).codingTables
+            if !image.isEmpty, m.config.arch == .spatial {   // images of any size (CompressImages.swift)
+                guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
+                guard examplesPerRecord == 1 else { throw RDAError("--examples-per-record: a spatial model codes each image in its own record") }
+                return try ImageFilesCoding.compress(m, paths: image, out: out, json: json)
+            }
             let examples: Tensor, isImage: Bool
             if !image.isEmpty {
                 guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
@@ -150,6 +155,9 @@ struct Decompress: ParsableCommand {
             }
             // the file's own name in the error: which file belongs to another model
             do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(file): \(error)") }
+            if ImageCodec.holdsImages(compressed) {   // images of any size (CompressImages.swift)
+                return try ImageFilesCoding.decompress(m, compressed: compressed, fileName: (file as NSString).lastPathComponent, out: out, json: json)
+            }
             try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
             if DecodedOutput.isFolder(out) { try DecodedOutput.checkFolder(shape: m.config.exampleShape, path: out) }
             if out.lowercased().hasSuffix(".png"), !DecodedOutput.isImage(m.config.exampleShape) {

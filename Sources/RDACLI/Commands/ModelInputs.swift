@@ -20,6 +20,13 @@ struct ModelInputs: ParsableArguments {
         return (source, data)
     }
 
+    /// The `images:` folder the data options name (the model's own data unless --data says
+    /// otherwise), scanned with the model's crop and channels; nil for other sources.
+    func imageFolder(for model: RateDistortionAutoencoder) throws -> ImageFolder? {
+        guard case .images(let dir) = try dataOptions.source(default: model.config.data) else { return nil }
+        return try ImageFolder(path: dir, options: try dataOptions.imageFolder.options(shape: model.config.exampleShape))
+    }
+
     /// The model and `split` of its data, checked (see `data(for:_:)`).
     func load(_ split: Split) throws -> (model: RateDistortionAutoencoder, source: DataSource, data: Dataset) {
         let m = try model()

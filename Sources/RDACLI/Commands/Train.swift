@@ -56,8 +56,14 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: help(.latentDim))
     var latentDim: Int?
 
+    @Option(help: "spatial: the latent map's channels C (the same as --latent-dim for that architecture; default \(SpatialNetwork.defaultLatentChannels)).")
+    var latentChannels: Int?
+
     @Option(help: help(.widths))
     var widths: String?
+
+    @Option(help: help(.downsamplings))
+    var downsamplings: Int?
 
     @Option(help: help(.distortion))
     var distortion: DistortionKind?
@@ -95,7 +101,8 @@ struct ModelTrainOptions: ParsableArguments {
         var r = TrainRequest()
         r.data = dataOptions.data ?? TrainRequest.defaults.data; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
-        r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda
+        if latentChannels != nil, latentDim != nil { throw RDAError("give --latent-channels or --latent-dim, not both") }
+        r.arch = arch; r.latentDim = latentChannels ?? latentDim; r.downsamplings = downsamplings; r.distortion = distortion; r.lambda = lambda
         r.channel = try channelOptions.config()
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
         r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep; r.steps = steps

@@ -21,6 +21,9 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var latentDim: Int? = nil
     /// Hidden sizes or channels.
     public var widths: [Int]? = nil
+    /// `spatial` only: the downsamplings k (nil: one more than the widths given, else
+    /// `SpatialNetwork.defaultDownsamplings`).
+    public var downsamplings: Int? = nil
     /// nil: l1 for a `laplace:` source (the distortion its exact R(D) is for), l2 otherwise.
     public var distortion: DistortionKind? = nil
     /// Lambda, the distortion's weight.
@@ -89,6 +92,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case latentDim
         /// The field `widths`.
         case widths
+        /// The field `downsamplings`.
+        case downsamplings
         /// The field `distortion`.
         case distortion
         /// The field `lambda`.
@@ -145,6 +150,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         arch = try c.decode(.arch, default: d.arch)
         latentDim = try c.decode(.latentDim, default: d.latentDim)
         widths = try c.decode(.widths, default: d.widths)
+        downsamplings = try c.decode(.downsamplings, default: d.downsamplings)
         distortion = try c.decode(.distortion, default: d.distortion)
         lambda = try c.decode(.lambda, default: d.lambda)
         if let object = try? c.decode(ChannelConfig.self, forKey: .channel) {
@@ -190,6 +196,10 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if let n = examples, n < 1 { throw RDAError("‹examples› \(n) must be at least 1") }
         if testExamples < 1 { throw RDAError("‹test-examples› \(testExamples) must be at least 1") }
         if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("‹widths› \(w) must be positive sizes, e.g. 512,256") }
+        if let k = downsamplings {
+            guard arch == .spatial else { throw RDAError("‹downsamplings› \(k) is for ‹arch› spatial only") }
+            _ = try SpatialNetwork.resolveWidths(widths, downsamplings: k)
+        }
         if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("‹clip-norm› \(c) must be a positive finite number (leave it out for no clipping)") }
         try channel.settings.validate()
         if let s = steps, !(1...1_000_000_000).contains(s) { throw RDAError("‹steps› \(s) must be 1...1000000000") }
@@ -207,7 +217,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     func resolved(for dataset: Dataset, source: DataSource) throws -> (ModelConfig, TrainingOptions) {
         let defaults = TrainDefaults.for(source)
         let arch = arch ?? defaults.arch
-        let widths = widths ?? arch.defaultWidths
+        let widths = arch == .spatial ? try SpatialNetwork.resolveWidths(widths, downsamplings: downsamplings) : widths ?? arch.defaultWidths
+        if arch == .spatial { try SpatialNetwork.checkFits(exampleShape: dataset.exampleShape, widths: widths) }
         if arch == .conv {
             guard dataset.exampleShape.count == 3, dataset.exampleShape[1] % 4 == 0, dataset.exampleShape[2] % 4 == 0 else {
                 throw RDAError("‹arch› conv needs images whose height and width are multiples of 4; \(source) has examples of shape \(dataset.exampleShape); use ‹arch› mlp or linear")
@@ -215,7 +226,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             guard widths.count == 2 else { throw RDAError("‹arch› conv takes two channel widths (e.g. ‹widths› 32,64), got \(widths)") }
         }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
-                              latentDim: latentDim ?? defaults.latentDim ?? dataset.dimensions,
+                              latentDim: latentDim ?? (arch == .spatial ? SpatialNetwork.defaultLatentChannels : defaults.latentDim ?? dataset.dimensions),
                               widths: widths, distortion: distortion ?? source.defaultDistortion,
                               lambda: lambda ?? defaults.lambda,
                               sigmoidOutput: dataset.isImage && arch != .linear, data: source.description,
