@@ -84,7 +84,7 @@ struct Compress: ParsableCommand {
     var split: Split = .test
     @Option(help: "How many examples, from the start of the split (default all).")
     var count: Int?
-    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data.")
+    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data; with a spatial model, images of any size (one record each, decoded at their own size).")
     var image: [String] = []
     @Option(help: "The compressed file to write.")
     var out: String
@@ -104,6 +104,11 @@ struct Compress: ParsableCommand {
             let gaussian = m.bottleneck is GaussianBottleneck   // coded by channel simulation
             try simulation.check(gaussian: gaussian)
             if !gaussian { _ = try Codec.codingChannel(m) }
+            if !image.isEmpty, m.config.arch == .spatial {   // images of any size (CompressImages.swift)
+                guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
+                guard examplesPerRecord == 1 else { throw RDAError("--examples-per-record: a spatial model codes each image in its own record") }
+                return try ImageFilesCoding.compress(m, paths: image, out: out, json: json)
+            }
             let examples: Tensor, isImage: Bool
             if !image.isEmpty {
                 guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
@@ -157,6 +162,9 @@ struct Decompress: ParsableCommand {
             }
             // the file's own name in the error: which file belongs to another model
             do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(file): \(error)") }
+            if ImageCodec.holdsImages(compressed) {   // images of any size (CompressImages.swift)
+                return try ImageFilesCoding.decompress(m, compressed: compressed, fileName: (file as NSString).lastPathComponent, out: out, json: json)
+            }
             try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
             if DecodedOutput.isFolder(out) { try DecodedOutput.checkFolder(shape: m.config.exampleShape, path: out) }
             if out.lowercased().hasSuffix(".png"), !DecodedOutput.isImage(m.config.exampleShape) {
@@ -179,8 +187,8 @@ struct Decompress: ParsableCommand {
     }
 }
 
-/// PNG files as examples of a model's shape [C, H, W] (C = 1 grey or 3 RGB; pixels / 255,
-/// channel-planar).
+/// PNG or JPEG files (`ImageFile`) as examples of a model's shape [C, H, W] (C = 1 grey or
+/// 3 RGB; pixels / 255, channel-planar).
 enum ImageInput {
     static func read(_ paths: [String], shape: [Int]) throws -> Tensor {
         guard shape.count == 3, [1, 3].contains(shape[0]) else {
@@ -190,14 +198,14 @@ enum ImageInput {
         let d = c * h * w
         let out = Tensor(zeros: [paths.count, d])
         for (i, path) in paths.enumerated() {
-            // The size is checked from the header, before the image data is inflated.
-            let png = try PNG.read(from: URL(fileURLWithPath: path), expectedSize: (width: w, height: h))
+            // The size is checked from the header (at most PNG.defaultMaximumPixels) before decoding.
+            let png = try ImageFile.read(path: path)
             guard png.width == w, png.height == h else {
                 throw RDAError("\(path) is \(png.width)x\(png.height) but the model takes \(w)x\(h) images")
             }
             guard png.channels == c else {
                 let (has, takes) = (png.channels == 1 ? "grey" : "RGB", c == 1 ? "grey" : "RGB")
-                throw RDAError("\(path) is a\(has == "RGB" ? "n" : "") \(has) image but the model takes \(takes) images; convert it to 8-bit \(takes)")
+                throw RDAError("\(path) is a\(has == "RGB" ? "n" : "") \(has) image but the model takes \(takes) images; convert it to \(takes)")
             }
             if png.droppedAlpha { Console.info("note: \(path): its alpha channel is ignored") }
             let values = png.planarFloats()
