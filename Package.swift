@@ -45,6 +45,9 @@ let package = Package(
     targets: [
         // MARK: System libraries
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libjpeg-turbo (Debian: libjpeg62-turbo-dev) behind a C shim whose error manager
+        // longjmps instead of exiting (Sources/CJPEG/rda_jpeg.c).
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // MARK: Library layers
         // The C kernels carry their instruction sets per function (`__attribute__((target))`), so
@@ -52,7 +55,7 @@ let package = Package(
         .target(name: "CRDAKernels"),
         .target(name: "RDAKernels", dependencies: ["CRDAKernels"], swiftSettings: settings),
         .target(name: "RDACore", dependencies: ["RDAKernels", "CRDAKernels"], swiftSettings: settings),
-        .target(name: "RDAIO", dependencies: ["CZlib"], swiftSettings: settings),
+        .target(name: "RDAIO", dependencies: ["CZlib", "CJPEG"], swiftSettings: settings),
         .target(name: "RDAReport", dependencies: ["RDAIO"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
         .target(name: "RDAModel", dependencies: ["RDAKernels", "RDACore", "RDAIO", "RDAReport", "RDACoding"], swiftSettings: settings),

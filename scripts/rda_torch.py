@@ -5,6 +5,9 @@ Models (latent K = 32 by default, images 28x28 in [0, 1], flattened NCHW):
   mlp : encoder 784-512-256 -> 2K with ReLU; decoder K-256-512-784 with ReLU, sigmoid output
   conv: encoder conv(1->32, k4 s2 p1) ReLU conv(32->64, k4 s2 p1) ReLU flatten linear(3136 -> 2K);
         decoder linear(K -> 3136) ReLU, convT(64->32, k4 s2 p1) ReLU convT(32->1, k4 s2 p1) sigmoid
+  spatial: encoder conv(3->64, k4 s2 p1) ReLU, conv(64->64) ReLU x2, conv(64 -> 2C); decoder
+        convT(C->64, k4 s2 p1) ReLU x3, convT(64->3) sigmoid (C = 64 latent channels, 64x64 RGB images,
+        batch 16: `rda bench train --arch spatial`, after Balle et al. 2017)
 The encoder's output is [mu, logvar] with logvar clamped to [-30, 20]; z = mu + exp(logvar/2) eps.
 Per example: rate = KL(N(mu, e^logvar) || N(0, I)) in nats (closed form), distortion = sum of
 squared (l2) or absolute (l1) pixel errors; the batch loss is the mean of rate + lambda * distortion.
@@ -54,8 +57,34 @@ def synthetic_images(n, seed=0):
     return np.clip(out, 0, 1).reshape(n, 784)
 
 
+def synthetic_colour_images(n, seed=0, side=64):
+    """n smooth 64x64 RGB images in [0, 1], flattened NCHW: a random sinusoid per channel plus noise (seeded)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+    out = np.zeros((n, 3, side, side), dtype=np.float32)
+    for i in range(n):
+        for c in range(3):
+            fx, fy, ph = rng.uniform(0.05, 0.4), rng.uniform(0.05, 0.4), rng.uniform(0, 6.28)
+            out[i, c] = 0.5 + 0.35 * np.sin(fx * xx + fy * yy + ph) + rng.uniform(-0.05, 0.05, (side, side))
+    return np.clip(out, 0, 1).reshape(n, 3 * side * side)
+
+
+def latent_values(arch, latent):
+    """Latent values per example: K, or the spatial map's C * 4 * 4."""
+    return latent * 16 if arch == "spatial" else latent
+
+
 def build(arch, latent, widths=None):
     from torch import nn
+    if arch == "spatial":
+        w = 64
+        def conv(i, o): return nn.Conv2d(i, o, 4, stride=2, padding=1)
+        def convt(i, o): return nn.ConvTranspose2d(i, o, 4, stride=2, padding=1)
+        enc = nn.Sequential(nn.Unflatten(1, (3, 64, 64)), conv(3, w), nn.ReLU(), conv(w, w), nn.ReLU(), conv(w, w), nn.ReLU(),
+                            conv(w, 2 * latent), nn.Flatten())
+        dec = nn.Sequential(nn.Unflatten(1, (latent, 4, 4)), convt(latent, w), nn.ReLU(), convt(w, w), nn.ReLU(),
+                            convt(w, w), nn.ReLU(), convt(w, 3), nn.Sigmoid(), nn.Flatten())
+        return enc, dec
     if arch == "mlp":
         h1, h2 = widths or (512, 256)
         enc = nn.Sequential(nn.Linear(784, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU(), nn.Linear(h2, 2 * latent))
@@ -126,7 +155,7 @@ def speed(a, images):
     def step():
         idx = torch.randint(0, x.shape[0], (a.batch_size,), generator=gen)
         y = x[idx]
-        eps = torch.randn(a.batch_size, a.latent, generator=gen)
+        eps = torch.randn(a.batch_size, latent_values(a.arch, a.latent), generator=gen)
         rate, dist = terms(enc, dec, y, eps, a.distortion)
         loss = (rate + a.lambda_ * dist).mean()
         opt.zero_grad(set_to_none=True)
@@ -189,12 +218,12 @@ def quality(a, train, test):
 
 def main():
     p = argparse.ArgumentParser(description="rda's PyTorch reference (speed windows, or --epochs for quality).")
-    p.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
-    p.add_argument("--latent", type=int, default=32)
+    p.add_argument("--arch", choices=["mlp", "conv", "spatial"], default="mlp")
+    p.add_argument("--latent", type=int, help="latent K (default 32), or spatial's latent channels C (default 64)")
     p.add_argument("--distortion", choices=["l2", "l1"], default="l2")
     p.add_argument("--lambda", dest="lambda_", type=float, default=4.0)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, help="default 128, spatial 16")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--idx", help="training images (idx3-ubyte, gzip or not); synthetic when absent (speed mode)")
@@ -208,6 +237,10 @@ def main():
     p.add_argument("--wait-quiet", type=float, metavar="SECONDS",
                    help="only wait (up to SECONDS) until other processes use under 0.25 cores, then exit")
     a = p.parse_args()
+    if a.latent is None:
+        a.latent = 64 if a.arch == "spatial" else 32
+    if a.batch_size is None:
+        a.batch_size = 16 if a.arch == "spatial" else 128
     if a.wait_quiet is not None:
         load, deadline = ForeignLoad(), time.monotonic() + a.wait_quiet
         while time.monotonic() < deadline:
@@ -227,7 +260,10 @@ def main():
         train = read_idx_images(a.idx)
         quality(a, train[:a.examples] if a.examples else train, read_idx_images(a.test_idx))
     else:
-        speed(a, read_idx_images(a.idx) if a.idx else synthetic_images(4096))
+        if a.arch == "spatial":
+            speed(a, synthetic_colour_images(256))
+        else:
+            speed(a, read_idx_images(a.idx) if a.idx else synthetic_images(4096))
 
 
 if __name__ == "__main__":

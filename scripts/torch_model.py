@@ -172,11 +172,12 @@ def torch_modules(arch, tensors):
 # ---------------------------------------------------------------- the figures of rda eval
 
 def channel_outputs(arch, h):
-    """Splits the encoder output h [N, 2K] into mu and the clamped log-variance."""
+    """Splits the encoder output h [N, 2K] into mu and the clamped log-variance (a spatial map's
+    K = C * positions values, channel-major: mu is its first C channels)."""
     ch = arch["channel"]
     if ch["kind"] != "gaussian":
         raise SystemExit(f"torch_model.py: channel '{ch['kind']}' has no (mu, logvar) outputs")
-    k = arch["latent_dim"]
+    k = h.shape[1] // 2
     lo, hi = ch["logvar_clamp"]
     return h[:, :k], np.clip(h[:, k:2 * k], lo, hi)
 
@@ -187,6 +188,8 @@ def closed_form_rate(arch, tensors, mu, logvar):
     if prior["kind"] == "learned":
         m = tensors[prior["tensors"]["mu"]].astype(np.float64)
         log_s = tensors[prior["tensors"]["log_sigma"]].astype(np.float64)
+        # one prior per latent channel, shared over a map's positions (channel-major)
+        m, log_s = np.repeat(m, mu.shape[1] // len(m)), np.repeat(log_s, mu.shape[1] // len(log_s))
     else:
         m = np.zeros(mu.shape[1])
         log_s = np.zeros(mu.shape[1])
@@ -205,6 +208,9 @@ def quantized_rate(tensors, z):
     logits = tensors["prior.logits"].astype(np.float64)      # [K, M]
     loc = tensors["prior.loc"].astype(np.float64)
     log_scale = tensors["prior.log_scale"].astype(np.float64)
+    # one mixture per latent channel, shared over a map's positions (channel-major)
+    p = z.shape[1] // logits.shape[0]
+    logits, loc, log_scale = (np.repeat(t, p, axis=0) for t in (logits, loc, log_scale))
     log_w = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
     c = np.exp(-log_scale)                                      # 1 / s
     x = z[:, :, None]
@@ -242,7 +248,7 @@ def evaluate(path, y, backend="numpy", batch=1000):
         x = y[lo:lo + batch].astype(np.float64)
         h = encode(x)
         if arch["channel"]["kind"] == "quantized":
-            y_latent = h[:, :arch["latent_dim"]]
+            y_latent = h
             z = np.clip(y_latent, -2.0 ** 30, 2.0 ** 30)
             z = np.sign(z) * np.floor(np.abs(z) + 0.5)   # round halves away from zero, as rda
             rates.append(quantized_rate(tensors, z))

@@ -118,8 +118,11 @@ public enum TrainingBenchmark {
         public var peakRssMB: Double?
         /// Rate and distortion of the last step (a sanity check).
         public var finalRateNats: Double, finalDistortion: Double
+        /// Megapixels (H * W per image) per second at the median: `spatial`, whose images are crops.
+        public var megapixelsPerSec: Double? = nil
 
         enum CodingKeys: String, CodingKey {
+            case megapixelsPerSec = "megapixels_per_sec"
             case kind, arch, mode, threads, batch, windows, steps, data, parameters
             case warmupSteps = "warmup_steps", gemmBackend = "gemm_backend", gemmProducts = "gemm_products"
             case kernelISA = "kernel_isa", kernelISAReason = "kernel_isa_reason"
@@ -174,6 +177,11 @@ public enum TrainingBenchmark {
             return GEMMShape(m: batch, n: config.dimensions, k: config.widths[0], transB: true, isTraining: true)
         case .linear:
             return GEMMShape(m: batch, n: config.dimensions, k: config.latentDim, transB: true, isTraining: true)
+        case .spatial:
+            // the second convolution as one product over the batch: [w2, w1*16] x [w1*16, N*(H/4)(W/4)]
+            let p = (config.exampleShape[1] / 4) * (config.exampleShape[2] / 4)
+            let w = config.widths + [config.latentDim]
+            return GEMMShape(m: w.count > 1 ? w[1] : w[0], n: batch * p, k: w[0] * 16, isTraining: true)
         }
     }
 
@@ -231,9 +239,12 @@ public enum TrainingBenchmark {
     public static func run(_ options: Options, window report: (Window) -> Void = { _ in }) -> Summary {
         if let t = options.threads { Threads.set(t) }
         let threads = Threads.count
-        let config = config(options.arch, distortion: options.distortion, lambda: options.lambda)
-        let (images, dataName) = loadImages(dataDir: options.dataDir, synthetic: options.synthetic, seed: options.seed)
-        let n = images.shape[0], b = options.batchSize ?? (options.mode == .eval ? Evaluator.defaultBatchSize : 128)
+        let spatial = options.arch == .spatial
+        let config = spatial ? SpatialBenchmark.config(distortion: options.distortion, lambda: options.lambda)
+                             : config(options.arch, distortion: options.distortion, lambda: options.lambda)
+        let (images, dataName) = spatial ? (SpatialBenchmark.images(256, seed: options.seed), "synthetic colour 64x64 (n=256)")
+                                         : loadImages(dataDir: options.dataDir, synthetic: options.synthetic, seed: options.seed)
+        let n = images.shape[0], b = options.batchSize ?? (spatial ? SpatialBenchmark.defaultBatch : options.mode == .eval ? Evaluator.defaultBatchSize : 128)
         precondition(b >= 1 && b <= n, "batch size \(b) must be in 1...\(n)")
         var trainingOptions = TrainingOptions()
         trainingOptions.batchSize = b
@@ -308,7 +319,7 @@ public enum TrainingBenchmark {
             gemm = GEMMBenchmark.gflops(backend: ProductBackend.pool(shape).backend, threads: threads, shape: shape, repetitions: 7, windowSeconds: 0.03)
             shapeText = shape.description
         }
-        return Summary(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
+        var summary = Summary(arch: config.arch.rawValue, mode: options.mode.rawValue, threads: threads, batch: b,
                        windows: rates.count, steps: options.steps, warmupSteps: options.warmupSteps,
                        data: dataName, gemmBackend: backends.count == 1 ? backends.first! : (backends.isEmpty ? "none" : "mixed"),
                        gemmProducts: products, kernelISA: KernelISA.active.rawValue,
@@ -321,6 +332,8 @@ public enum TrainingBenchmark {
                        bufferAllocationsPerStep: round(allocations, 3),
                        peakRssMB: peakResidentMB().map { round($0, 1) },
                        finalRateNats: round(last.rate, 4), finalDistortion: round(last.distortion, 4))
+        if spatial { summary.megapixelsPerSec = round(median * Double(config.exampleShape[1] * config.exampleShape[2]) / 1e6, 4) }
+        return summary
     }
 
     /// The mean of a tensor's elements.

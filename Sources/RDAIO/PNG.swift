@@ -1,15 +1,17 @@
 import CZlib
 import Foundation
 
-/// Writing 8-bit grey and RGB PNG files; reading 8-bit grey, RGB, grey + alpha and RGBA ones
-/// (non-interlaced; alpha is dropped).
+/// Writing 8-bit grey and RGB PNG files; reading every standard non-interlaced PNG (grey, RGB,
+/// palette, grey + alpha, RGBA at every bit depth the format allows; alpha and tRNS are dropped).
 ///
 /// The encoder writes the signature, IHDR, one IDAT (zlib stream of filtered rows, each row
 /// using the filter that makes it smallest by the usual sum-of-absolute-differences guess)
-/// and IEND, with CRC-32 from zlib. The decoder accepts any standard 8-bit grey, RGB, grey +
-/// alpha or RGBA non-interlaced PNG: all five row filters, several IDAT chunks, ancillary chunks
-/// (skipped), and checks every CRC. An alpha channel is dropped (the colour values are kept as
-/// stored, not composited) and `PNGImage.droppedAlpha` says so.
+/// and IEND, with CRC-32 from zlib. The decoder accepts any standard non-interlaced PNG: grey at
+/// 1, 2, 4, 8 or 16 bits, palette at 1, 2, 4 or 8 bits (given as RGB; a tRNS chunk is skipped),
+/// RGB, grey + alpha and RGBA at 8 or 16 bits (16-bit samples rounded to 8: `PNGSampleLayout`);
+/// all five row filters, several IDAT chunks, ancillary chunks (skipped), and checks every CRC.
+/// An alpha channel is dropped (the colour values are kept as stored, not composited) and
+/// `PNGImage.droppedAlpha` says so.
 public enum PNG {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -80,14 +82,14 @@ public enum PNG {
     /// The most pixels a decoded image may have unless the caller says otherwise: 2^26 (8192 x 8192).
     public static let defaultMaximumPixels = 1 << 26
 
-    /// Reads an 8-bit grey, RGB, grey + alpha or RGBA PNG file (alpha dropped; see `decode` for
+    /// Reads a PNG file (any standard colour type and bit depth, alpha dropped; see `decode` for
     /// `expectedSize` and `maximumPixels`).
     public static func read(from url: URL, expectedSize: (width: Int, height: Int)? = nil,
                             maximumPixels: Int = defaultMaximumPixels) throws -> PNGImage {
         try decode(FileContents.read(url), source: url.path, expectedSize: expectedSize, maximumPixels: maximumPixels)
     }
 
-    /// Decodes PNG bytes (8-bit grey, RGB, grey + alpha or RGBA, non-interlaced; alpha dropped).
+    /// Decodes PNG bytes (any standard colour type and bit depth, non-interlaced; alpha dropped).
     /// `source` names them in errors.
     ///
     /// The header's size is checked against what the caller accepts before any image data is
@@ -104,6 +106,8 @@ public enum PNG {
         }
         var offset = 8
         var width = 0, height = 0, channels = 0, samples = 0
+        var sampleLayout = PNGSampleLayout(colourType: 0, depth: 8)!
+        var palette: [UInt8]? = nil
         var sawHeader = false, sawEnd = false, idatDone = false, sawIDAT = false
         var compressed = Data()
         while offset < bytes.count {
@@ -149,17 +153,21 @@ public enum PNG {
                 guard method == 0, filter == 0 else {
                     throw fail(.badHeader, "unknown compression method \(method) or filter method \(filter)")
                 }
-                // colour type -> values stored per pixel: 0 grey, 2 RGB, 4 grey + alpha, 6 RGBA
-                let stored: [UInt8: Int] = [0: 1, 2: 3, 4: 2, 6: 4]
-                guard depth == 8, let perPixel = stored[colour] else {
-                    throw fail(.unsupported, "bit depth \(depth) with colour type \(colour) is not supported",
-                               "save the image as 8-bit greyscale, RGB or RGBA")
+                guard let layout = PNGSampleLayout(colourType: colour, depth: depth) else {
+                    throw fail(.unsupported, "bit depth \(depth) with colour type \(colour) is not a valid PNG combination",
+                               "save the image as a standard PNG (grey, RGB, palette, grey + alpha or RGBA)")
                 }
-                samples = perPixel
+                sampleLayout = layout
+                samples = layout.samples
                 guard interlace == 0 else {
                     throw fail(.unsupported, "interlaced PNG is not supported", "save the image without interlacing")
                 }
-                channels = colour == 0 || colour == 4 ? 1 : 3
+                channels = layout.channels
+            case "PLTE":
+                guard palette == nil, length > 0, length % 3 == 0, length / 3 <= 256, !sawIDAT else {
+                    throw fail(.badHeader, "bad PLTE chunk (length \(length), repeated or after the image data)")
+                }
+                palette = Array(bytes[body])
             case "IDAT":
                 guard !idatDone else { throw fail(.badHeader, "IDAT chunks are not consecutive") }
                 sawIDAT = true
@@ -170,7 +178,7 @@ public enum PNG {
                 // Bit 5 of the first letter: lowercase = ancillary (safe to skip).
                 if typeBytes[0] & 0x20 == 0 {
                     throw fail(.unsupported, "critical chunk '\(type)' is not supported",
-                               "save the image as 8-bit greyscale, RGB or RGBA without a palette")
+                               "save the image as a standard PNG")
                 }
             }
             offset = body.upperBound + 4
@@ -182,7 +190,9 @@ public enum PNG {
         }
         guard sawIDAT else { throw fail(.badHeader, "no IDAT (image data) chunk") }
 
-        let (rowBytes, o1) = width.multipliedReportingOverflow(by: samples)
+        if sampleLayout.isPalette && palette == nil { throw fail(.badHeader, "a palette image without a PLTE chunk") }
+        let (bits, o1) = width.multipliedReportingOverflow(by: samples * sampleLayout.depth)
+        let rowBytes = (bits &+ 7) / 8
         let (expected, o2) = (rowBytes &+ 1).multipliedReportingOverflow(by: height)
         let overflow = o1 || o2
         guard !overflow, expected <= (1 << 34) else {
@@ -205,7 +215,11 @@ public enum PNG {
             throw fail(raw.count < expected ? .truncated : .sizeMismatch,
                        "image data has \(raw.count) bytes but \(width)x\(height) with \(samples) value(s) per pixel needs \(expected)")
         }
-        let stored = try unfilterRows([UInt8](raw), rowBytes: rowBytes, height: height, bytesPerPixel: samples, source: source)
+        let unfiltered = try unfilterRows([UInt8](raw), rowBytes: rowBytes, height: height,
+                                          bytesPerPixel: sampleLayout.filterBytesPerPixel, source: source)
+        let stored = try sampleLayout.eightBitSamples(unfiltered, width: width, height: height, rowBytes: rowBytes,
+                                                      palette: palette ?? [], source: source)
+        samples = sampleLayout.eightBitSamplesPerPixel
         guard samples != channels else { return PNGImage(width: width, height: height, channels: channels, pixels: stored) }
         // drop alpha: keep the first `channels` of every `samples` values
         let pixelCount = width * height

@@ -37,7 +37,9 @@ func tinyImageFolder(count: Int = 48, seed: UInt64 = 7) throws -> URL {
 @Suite("scripts/torch_model.py rebuilds a model from its file", .enabled(if: hasPythonNumpy, "needs python3 with numpy"))
 struct TorchModelScriptTests {
     @Test(arguments: [["--arch", "conv", "--widths", "2,4"], ["--arch", "mlp", "--widths", "12,6", "--prior", "learned", "--distortion", "l1"],
-                      ["--arch", "mlp", "--widths", "12", "--channel", "quantized", "--lambda", "64"]])
+                      ["--arch", "mlp", "--widths", "12", "--channel", "quantized", "--lambda", "64"],
+                      ["--arch", "spatial", "--downsamplings", "2", "--widths", "3", "--prior", "learned"],
+                      ["--arch", "spatial", "--downsamplings", "2", "--widths", "3", "--channel", "quantized", "--lambda", "64"]])
     func numpyForwardPassAgreesWithRdaEval(_ archOptions: [String]) throws {
         let data = try tinyImageFolder()
         let dir = temporaryFolder()

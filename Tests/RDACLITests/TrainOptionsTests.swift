@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import RDAModel
+import RDAIO
 
 /// Every field of `TrainRequest` (the one declaration of the training options) is a flag of
 /// `rda train` and lands in run.json: an option declared but not wired into the command line
@@ -37,9 +38,19 @@ struct TrainOptionsTests {
                         "--inject-nan-at-step", "1000"]
         let quantized = ["--data", "gaussian:2,1", "--channel", "quantized", "--prior-components", "2", "--epochs", "1",
                          "--examples", "16", "--test-examples", "16", "--batch-size", "8"]
+        let photos = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        for i in 0..<3 {
+            try PNG.writeRGB(width: 3, height: 5, pixels: (0..<45).map { UInt8(($0 * 7 + i * 50) % 256) }, to: photos.appendingPathComponent("p\(i).png"))
+        }
+        let images = ["--data", "images:" + photos.path, "--crop", "4", "--channels", "1", "--test-fraction", "0.5", "--skip-bad", "--pad",
+                      "--cache-mb", "1", "--steps", "2", "--arch", "mlp", "--widths", "4", "--latent-dim", "2", "--batch-size", "2"]
+        let colour = try ColourCLITests.imageFolder(dir)
+        let spatial = ["--data", colour.path, "--arch", "spatial", "--downsamplings", "2", "--widths", "4", "--latent-dim", "2",
+                       "--epochs", "1", "--batch-size", "16"]
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainRequest.defaults)) as! [String: Any]
         var changed = Set<String>()
-        for (name, args) in [("gaussian", gaussian), ("quantized", quantized)] {
+        for (name, args) in [("gaussian", gaussian), ("quantized", quantized), ("images", images), ("spatial", spatial)] {
             let out = dir.appendingPathComponent(name)
             let r = try runRDA(["train"] + args + ["--out", out.path, "--checkpoint-seconds", "0"])
             #expect(r.status == 0, "\(r.stderr)")

@@ -234,8 +234,8 @@ import RDAIO
         expectRDAIOError(.trailingData, ["after the IEND"]) { _ = try PNG.decode(Data(good + [0, 1])) }
 
         let signature = Array(good.prefix(8))
-        let sixteenBit = signature + chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 16, 0, 0, 0, 0]) + chunk("IEND", [])
-        expectRDAIOError(.unsupported, ["bit depth 16"]) { _ = try PNG.decode(Data(sixteenBit)) }
+        let sixteenBit = signature + chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 16, 3, 0, 0, 0]) + chunk("IEND", [])
+        expectRDAIOError(.unsupported, ["bit depth 16", "colour type 3"]) { _ = try PNG.decode(Data(sixteenBit)) }
         let interlaced = signature + chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 1]) + chunk("IEND", [])
         expectRDAIOError(.unsupported, ["interlaced"]) { _ = try PNG.decode(Data(interlaced)) }
         let noHeader = signature + chunk("IEND", [])

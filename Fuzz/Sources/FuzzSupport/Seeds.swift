@@ -67,7 +67,28 @@ public enum Seeds {
         split += chunk("IDAT", Array(idat.prefix(idat.count / 2)))
         split += chunk("IDAT", Array(idat.dropFirst(idat.count / 2)))
         split += chunk("IEND", [])
-        return [("grey.png", grey), ("rgb.png", rgb), ("split.png", Data(split))]
+        // bit depths and colour types the writer never produces: 1-bit grey, 2-bit palette with
+        // tRNS, 16-bit RGB (rows with filter byte 0, in a stored deflate block)
+        func ihdr(_ w: Int, _ h: Int, _ depth: UInt8, _ colour: UInt8) -> [UInt8] {
+            chunk("IHDR", [0, 0, 0, UInt8(w), 0, 0, 0, UInt8(h), depth, colour, 0, 0, 0])
+        }
+        let oneBit = PNG.signature + ihdr(9, 3, 1, 0) + chunk("IDAT", storedZlib([0, 0xA5, 0x80, 0, 0x5A, 0x00, 0, 0xFF, 0x80]))
+            + chunk("IEND", [])
+        let palette = PNG.signature + ihdr(5, 2, 2, 3) + chunk("PLTE", bytes(12, seed: 8)) + chunk("tRNS", [0, 128])
+            + chunk("IDAT", storedZlib([0, 0x1B, 0xC0, 0, 0xE4, 0x40])) + chunk("IEND", [])
+        let sixteen = PNG.signature + ihdr(2, 2, 16, 2) + chunk("IDAT", storedZlib([0] + bytes(12, seed: 9) + [0] + bytes(12, seed: 10)))
+            + chunk("IEND", [])
+        return [("grey.png", grey), ("rgb.png", rgb), ("split.png", Data(split)), ("grey1.png", Data(oneBit)),
+                ("palette2.png", Data(palette)), ("rgb16.png", Data(sixteen))]
+    }
+
+    /// A zlib stream holding `raw` in one stored (uncompressed) deflate block, with its Adler-32.
+    static func storedZlib(_ raw: [UInt8]) -> [UInt8] {
+        var a: UInt32 = 1, b: UInt32 = 0
+        for x in raw { a = (a + UInt32(x)) % 65521; b = (b + a) % 65521 }
+        let n = raw.count
+        return [0x78, 0x01, 0x01, UInt8(n & 0xff), UInt8(n >> 8), UInt8(~n & 0xff), UInt8((~n >> 8) & 0xff)] + raw
+            + [UInt8(b >> 8), UInt8(b & 0xff), UInt8(a >> 8), UInt8(a & 0xff)]
     }
 
     /// safetensors: a file with metadata and F32/I32 tensors, and saved rda models (Gaussian MLP,

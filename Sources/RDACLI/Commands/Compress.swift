@@ -76,7 +76,7 @@ struct CodingSummary: Encodable {
 
 struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Entropy code examples with a quantized-channel model into one .rdac file.",
+        abstract: "Entropy code examples into one .rdac file: a quantized-channel model rounds its latents, a Gaussian-channel model sends a sample of its channel by channel simulation.",
         discussion: "Examples come from --data (the first --count of --split) or from PNG files (--image A.png B.png ...). By default each example is one record, decodable alone; --examples-per-record E codes E examples per record (a smaller file; a record is decoded whole).")
 
     @OptionGroup var inputs: ModelInputs
@@ -84,12 +84,13 @@ struct Compress: ParsableCommand {
     var split: Split = .test
     @Option(help: "How many examples, from the start of the split (default all).")
     var count: Int?
-    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data.")
+    @Option(parsing: .upToNextOption, help: "PNG images of the model's shape (8-bit grey or RGB, as the model's examples; RGBA: alpha ignored), instead of --data; with a spatial model, images of any size (one record each, decoded at their own size).")
     var image: [String] = []
     @Option(help: "The compressed file to write.")
     var out: String
     @Option(help: "Examples coded together in one record (one coder message): 1 lets every example be read alone; more pays the coder's termination and the record length once per group.")
     var examplesPerRecord = 1
+    @OptionGroup var simulation: ChannelSimulationOptions
     @Flag(help: "Print one JSON object instead of a line.")
     var json = false
     @Flag(help: "Lossless: bits-back coding with a Gaussian-channel model of 8-bit images; decompress gives back the exact pixels (docs/bits-back.md).")
@@ -103,7 +104,14 @@ struct Compress: ParsableCommand {
                 throw RDAError("--examples-per-record \(examplesPerRecord) must be 1...\(CompressedFile.maximumCount)")
             }
             let m = try inputs.model()
-            let tables = try Codec.codingChannel(m).codingTables
+            let gaussian = m.bottleneck is GaussianBottleneck   // coded by channel simulation
+            try simulation.check(gaussian: gaussian)
+            if !gaussian { _ = try Codec.codingChannel(m) }
+            if !image.isEmpty, m.config.arch == .spatial {   // images of any size (CompressImages.swift)
+                guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
+                guard examplesPerRecord == 1 else { throw RDAError("--examples-per-record: a spatial model codes each image in its own record") }
+                return try ImageFilesCoding.compress(m, paths: image, out: out, json: json)
+            }
             let examples: Tensor, isImage: Bool
             if !image.isEmpty {
                 guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
@@ -115,6 +123,11 @@ struct Compress: ParsableCommand {
                 examples = data.examples.slice(0..<n)
                 isImage = data.isImage
             }
+            if gaussian {
+                return try SimulatedCoding.compress(m, examples: examples, isImage: isImage, out: out, examplesPerRecord: examplesPerRecord,
+                                                    options: simulation, json: json)
+            }
+            let tables = try Codec.codingChannel(m).codingTables
             let start = Date()
             let symbols = try Codec.symbols(m, examples: examples)
             let coding = Date()
@@ -147,18 +160,24 @@ struct Decompress: ParsableCommand {
             let scale = try scaleOption.validated()
             if try LosslessCoding.decompressIfBitsBack(file, model: checkpoint, out: out, json: json) { return }
             let m = try checkpoint.load()
-            let tables = try Codec.codingChannel(m).codingTables
             let compressed: CompressedFile
             do { compressed = try CompressedFile(contentsOfFile: file) } catch {
                 throw RDAError("\(error)")   // the reader's message names the file
             }
             // the file's own name in the error: which file belongs to another model
             do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(file): \(error)") }
+            if ImageCodec.holdsImages(compressed) {   // images of any size (CompressImages.swift)
+                return try ImageFilesCoding.decompress(m, compressed: compressed, fileName: (file as NSString).lastPathComponent, out: out, json: json)
+            }
             try DecodedOutput.checkMemory(m.config, count: compressed.count, to: out)
             if DecodedOutput.isFolder(out) { try DecodedOutput.checkFolder(shape: m.config.exampleShape, path: out) }
             if out.lowercased().hasSuffix(".png"), !DecodedOutput.isImage(m.config.exampleShape) {
                 throw RDAError("--out \(out): a PNG grid needs grey or RGB images; this model's examples have shape \(m.config.exampleShape) (use FILE.csv)")
             }
+            if compressed.method == .channelSimulation {
+                return try SimulatedCoding.decompress(m, file: compressed, name: file, out: out, scale: scale, json: json)
+            }
+            let tables = try Codec.codingChannel(m).codingTables
             let start = Date()
             let symbols = try Codec.decodeSymbols(m, file: compressed)
             let coderSeconds = Date().timeIntervalSince(start)
@@ -172,8 +191,8 @@ struct Decompress: ParsableCommand {
     }
 }
 
-/// PNG files as examples of a model's shape [C, H, W] (C = 1 grey or 3 RGB; pixels / 255,
-/// channel-planar).
+/// PNG or JPEG files (`ImageFile`) as examples of a model's shape [C, H, W] (C = 1 grey or
+/// 3 RGB; pixels / 255, channel-planar).
 enum ImageInput {
     static func read(_ paths: [String], shape: [Int]) throws -> Tensor {
         guard shape.count == 3, [1, 3].contains(shape[0]) else {
@@ -183,14 +202,14 @@ enum ImageInput {
         let d = c * h * w
         let out = Tensor(zeros: [paths.count, d])
         for (i, path) in paths.enumerated() {
-            // The size is checked from the header, before the image data is inflated.
-            let png = try PNG.read(from: URL(fileURLWithPath: path), expectedSize: (width: w, height: h))
+            // The size is checked from the header (at most PNG.defaultMaximumPixels) before decoding.
+            let png = try ImageFile.read(path: path)
             guard png.width == w, png.height == h else {
                 throw RDAError("\(path) is \(png.width)x\(png.height) but the model takes \(w)x\(h) images")
             }
             guard png.channels == c else {
                 let (has, takes) = (png.channels == 1 ? "grey" : "RGB", c == 1 ? "grey" : "RGB")
-                throw RDAError("\(path) is a\(has == "RGB" ? "n" : "") \(has) image but the model takes \(takes) images; convert it to 8-bit \(takes)")
+                throw RDAError("\(path) is a\(has == "RGB" ? "n" : "") \(has) image but the model takes \(takes) images; convert it to \(takes)")
             }
             if png.droppedAlpha { Console.info("note: \(path): its alpha channel is ignored") }
             let values = png.planarFloats()

@@ -21,8 +21,20 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Flag(help: "spatial quantized models: code every test image (or --image file) to real bytes and report bpp, estimated bpp, PSNR and coding times per image (JSON: bpp, psnr_rgb, encoding_time, decoding_time).")
+    var perImage = false
+
+    @Option(parsing: .upToNextOption, help: "With --per-image: PNG or JPEG images of any size to code instead of the test split (an images: folder's test images are coded whole, at their own sizes).")
+    var image: [String] = []
+
     func run() throws {
         try reportingErrors {
+            if perImage || !image.isEmpty {   // images coded one by one (EvalImages.swift)
+                guard perImage else { throw RDAError("--image goes with --per-image") }
+                let m = try inputs.model()
+                let (images, names) = try EvalImages.images(m, paths: image, split: split, folder: { try inputs.imageFolder(for: m) }) { try inputs.data(for: m, split).data }
+                return try EvalImages.run(m, images: images, names: names, json: json)
+            }
             guard miExamples >= 1 else { throw RDAError("--mi-examples \(miExamples) must be at least 1") }
             guard miExamples <= MutualInformation.maximumExamples else {
                 throw RDAError("--mi-examples \(miExamples): at most \(MutualInformation.maximumExamples) (the estimate's cost grows with the square of M)")

@@ -15,13 +15,16 @@ struct Sample: ParsableCommand {
     @Option(help: "Output file: .png (image models) or .json.")
     var out: String = "samples.png"
     @OptionGroup var scaleOption: ScaleOption
+    @Option(help: "spatial models: the samples' size HxW (e.g. 64x96, multiples of 2^k; default the training size).")
+    var size: String?
 
     func run() throws {
         try reportingErrors {
             guard count >= 1 else { throw RDAError("--count \(count) must be at least 1") }
             try requireOutputExtension(out, [".png", ".json"])
             let scale = try scaleOption.validated()
-            let m = try checkpoint.load()
+            var m = try checkpoint.load()
+            if let size { m = try SampleSize.resize(m, size) }
             try MemoryEstimate.require(MemoryEstimate.samplingBytes(m.config, count: count), for: "--count \(count)",
                                        fix: "ask for fewer samples")
             let columns = Int(Double(count).squareRoot().rounded(.up))

@@ -29,13 +29,18 @@ struct DataOptions: ParsableArguments {
     @Option(help: help(.dataSeed))
     var dataSeed: UInt64 = TrainRequest.defaults.dataSeed
 
+    @OptionGroup var imageFolder: ImageFolderFlags
+
     /// The source named by --data, or `fallback` when it was not given.
     func source(default fallback: String) throws -> DataSource { try DataSource.parse(data ?? fallback) }
 
     /// Loads one split of the source (`fallback` when --data was not given).
-    func load(_ split: Split, default fallback: String) throws -> (source: DataSource, data: Dataset) {
+    /// `shape`: the examples a model takes ([C, S, S]), the crop and channels of an `images:`
+    /// folder unless --crop and --channels say otherwise.
+    func load(_ split: Split, default fallback: String, shape: [Int]? = nil) throws -> (source: DataSource, data: Dataset) {
         let source = try source(default: fallback)
-        let data = try source.load(split: split, dataDir: dataDir, examples: examples, testExamples: testExamples, dataSeed: dataSeed)
+        let data = try source.load(split: split, dataDir: dataDir, examples: examples, testExamples: testExamples, dataSeed: dataSeed,
+                                   imageOptions: try imageFolder.options(shape: shape))
         return (source, data)
     }
 }
@@ -51,8 +56,14 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: help(.latentDim))
     var latentDim: Int?
 
+    @Option(help: "spatial: the latent map's channels C (the same as --latent-dim for that architecture; default \(SpatialNetwork.defaultLatentChannels)).")
+    var latentChannels: Int?
+
     @Option(help: help(.widths))
     var widths: String?
+
+    @Option(help: help(.downsamplings))
+    var downsamplings: Int?
 
     @Option(help: help(.distortion))
     var distortion: DistortionKind?
@@ -61,6 +72,9 @@ struct ModelTrainOptions: ParsableArguments {
 
     @Option(help: help(.epochs))
     var epochs: Int?
+
+    @Option(help: help(.steps))
+    var steps: Int?
 
     @Option(help: help(.batchSize))
     var batchSize: Int = TrainRequest.defaults.batchSize
@@ -87,10 +101,12 @@ struct ModelTrainOptions: ParsableArguments {
         var r = TrainRequest()
         r.data = dataOptions.data ?? TrainRequest.defaults.data; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
-        r.arch = arch; r.latentDim = latentDim; r.distortion = distortion; r.lambda = lambda
+        if latentChannels != nil, latentDim != nil { throw RDAError("give --latent-channels or --latent-dim, not both") }
+        r.arch = arch; r.latentDim = latentChannels ?? latentDim; r.downsamplings = downsamplings; r.distortion = distortion; r.lambda = lambda
         r.channel = try channelOptions.config()
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
-        r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep
+        r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep; r.steps = steps
+        dataOptions.imageFolder.apply(to: &r)
         if let widths {
             let parts = widths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {

@@ -31,6 +31,9 @@ public enum BitsBack {
                                      hint: "train a model with ‹channel› gaussian (with ‹distortion› discretized-logistic and ‹lambda› 1 for the best code)")
         }
         let s = model.config.exampleShape
+        guard model.config.arch != .spatial else {
+            throw RDAError("bits-back coding takes the linear, mlp and conv architectures; the spatial architecture is not supported yet")
+        }
         guard s.count == 3 else {
             throw RDAError("bits-back coding codes 8-bit images; this model's examples have shape \(s)")
         }

@@ -29,7 +29,7 @@ public enum Codec {
     /// The K integer symbols z~ = round(y_enc) of each example. Shapes: examples [N, D] -> N rows of K.
     public static func symbols(_ model: RateDistortionAutoencoder, examples: Tensor, batchSize: Int = Evaluator.defaultBatchSize) throws -> [[Int32]] {
         let channel = try codingChannel(model)
-        let n = examples.shape[0], k = model.config.latentDim
+        let n = examples.shape[0], k = model.config.latentShape.count
         var rows: [[Int32]] = []
         rows.reserveCapacity(n)
         withoutGradients {

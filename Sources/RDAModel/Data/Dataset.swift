@@ -58,6 +58,8 @@ public enum DataSource: Equatable, CustomStringConvertible {
     case idx(String)
     /// `gaussian:V1,V2,...`: y ~ N(0, diag(V)), train and test drawn from separate seeded streams.
     case gaussian([Double])
+    /// `images:DIR`: every PNG and JPEG file under DIR (`ImageFolder`), as crops.
+    case images(String)
     /// `laplace:B1,B2,...`: independent zero-mean Laplace components with scales B
     /// (density 1/(2b) exp(-|y|/b), E|y| = b), seeded like `gaussian:`.
     case laplace([Double])
@@ -71,7 +73,12 @@ public enum DataSource: Equatable, CustomStringConvertible {
         if t.lowercased().hasPrefix("laplace:") {
             return .laplace(try parameters(t.dropFirst("laplace:".count), spec: text, prefix: "laplace", noun: "scale", example: "2,1,0.5"))
         }
-        guard !t.isEmpty else { throw RDAError("‹data› is empty: give mnist, fashion-mnist, a folder of IDX files, gaussian:V1,V2,... or laplace:B1,B2,...") }
+        if t.lowercased().hasPrefix("images:") {
+            let dir = String(t.dropFirst("images:".count))
+            guard !dir.isEmpty else { throw RDAError("‹data› \(text): no folder; write images:DIR") }
+            return .images(dir)
+        }
+        guard !t.isEmpty else { throw RDAError("‹data› is empty: give mnist, fashion-mnist, a folder of IDX files, images:DIR, gaussian:V1,V2,... or laplace:B1,B2,...") }
         return .idx(t)
     }
 
@@ -98,6 +105,7 @@ public enum DataSource: Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .idx(let name): return name
+        case .images(let dir): return "images:" + dir
         case .gaussian(let v): return "gaussian:" + v.map { formatNumber($0) }.joined(separator: ",")
         case .laplace(let b): return "laplace:" + b.map { formatNumber($0) }.joined(separator: ",")
         }
@@ -106,8 +114,14 @@ public enum DataSource: Equatable, CustomStringConvertible {
     /// Loads a split. `examples` is the number of *training* examples: drawn for a Gaussian
     /// source (default 50,000; its test split has `testExamples`, seeded by `dataSeed`), or the
     /// first `examples` of an image set's training split (default all).
-    public func load(split: Split, dataDir: String?, examples: Int? = nil, testExamples: Int = 100_000, dataSeed: UInt64 = 0) throws -> Dataset {
+    /// `images:` folders give one centre crop per image of the split (`ImageFolder.centreCrops`)
+    /// under `imageOptions`.
+    public func load(split: Split, dataDir: String?, examples: Int? = nil, testExamples: Int = 100_000, dataSeed: UInt64 = 0,
+                     imageOptions: ImageFolderOptions = ImageFolderOptions()) throws -> Dataset {
         switch self {
+        case .images(let dir):
+            let crops = try ImageFolder(path: dir, options: imageOptions).centreCrops(split)
+            return split == .train ? crops.prefix(examples ?? crops.count) : crops
         case .idx(let name):
             if let e = examples, e < 1 { throw RDAError("‹examples› \(e) must be at least 1") }
             let files = try DatasetLocator.locate(name, dataDir: dataDir)
@@ -170,8 +184,10 @@ public enum DataSource: Equatable, CustomStringConvertible {
     /// Whether the source is a synthetic vector source (`gaussian:`, `laplace:`), whose defaults
     /// are a linear RDA with latent dimension = source dimension and lambda 1.
     public var isSynthetic: Bool {
-        if case .idx = self { return false }
-        return true
+        switch self {
+        case .idx, .images: return false
+        case .gaussian, .laplace: return true
+        }
     }
 
     /// The analytic optimum for a Gaussian source (nil for image data).

@@ -11,6 +11,12 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
     /// mirrors it with transposed convolutions (default channels 32, 64). Needs images whose
     /// height and width are multiples of 4.
     case conv
+    /// Fully convolutional (`SpatialNetwork`): k strided convolutions (k4 s2 p1, ReLU) down to a
+    /// latent map of C channels at 1/2^k of the height and width, and k transposed convolutions
+    /// back up, after Balle, Laparra and Simoncelli, "End-to-end optimized image compression"
+    /// (ICLR 2017). `widths` are the k - 1 hidden channel counts (so k = widths + 1), `latentDim`
+    /// is C; no parameter's shape depends on the image size, so one model codes any size.
+    case spatial
 
     /// Default widths: hidden sizes (mlp) or channels (conv).
     public var defaultWidths: [Int] {
@@ -18,6 +24,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         case .linear: return []
         case .mlp: return [512, 256]
         case .conv: return [32, 64]
+        case .spatial: return SpatialNetwork.defaultWidths
         }
     }
 }
@@ -68,6 +75,10 @@ enum NetworkBuilder {
             if sigmoidOutput { dec.append(Sigmoid()) }
             dec.append(Flatten())
             return (Sequential(enc), Sequential(dec))
+        case .spatial:
+            precondition(m == 1, "the spatial architecture has one decoder output per dimension (TrainRequest refuses the discretized logistic)")
+            return SpatialNetwork.build(exampleShape: exampleShape, latentChannels: k, encoderOutputs: encoderOutputs,
+                                        widths: widths, sigmoidOutput: sigmoidOutput, rng: &rng)
         }
     }
 }

@@ -10,7 +10,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var arch: Architecture
     /// Shape of one example: [D] or [C, H, W].
     public var exampleShape: [Int]
-    /// Latent dimensions K.
+    /// Latent dimensions K (`spatial`: the latent map's channels C).
     public var latentDim: Int
     /// Hidden sizes (mlp) or channels (conv).
     public var widths: [Int]
@@ -38,11 +38,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The channel's settings.
     public var channelSettings: any ChannelSettings { channel.settings }
 
-    /// The latent's channels and positions: every architecture today has a dense latent of
-    /// `latentDim` dimensions (a fully convolutional one would give a map of channels).
+    /// The latent's channels and positions: the dense architectures have a latent of
+    /// `latentDim` dimensions; `spatial` a map of `latentDim` channels at (H/2^k)(W/2^k) positions.
     public var latentShape: LatentShape {
         switch arch {
         case .linear, .mlp, .conv: return .dense(latentDim)
+        case .spatial: return SpatialNetwork.latentShape(exampleShape: exampleShape, widths: widths, channels: latentDim)
         }
     }
 

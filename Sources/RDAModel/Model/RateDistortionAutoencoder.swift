@@ -31,6 +31,11 @@ public final class RateDistortionAutoencoder {
         bottleneck = config.channelSettings.makeBottleneck(latent: config.latentShape)
     }
 
+    /// A model from its parts (`resized(height:width:)` shares another model's layers).
+    init(config: ModelConfig, encoder: Sequential, decoder: Sequential, bottleneck: any Bottleneck) {
+        self.config = config; self.encoder = encoder; self.decoder = decoder; self.bottleneck = bottleneck
+    }
+
     /// Every parameter under its checkpoint name: `encoder.*`, `decoder.*`, `prior.*`.
     public var namedParameters: [(name: String, tensor: Tensor)] {
         prefixed("encoder", encoder.namedParameters) + prefixed("decoder", decoder.namedParameters)

@@ -9,6 +9,8 @@ public struct DataRecord: Codable, Equatable, Sendable {
     public var testExamples: Int
     /// Seed of the draws (gaussian: sources).
     public var dataSeed: UInt64
+    /// The folder, its file counts, split, channels and crop (`images:DIR` data; nil otherwise).
+    public var images: ImageDataRecord? = nil
 
     /// The data part of `request`.
     public init(_ request: TrainRequest) {
@@ -17,7 +19,7 @@ public struct DataRecord: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case data, examples
+        case data, examples, images
         case testExamples = "test_examples", dataSeed = "data_seed"
     }
 }

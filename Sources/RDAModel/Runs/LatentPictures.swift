@@ -81,7 +81,7 @@ public enum LatentPictures {
     public static func interpolations(_ model: RateDistortionAutoencoder, data: Dataset, pairs: Int = 6, steps: Int = 9,
                                       seed: UInt64) -> LatentPicture {
         let y = pick(data, count: 2 * pairs, seed: seed)
-        let n = y.shape[0] / 2, k = model.config.latentDim, s = max(2, steps)
+        let n = y.shape[0] / 2, k = model.config.latentShape.count, s = max(2, steps)
         guard n > 0 else { return LatentPicture(rows: [], rowLabels: [], caption: "", groups: []) }
         let mu = noiseless(model, y)
         let z = Tensor(zeros: [n * s, k])
@@ -144,7 +144,7 @@ public enum LatentPictures {
     /// and decodes. Each row: the example, then `steps` decodings.
     public static func traversals(_ model: RateDistortionAutoencoder, data: Dataset, dims: Int = 8, steps: Int = 9,
                                   range: Double = 2.5, seed: UInt64) -> LatentPicture {
-        let k = model.config.latentDim, s = max(2, steps)
+        let k = model.config.latentShape.count, s = max(2, steps)
         let (ranked, unit) = activeDimensions(model, data: data)
         let active = Array(ranked.prefix(min(dims, k)))
         let y = pick(data, count: 1, seed: seed)

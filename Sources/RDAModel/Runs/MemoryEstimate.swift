@@ -62,6 +62,9 @@ public enum MemoryEstimate {
             // outputs c1 (H/2)(W/2) and c2 (H/4)(W/4); im2col rows c*16 and c1*16 per output pixel.
             return sum([multiply([2, d]), multiply([c1, h, w]), multiply([c2, h, w]),
                         multiply([4, c, h, w]), multiply([c1, h, w]), multiply([4, k])])
+        case .spatial:
+            return SpatialNetwork.activationsPerExample(exampleShape: config.exampleShape, latentChannels: k,
+                                                        encoderOutputs: k * config.channelSettings.encoderOutputsPerLatent, widths: config.widths)
         }
     }
 
@@ -87,7 +90,7 @@ public enum MemoryEstimate {
     /// array of 32-bit integers with its header, counted as 64 bytes) and the decoder's
     /// reconstructions (`samplingBytes`), nil on overflow.
     public static func decodingBytes(_ config: ModelConfig, count: Int) -> Int? {
-        sum([multiply([count, sum([multiply([config.latentDim, 4]), 64])]), samplingBytes(config, count: count)])
+        sum([multiply([count, sum([multiply([config.latentShape.count, 4]), 64])]), samplingBytes(config, count: count)])
     }
 
     /// Bytes a grid of `rows` x `columns` decoded pictures needs (interpolate, traverse):

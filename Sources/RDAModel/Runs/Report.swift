@@ -132,7 +132,7 @@ public enum RunReport {
             let model = try Checkpoint.load(modelURL.path)
             let r = record.request
             let test = try DataSource.parse(r.data).load(split: .test, dataDir: r.dataDir, examples: r.examples,
-                                                         testExamples: r.testExamples, dataSeed: r.dataSeed)
+                                                         testExamples: r.testExamples, dataSeed: r.dataSeed, imageOptions: r.imageOptions)
             figures = try writePictures(model, test: test, seed: seed, scale: scale, into: dir)
         }
         try write(dir: dir, figures: figures)

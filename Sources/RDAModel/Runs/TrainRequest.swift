@@ -21,6 +21,9 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var latentDim: Int? = nil
     /// Hidden sizes or channels.
     public var widths: [Int]? = nil
+    /// `spatial` only: the downsamplings k (nil: one more than the widths given, else
+    /// `SpatialNetwork.defaultDownsamplings`).
+    public var downsamplings: Int? = nil
     /// nil: l1 for a `laplace:` source (the distortion its exact R(D) is for), l2 otherwise.
     public var distortion: DistortionKind? = nil
     /// Lambda, the distortion's weight.
@@ -49,6 +52,27 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     public var clipNorm: Double? = nil
     /// Fault injection (tests): a NaN objective at this step.
     public var injectNaNAtStep: Int? = nil
+    /// Optimizer steps in all, for any data (nil: whole epochs).
+    public var steps: Int? = nil
+    /// `images:DIR`: the side of the square training crops (nil: 64).
+    public var crop: Int? = nil
+    /// `images:DIR`: example channels, 1 grey or 3 RGB (nil: 3 if any image is colour).
+    public var channels: Int? = nil
+    /// `images:DIR` without train/ and test/ folders: the share of images in the test split.
+    public var testFraction: Double = 0.1
+    /// `images:DIR`: leave out unreadable files (named) instead of refusing the folder.
+    public var skipBad: Bool = false
+    /// `images:DIR`: pad images smaller than the crop by edge replication instead of refusing them.
+    public var pad: Bool = false
+    /// `images:DIR`: the most MB of decoded 8-bit images kept in memory (nil: a quarter of memory).
+    public var cacheMb: Int? = nil
+
+    /// The `images:DIR` options of the request.
+    public var imageOptions: ImageFolderOptions {
+        var o = ImageFolderOptions()
+        o.crop = crop; o.channels = channels; o.testFraction = testFraction; o.skipBad = skipBad; o.pad = pad; o.cacheMB = cacheMb
+        return o
+    }
 
     /// Every option at its default.
     public init() {}
@@ -68,6 +92,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case latentDim
         /// The field `widths`.
         case widths
+        /// The field `downsamplings`.
+        case downsamplings
         /// The field `distortion`.
         case distortion
         /// The field `lambda`.
@@ -94,6 +120,20 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case clipNorm
         /// The field `injectNaNAtStep` (fault injection, for tests).
         case injectNaNAtStep
+        /// The field `steps`.
+        case steps
+        /// The field `crop`.
+        case crop
+        /// The field `channels`.
+        case channels
+        /// The field `testFraction`.
+        case testFraction
+        /// The field `skipBad`.
+        case skipBad
+        /// The field `pad`.
+        case pad
+        /// The field `cacheMb`.
+        case cacheMb
     }
 
     /// The keys of run.json version 2 and earlier, where the channel's settings were flat fields.
@@ -110,6 +150,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         arch = try c.decode(.arch, default: d.arch)
         latentDim = try c.decode(.latentDim, default: d.latentDim)
         widths = try c.decode(.widths, default: d.widths)
+        downsamplings = try c.decode(.downsamplings, default: d.downsamplings)
         distortion = try c.decode(.distortion, default: d.distortion)
         lambda = try c.decode(.lambda, default: d.lambda)
         if let object = try? c.decode(ChannelConfig.self, forKey: .channel) {
@@ -134,6 +175,13 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         dataSeed = try c.decode(.dataSeed, default: d.dataSeed)
         clipNorm = try c.decode(.clipNorm, default: d.clipNorm)
         injectNaNAtStep = try c.decode(.injectNaNAtStep, default: d.injectNaNAtStep)
+        steps = try c.decode(.steps, default: d.steps)
+        crop = try c.decode(.crop, default: d.crop)
+        channels = try c.decode(.channels, default: d.channels)
+        testFraction = try c.decode(.testFraction, default: d.testFraction)
+        skipBad = try c.decode(.skipBad, default: d.skipBad)
+        pad = try c.decode(.pad, default: d.pad)
+        cacheMb = try c.decode(.cacheMb, default: d.cacheMb)
     }
 
     /// Checks values a user can get wrong; each failure is one line naming the option and the fix.
@@ -148,9 +196,20 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if let n = examples, n < 1 { throw RDAError("‹examples› \(n) must be at least 1") }
         if testExamples < 1 { throw RDAError("‹test-examples› \(testExamples) must be at least 1") }
         if let w = widths, w.isEmpty || w.contains(where: { $0 < 1 }) { throw RDAError("‹widths› \(w) must be positive sizes, e.g. 512,256") }
+        if let k = downsamplings {
+            guard arch == .spatial else { throw RDAError("‹downsamplings› \(k) is for ‹arch› spatial only") }
+            _ = try SpatialNetwork.resolveWidths(widths, downsamplings: k)
+        }
         if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("‹clip-norm› \(c) must be a positive finite number (leave it out for no clipping)") }
         try channel.settings.validate()
-        _ = try DataSource.parse(data)
+        if let s = steps, !(1...1_000_000_000).contains(s) { throw RDAError("‹steps› \(s) must be 1...1000000000") }
+        try imageOptions.validate()
+        if case .images = try DataSource.parse(data) {} else {
+            let given = [("crop", crop != nil), ("channels", channels != nil), ("skip-bad", skipBad), ("pad", pad), ("cache-mb", cacheMb != nil)]
+            if let name = given.first(where: { $0.1 })?.0 {
+                throw RDAError("‹\(name)› applies to ‹data› images:DIR, not to \(data)")
+            }
+        }
     }
 
     /// The model configuration and training options with every default filled in for `dataset`
@@ -158,7 +217,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     func resolved(for dataset: Dataset, source: DataSource) throws -> (ModelConfig, TrainingOptions) {
         let defaults = TrainDefaults.for(source)
         let arch = arch ?? defaults.arch
-        let widths = widths ?? arch.defaultWidths
+        let widths = arch == .spatial ? try SpatialNetwork.resolveWidths(widths, downsamplings: downsamplings) : widths ?? arch.defaultWidths
+        if arch == .spatial { try SpatialNetwork.checkFits(exampleShape: dataset.exampleShape, widths: widths) }
         if arch == .conv {
             guard dataset.exampleShape.count == 3, dataset.exampleShape[1] % 4 == 0, dataset.exampleShape[2] % 4 == 0 else {
                 throw RDAError("‹arch› conv needs images whose height and width are multiples of 4; \(source) has examples of shape \(dataset.exampleShape); use ‹arch› mlp or linear")
@@ -169,8 +229,11 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if distortion.needsEightBitPixels, !dataset.isImage {
             throw RDAError("‹distortion› \(distortion.rawValue) scores 8-bit pixels; \(source) has no images (use l2 or l1)")
         }
+        if distortion.decoderOutputsPerDimension != 1, arch == .spatial {
+            throw RDAError("‹distortion› \(distortion.rawValue) is not built for ‹arch› spatial yet; use ‹arch› conv, mlp or linear")
+        }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
-                              latentDim: latentDim ?? defaults.latentDim ?? dataset.dimensions,
+                              latentDim: latentDim ?? (arch == .spatial ? SpatialNetwork.defaultLatentChannels : defaults.latentDim ?? dataset.dimensions),
                               widths: widths, distortion: distortion,
                               lambda: lambda ?? defaults.lambda,
                               sigmoidOutput: dataset.isImage && arch != .linear && distortion.decoderOutputsPerDimension == 1, data: source.description,
@@ -184,6 +247,7 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         opts.rate = channel.settings.recordedRateEstimator
         opts.clipNorm = clipNorm
         opts.injectNaNAtStep = injectNaNAtStep
+        opts.steps = steps
         return (cfg, opts)
     }
 }

@@ -68,13 +68,15 @@ public enum TrainingRun {
         public var config: ModelConfig
         /// The training options, defaults filled in.
         public var options: TrainingOptions
+        /// The folder of an `images:DIR` run: its file counts, split, channels and crop.
+        public var images: ImageDataRecord? = nil
 
         /// A record of the current version.
         public init(request: TrainRequest, config: ModelConfig, options: TrainingOptions) {
             self.request = request; self.config = config; self.options = options
         }
 
-        enum CodingKeys: String, CodingKey { case version, request, config, options }
+        enum CodingKeys: String, CodingKey { case version, request, config, options, images }
 
         /// Reads run.json of any version.
         public init(from decoder: any Decoder) throws {
@@ -83,11 +85,12 @@ public enum TrainingRun {
             request = try c.decode(TrainRequest.self, forKey: .request)
             config = try c.decode(ModelConfig.self, forKey: .config)
             options = try c.decode(TrainingOptions.self, forKey: .options)
+            images = try c.decodeIfPresent(ImageDataRecord.self, forKey: .images)
         }
 
         /// Whether `other` asks for the same run (whatever the versions of the two files).
         public func asksTheSame(as other: Record) -> Bool {
-            request == other.request && config == other.config && options == other.options
+            request == other.request && config == other.config && options == other.options && images == other.images
         }
     }
 
@@ -194,17 +197,35 @@ public enum TrainingRun {
                         events: (Event) -> Void, record old: Record? = nil) throws -> EvaluationReport {
         AtomicFile.removeStaleTemporaries(in: dir)
         let source = try DataSource.parse(request.data)
+        // an images:DIR folder is read once: centre crops as the fixed sets, random crops to train on
+        var folder: ImageFolder? = nil
+        if case .images(let dir) = source { folder = try ImageFolder(path: dir, options: request.imageOptions) }
         func load(_ split: Split) throws -> Dataset {
-            try source.load(split: split, dataDir: request.dataDir, examples: request.examples,
-                            testExamples: request.testExamples, dataSeed: request.dataSeed)
+            if let folder { return try folder.centreCrops(split) }
+            return try source.load(split: split, dataDir: request.dataDir, examples: request.examples,
+                                   testExamples: request.testExamples, dataSeed: request.dataSeed)
         }
         let train = try load(.train), test = try load(.test)
         try Dataset.checkSplitsMatch(train: train, test: test, source: source)
-        let (config, options) = try request.resolved(for: train, source: source)
+        let (config, resolvedOptions) = try request.resolved(for: train, source: source)
+        var options = resolvedOptions
+        let batches: any BatchSource
+        if let folder { batches = CropSampler(folder) } else {
+            guard train.count >= options.batchSize else {
+                throw RDAError("batch size \(options.batchSize) is larger than the \(train.count) training examples; lower ‹batch-size›")
+            }
+            batches = DatasetBatches(train)
+        }
+        if let steps = options.steps {   // whole epochs that hold the steps (the last one cut short)
+            let perEpoch = max(1, batches.examplesPerEpoch / options.batchSize)
+            options.epochs = (steps + perEpoch - 1) / perEpoch
+        }
+
         try MemoryEstimate.require(MemoryEstimate.trainingBytes(config, batchSize: options.batchSize, trainExamples: train.count, testExamples: test.count),
                                    for: "training this model (\(config.arch.rawValue), latent \(config.latentDim), widths \(config.widths), batch \(options.batchSize))",
                                    fix: "choose a smaller ‹latent-dim›, ‹widths›, ‹batch-size› or fewer examples")
-        let record = Record(request: request, config: config, options: options)
+        var record = Record(request: request, config: config, options: options)
+        record.images = folder.map { ImageDataRecord($0, options: request.imageOptions) }
         if let old, !old.asksTheSame(as: record) {
             throw RDAError("\(dir.path): the data now give another configuration than run.json records (data changed?); train again with ‹force›")
         }
@@ -221,7 +242,9 @@ public enum TrainingRun {
         let stateURL = dir.appendingPathComponent(stateFile)
         let metricsURL = dir.appendingPathComponent(metricsFile), modelURL = dir.appendingPathComponent(Checkpoint.fileName)
         let trainingJSON = String(decoding: try JSONEncoder.sorted.encode(options), as: UTF8.self)
-        let dataJSON = String(decoding: try JSONEncoder.sorted.encode(DataRecord(request)), as: UTF8.self)
+        var dataRecord = DataRecord(request)
+        dataRecord.images = record.images
+        let dataJSON = String(decoding: try JSONEncoder.sorted.encode(dataRecord), as: UTF8.self)
         var recorded = resume, metricLines = 0
         func writeRecord() throws {
             if !recorded { try AtomicFile.write(JSONEncoder.pretty.encode(record), to: dir.appendingPathComponent(runFile)); recorded = true }
@@ -243,7 +266,7 @@ public enum TrainingRun {
             metricLines = position.history.count
             events(.resumed(epoch: position.epoch, step: position.step))
         }
-        _ = try trainer.train(on: train, test: test, from: start, checkpoints: checkpoints,
+        _ = try trainer.train(batches: batches, test: test, from: start, checkpoints: checkpoints,
                               progress: { events(.training($0)) },
                               onEpoch: { m in
                                   try writeRecord()

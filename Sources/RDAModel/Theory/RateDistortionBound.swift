@@ -79,6 +79,8 @@ extension DataSource {
             return .unavailable(reason: "no exact bound: a Gaussian source's R(D) is known in closed form under l2 (squared error), not l1; train with l2 distortion to compare with it")
         case (.laplace, .l2):
             return .unavailable(reason: "no exact bound: a Laplace source's R(D) is known in closed form under l1 (absolute error), not l2; train with l1 distortion to compare with it")
+        case (.images, _):
+            return .unavailable(reason: "no exact bound for crops of a folder of images")
         case (.idx, .l2):
             return .unavailable(reason: "no exact bound for image data; rda bound and rda sweep give the Gaussian-covariance upper bound under l2")
         case (_, .discretizedLogistic):

@@ -84,40 +84,55 @@ public final class Trainer {
                       progress: (TrainingEvent) -> Void = { _ in },
                       onEpoch: (EpochMetrics) throws -> Void = { _ in },
                       onCheckpoint: (TrainingPosition) throws -> Void = { _ in }) throws -> [EpochMetrics] {
-        let n = train.count, b = options.batchSize
-        let lambda = model.config.lambda
-        guard n >= b else {
-            throw RDAError("batch size \(b) is larger than the \(n) training examples; lower ‹batch-size›")
+        guard train.count >= options.batchSize else {
+            throw RDAError("batch size \(options.batchSize) is larger than the \(train.count) training examples; lower ‹batch-size›")
         }
-        let stepsPerEpoch = n / b
-        let totalSteps = stepsPerEpoch * options.epochs
+        return try self.train(batches: DatasetBatches(train), test: test, from: start, checkpoints: checkpoints,
+                              progress: progress, onEpoch: onEpoch, onCheckpoint: onCheckpoint)
+    }
+
+    /// Trains on minibatches from `source` (see `train(on:)`): `options.epochs` epochs of
+    /// `source.examplesPerEpoch / batchSize` steps (at least 1), or, when `options.steps` is set,
+    /// that many steps in all (the last epoch cut short), which the learning-rate schedule,
+    /// progress and checkpoints follow.
+    public func train(batches source: any BatchSource, test: Dataset?, from start: TrainingPosition? = nil,
+                      checkpoints: CheckpointPolicy = .never,
+                      progress: (TrainingEvent) -> Void = { _ in },
+                      onEpoch: (EpochMetrics) throws -> Void = { _ in },
+                      onCheckpoint: (TrainingPosition) throws -> Void = { _ in }) throws -> [EpochMetrics] {
+        let b = options.batchSize
+        let lambda = model.config.lambda
+        let stepsPerEpoch = max(1, source.examplesPerEpoch / b)
+        let totalSteps = options.steps ?? stepsPerEpoch * options.epochs
+        let lastEpoch = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
         var history: [EpochMetrics] = start?.history ?? []
         let firstEpoch = start?.epoch ?? 1
-        guard firstEpoch <= options.epochs else { return history }
+        guard firstEpoch <= lastEpoch else { return history }
         if let start, !(start.epoch >= 1 && start.step >= 0 && start.step < stepsPerEpoch) {
             throw RDAError("cannot resume at epoch \(start.epoch), step \(start.step): an epoch here has \(stepsPerEpoch) steps; the training state is from another run")
         }
         var lastCheckpoint = Date(), stepsSinceCheckpoint = 0
-        for epoch in firstEpoch...options.epochs {
+        for epoch in firstEpoch...lastEpoch {
             let resumed = epoch == firstEpoch ? start : nil
             if let resumed { rng.state = resumed.epochStartRNG }
             let epochStartRNG = rng.state
-            let order = rng.permutation(n)
+            source.beginEpoch(using: &rng)
+            let stepsThisEpoch = min(stepsPerEpoch, totalSteps - (epoch - 1) * stepsPerEpoch)
             var sumRate = resumed?.sumRate ?? 0, sumDist = resumed?.sumDistortion ?? 0
             let earlierSeconds = resumed?.seconds ?? 0
             if let resumed, resumed.step > 0 { rng.state = resumed.rng }   // after the permutation and the steps' draws
             let begin = Date()
             var lr = options.learningRate
-            for s in (resumed?.step ?? 0)..<stepsPerEpoch {
+            for s in (resumed?.step ?? 0)..<stepsThisEpoch {
                 let globalStep = (epoch - 1) * stepsPerEpoch + s
                 lr = options.schedule.rate(base: options.learningRate, step: globalStep, total: totalSteps)
                 optimizer.learningRate = Float(lr)
-                let y = train.examples.gatherRows(order[(s * b)..<((s + 1) * b)])
+                let y = try source.batch(step: s, size: b, using: &rng)
                 let (rate, dist) = try step(y, at: globalStep + 1, epoch: epoch)
                 sumRate += rate; sumDist += dist
-                progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsPerEpoch, objective: Objective.value(rate: rate, distortion: dist, lambda: lambda)))
+                progress(.step(epoch: epoch, step: s + 1, stepsPerEpoch: stepsThisEpoch, objective: Objective.value(rate: rate, distortion: dist, lambda: lambda)))
                 stepsSinceCheckpoint += 1
-                if s + 1 < stepsPerEpoch, checkpoints.isDue(steps: stepsSinceCheckpoint, since: lastCheckpoint) {
+                if s + 1 < stepsThisEpoch, checkpoints.isDue(steps: stepsSinceCheckpoint, since: lastCheckpoint) {
                     try onCheckpoint(TrainingPosition(epoch: epoch, step: s + 1, epochStartRNG: epochStartRNG, rng: rng.state,
                                                       sumRate: sumRate, sumDistortion: sumDist,
                                                       seconds: earlierSeconds + Date().timeIntervalSince(begin), history: history))
@@ -125,8 +140,8 @@ public final class Trainer {
                 }
             }
             let seconds = earlierSeconds + Date().timeIntervalSince(begin)
-            let steps = Double(stepsPerEpoch)
-            var m = EpochMetrics(epoch: epoch, steps: stepsPerEpoch, learningRate: lr,
+            let steps = Double(stepsThisEpoch)
+            var m = EpochMetrics(epoch: epoch, steps: stepsThisEpoch, learningRate: lr,
                                  trainRate: sumRate / steps, trainDistortion: sumDist / steps,
                                  trainObjective: Objective.value(rate: sumRate, distortion: sumDist, lambda: lambda) / steps,
                                  testRate: nil, testDistortion: nil, testObjective: nil,

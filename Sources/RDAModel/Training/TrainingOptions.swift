@@ -21,12 +21,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var testExamplesPerEpoch: Int = 10_000
     /// Fault injection for tests of the failure path: make the objective NaN at this step (1-based).
     public var injectNaNAtStep: Int? = nil
+    /// Optimizer steps in all (nil: `epochs` whole epochs). When set, training stops after this
+    /// many steps, the last epoch cut short; the learning-rate schedule spans them.
+    public var steps: Int? = nil
 
     /// The defaults of `rda train` on image data (`TrainDefaults.images`, `TrainRequest.defaults`).
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case epochs, batchSize, learningRate, schedule, seed, rate, clipNorm, testExamplesPerEpoch, injectNaNAtStep
+        case epochs, batchSize, learningRate, schedule, seed, rate, clipNorm, testExamplesPerEpoch, injectNaNAtStep, steps
     }
 
     /// Reads options written by any rda version (run.json, the model's `rda.training`): a field
@@ -43,6 +46,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         clipNorm = try c.decode(.clipNorm, default: d.clipNorm)
         testExamplesPerEpoch = try c.decode(.testExamplesPerEpoch, default: d.testExamplesPerEpoch)
         injectNaNAtStep = try c.decode(.injectNaNAtStep, default: d.injectNaNAtStep)
+        steps = try c.decode(.steps, default: d.steps)
     }
 }
 
