@@ -23,7 +23,7 @@ enum TrainHelp {
         case .downsamplings:
             return "spatial: strided convolutions k, each halving the height and width (default \(SpatialNetwork.defaultDownsamplings), or one more than the widths given); images must be multiples of 2^k."
         case .distortion:
-            return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions, or discretized-logistic (-ln P of each 8-bit pixel under a logistic of the decoder's mean and log-scale; images only; with --lambda 1 the objective is the negative ELBO) (default: l1 for laplace:, l2 otherwise)."
+            return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions, or discretized-logistic (-ln P of each 8-bit pixel under a logistic of the decoder's mean and log-scale; images only; at lambda 1 the objective is the negative ELBO) (default: l1 for laplace:, l2 otherwise)."
         case .lambda:
             return "Weight of the distortion in rate + lambda * distortion (default: \(both { formatNumber($0.lambda) }))."
         case .channel:
