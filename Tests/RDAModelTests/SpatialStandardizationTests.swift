@@ -104,6 +104,22 @@ struct SpatialStandardizationTests {
         checkGradients([x, layer.scale, layer.shift], eps: 1e-2, rtol: 1e-2, atol: 1e-3) { inputs in layer(inputs[0]) }
     }
 
+    @Test func rateChangeCountsEveryPositionOfALatentMap() throws {
+        var rng = SeededGenerator(seed: 9)
+        let data = Dataset(examples: Tensor.randomUniform([20, 3 * 64], low: 0, high: 1, using: &rng), exampleShape: [3, 8, 8], isImage: true)
+        let fine = Self.trainedModel()
+        let a = Standardization.rateChange(from: fine, to: try Standardization.standardized(fine), on: data)
+        #expect(a.examples == 20 && a.clamped == 0 && a.maxAbs < 1e-3, "\(a)")
+        // raw logvar about -25 everywhere, standardized -25 - 2 * 4 = -33 < -30: every one of the
+        // 20 x 3 channels x 4 positions latent values leaves the clamp range
+        let edge = Self.trainedModel()
+        let conv = edge.encoder.layers.last(where: { $0 is Conv2d }) as! Conv2d
+        for i in 0..<conv.weight.count { conv.weight.data[i] *= 0.001 }
+        for c in 0..<3 { conv.bias!.data[3 + c] = -25; edge.gaussian!.prior.logSigma.data[c] = 4 }
+        let b = Standardization.rateChange(from: edge, to: try Standardization.standardized(edge), on: data)
+        #expect(b.clamped == 20 * 3 * 4 && b.maxAbs > 0.5, "\(b)")
+    }
+
     @Test func aModelFileWithoutTheAffineMapIsRefusedInOneLine() throws {
         var shapes = try CheckpointValidation.expectedShapes(Self.config([3, 8, 8]))
         #expect(shapes["decoder.0.scale"] == [3] && shapes["decoder.0.shift"] == [3])
