@@ -33,9 +33,14 @@ struct SpatialStandardizationTests {
         return m
     }
 
+    /// Whether `a` and `b` agree within `tol` relative (absolute below 1); a plain Bool, so a
+    /// failing expectation prints no arrays.
     static func close(_ a: [Float], _ b: [Float], _ tol: Float = 2e-4) -> Bool {
         a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tol * Swift.max(1, Swift.abs($0)) }
     }
+
+    /// The largest absolute difference of `a` and `b`.
+    static func gap(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0 }
 
     /// z = mu_c + sigma_c z' for every position of a [N, C P] latent.
     static func mapped(_ z: Tensor, prior: Prior) -> Tensor {
@@ -57,17 +62,24 @@ struct SpatialStandardizationTests {
         for mode in [BottleneckMode.training, .noiseless] {
             let noise = model.drawNoise(rows: 5, mode: mode, using: &rng)
             let (a, b) = withoutGradients { (model.forward(y, noise: noise, mode: mode), std.forward(y, noise: noise, mode: mode)) }
-            #expect(Self.close(a.rate.values, b.rate.values), "\(mode) rates \(a.rate.values) vs \(b.rate.values)")
-            #expect(Self.close(a.yHat.values, b.yHat.values), "\(mode) reconstructions differ")
-            #expect(Self.close(a.distortion.values, b.distortion.values))
+            let (ra, rb, ya, yb) = (a.rate.values, b.rate.values, a.yHat.values, b.yHat.values)
+            let rates = Self.close(ra, rb), outputs = Self.close(ya, yb)
+            let distortions = Self.close(a.distortion.values, b.distortion.values)
+            #expect(rates, "\(mode): rates differ by up to \(Self.gap(ra, rb))")
+            #expect(outputs, "\(mode): reconstructions differ by up to \(Self.gap(ya, yb))")
+            #expect(distortions)
         }
         // decoding z = mu_c + sigma_c z' with the learned model equals decoding z' with the standardized one
         let zPrime = Tensor.randomNormal([4, 3 * 4], using: &rng)
         let (s1, s2) = withoutGradients { (model.decode(Self.mapped(zPrime, prior: model.gaussian!.prior)).values, std.decode(zPrime).values) }
-        #expect(Self.close(s1, s2))
+        let samples = Self.close(s1, s2)
+        #expect(samples, "samples differ by up to \(Self.gap(s1, s2))")
         // standardizing again changes nothing
         let again = try Standardization.standardized(std)
-        for (p, q) in zip(std.namedParameters, again.namedParameters) { #expect(p.name == q.name && p.tensor.values == q.tensor.values) }
+        for (p, q) in zip(std.namedParameters, again.namedParameters) {
+            let same = p.name == q.name && p.tensor.values == q.tensor.values
+            #expect(same, "\(p.name)")
+        }
     }
 
     @Test func samplesAtAnySizeStillWork() throws {
@@ -80,11 +92,16 @@ struct SpatialStandardizationTests {
             #expect(stdBig.config.latentShape.positions == positions)
             let zPrime = Tensor.randomNormal([2, 3 * positions], using: &rng)
             let (s1, s2) = withoutGradients { (big.decode(Self.mapped(zPrime, prior: big.gaussian!.prior)).values, stdBig.decode(zPrime).values) }
-            #expect(s1.count == 2 * 3 * h * w && Self.close(s1, s2), "\(h)x\(w)")
-            #expect(s2.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+            let same = s1.count == 2 * 3 * h * w && Self.close(s1, s2)
+            #expect(same, "\(h)x\(w): samples differ by up to \(Self.gap(s1, s2))")
+            let inRange = s2.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 }
+            #expect(inRange, "\(h)x\(w): a sample outside [0, 1]")
             // standardizing the resized model is resizing the standardized one
             let other = try Standardization.standardized(big)
-            for (p, q) in zip(stdBig.namedParameters, other.namedParameters) { #expect(p.name == q.name && Self.close(p.tensor.values, q.tensor.values, 1e-6)) }
+            for (p, q) in zip(stdBig.namedParameters, other.namedParameters) {
+                let same = p.name == q.name && Self.close(p.tensor.values, q.tensor.values, 1e-6)
+                #expect(same, "\(p.name)")
+            }
         }
     }
 
