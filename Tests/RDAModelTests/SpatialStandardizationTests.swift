@@ -137,6 +137,14 @@ struct SpatialStandardizationTests {
         #expect(b.clamped == 20 * 3 * 4 && b.maxAbs > 0.5, "\(b)")
     }
 
+    @Test func theArchitectureDescriptionNamesTheAffineMap() {
+        var rng = SeededGenerator(seed: 10)
+        let d = ArchitectureDescription(RateDistortionAutoencoder(config: Self.config([3, 8, 8]), rng: &rng))
+        let first = d.decoder.first
+        #expect(first?.kind == "reshape_channel_affine" && first?.shape == [3, 2, 2])
+        #expect(first?.tensors == ["scale": "decoder.0.scale", "shift": "decoder.0.shift"])
+    }
+
     @Test func aModelFileWithoutTheAffineMapIsRefusedInOneLine() throws {
         var shapes = try CheckpointValidation.expectedShapes(Self.config([3, 8, 8]))
         #expect(shapes["decoder.0.scale"] == [3] && shapes["decoder.0.shift"] == [3])
