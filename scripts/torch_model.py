@@ -118,6 +118,9 @@ def numpy_forward(layers, tensors, x):
             x = np.tanh(x)
         elif kind == "reshape":
             x = x.reshape([x.shape[0]] + list(layer["shape"]))
+        elif kind == "reshape_channel_affine":
+            x = x.reshape([x.shape[0]] + list(layer["shape"]))
+            x = x * t["scale"].reshape(1, -1, 1, 1) + t["shift"].reshape(1, -1, 1, 1)
         elif kind == "flatten":
             x = x.reshape(x.shape[0], -1)
         else:
@@ -131,6 +134,18 @@ def torch_modules(arch, tensors):
     """(encoder, decoder) as torch.nn.Sequential with the file's weights."""
     import torch
     from torch import nn
+
+    class _ReshapeChannelAffine(nn.Module):
+        """Reshape [N, C*h*w] to [N, C, h, w], then scale_c x + shift_c per channel."""
+        def __init__(self, shape):
+            super().__init__()
+            self.shape = tuple(shape)
+            self.scale = nn.Parameter(torch.ones(shape[0]))
+            self.shift = nn.Parameter(torch.zeros(shape[0]))
+
+        def forward(self, x):
+            x = x.reshape((x.shape[0],) + self.shape)
+            return x * self.scale.view(1, -1, 1, 1) + self.shift.view(1, -1, 1, 1)
 
     def build(layers):
         modules = []
@@ -156,6 +171,8 @@ def torch_modules(arch, tensors):
                 m = nn.Tanh()
             elif kind == "reshape":
                 m = nn.Unflatten(1, tuple(layer["shape"]))
+            elif kind == "reshape_channel_affine":
+                m = _ReshapeChannelAffine(layer["shape"])
             elif kind == "flatten":
                 m = nn.Flatten()
             else:

@@ -13,7 +13,7 @@ public enum ModelFLOPs {
             var shape = start
             for layer in layers {
                 switch layer.kind {
-                case "reshape":
+                case "reshape", "reshape_channel_affine":
                     shape = layer.shape ?? shape
                 case "flatten":
                     shape = [shape.reduce(1, *)]

@@ -18,7 +18,8 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
     /// One layer: `kind` plus the fields that kind uses.
     public struct LayerDescription: Codable, Equatable, Sendable {
         /// `linear`, `conv2d`, `conv_transpose2d`, `relu`, `leaky_relu`, `sigmoid`, `tanh`,
-        /// `reshape`, `flatten`.
+        /// `reshape`, `flatten`, `reshape_channel_affine` (a reshape to `shape` [C, h, w], then
+        /// y = scale_c x + shift_c per channel c, tensors `scale` and `shift` of shape [C]).
         public var kind: String
         /// `linear`: input and output widths.
         public var inFeatures: Int?, outFeatures: Int?
@@ -149,6 +150,8 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
             case is Tanh: d = LayerDescription(kind: "tanh")
             case let r as Reshape:
                 d = LayerDescription(kind: "reshape"); d.shape = r.shape
+            case let a as LatentMapAffine:
+                d = LayerDescription(kind: "reshape_channel_affine"); d.shape = a.shape
             case is Flatten: d = LayerDescription(kind: "flatten")
             default: d = LayerDescription(kind: "unknown:\(type(of: layer))")
             }

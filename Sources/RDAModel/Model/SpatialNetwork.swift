@@ -5,14 +5,16 @@ import RDACore
 /// `FactorizedPrior`:
 ///
 ///     encoder  [C_img, H, W] -conv s2-> ReLU ... -conv s2-> [C_out, H/2^k, W/2^k]   (k convolutions)
-///     decoder  [C, H/2^k, W/2^k] -convT s2-> ReLU ... -convT s2-> sigmoid [C_img, H, W]
+///     decoder  [C, H/2^k, W/2^k] -a_c z + b_c-> -convT s2-> ReLU ... -convT s2-> sigmoid [C_img, H, W]
 ///
 /// C_out is the latent channels C times the channel's encoder outputs per latent (Gaussian: mu
 /// then log-variance, so the first C output channels are mu). Every convolution is 4x4, stride
 /// 2, padding 1 (exactly halving an even size; the transposed ones exactly double), which costs
 /// 16/25 of the 5x5 kernels of the paper: on a CPU the training budget decides the result. The
 /// hidden channel counts are `widths` (k - 1 of them), so the number of downsamplings k is
-/// `widths.count + 1`; GDN is left out (plain ReLU). No parameter's shape depends on H or W:
+/// `widths.count + 1`; GDN is left out (plain ReLU). The decoder starts with a per-channel
+/// affine map (`LatentMapAffine`, the identity at initialisation) so that a learned Gaussian
+/// prior standardizes exactly. No parameter's shape depends on H or W:
 /// `RateDistortionAutoencoder.resized(height:width:)` runs the same layers at another size.
 public enum SpatialNetwork {
     /// Kernel size of every convolution (4x4).
@@ -87,7 +89,7 @@ public enum SpatialNetwork {
         }
         enc.append(Flatten())
         let up = channels(image: exampleShape[0], widths: widths, outputs: latentChannels).reversed().map { $0 }
-        var dec: [Layer] = [Reshape(latentMapShape(exampleShape: exampleShape, widths: widths, channels: latentChannels))]
+        var dec: [Layer] = [LatentMapAffine(latentMapShape(exampleShape: exampleShape, widths: widths, channels: latentChannels))]
         for i in 0..<(up.count - 1) {
             dec.append(ConvTranspose2d(up[i], up[i + 1], kernelSize: kernelSize, stride: stride, padding: padding, rng: &rng))
             if i + 2 < up.count { dec.append(ReLU()) }
@@ -108,12 +110,15 @@ public enum SpatialNetwork {
     static func reshaped(_ encoder: Sequential, _ decoder: Sequential, exampleShape: [Int], widths: [Int],
                          latentChannels: Int) -> (encoder: Sequential, decoder: Sequential) {
         let enc = [Reshape(exampleShape)] + encoder.layers.dropFirst()
-        let dec = [Reshape(latentMapShape(exampleShape: exampleShape, widths: widths, channels: latentChannels))] + decoder.layers.dropFirst()
+        let map = latentMapShape(exampleShape: exampleShape, widths: widths, channels: latentChannels)
+        let first: Layer = (decoder.layers.first as? LatentMapAffine).map { LatentMapAffine(sharing: $0, shape: map) } ?? Reshape(map)
+        let dec = [first] + decoder.layers.dropFirst()
         return (Sequential(Array(enc)), Sequential(Array(dec)))
     }
 
     /// The encoder's and decoder's parameter shapes under their checkpoint names: Conv2d weight
-    /// [out, in, 4, 4], ConvTranspose2d weight [in, out, 4, 4], biases [out]. None depends on H or W.
+    /// [out, in, 4, 4], ConvTranspose2d weight [in, out, 4, 4], biases [out], the decoder's
+    /// per-channel affine map `decoder.0.scale` and `decoder.0.shift` [C]. None depends on H or W.
     static func parameterShapes(imageChannels c: Int, latentChannels: Int, encoderOutputs: Int, widths: [Int]) -> [String: [Int]] {
         var shapes: [String: [Int]] = [:]
         let s = kernelSize
@@ -123,6 +128,8 @@ public enum SpatialNetwork {
             shapes["encoder.\(1 + 2 * i).bias"] = [down[i + 1]]
         }
         let up = Array(channels(image: c, widths: widths, outputs: latentChannels).reversed())
+        shapes["decoder.0.scale"] = [latentChannels]
+        shapes["decoder.0.shift"] = [latentChannels]
         for i in 0..<(up.count - 1) {
             shapes["decoder.\(1 + 2 * i).weight"] = [up[i], up[i + 1], s, s]
             shapes["decoder.\(1 + 2 * i).bias"] = [up[i + 1]]

@@ -12,6 +12,10 @@ import RDACore
 /// layer keeps every reconstruction: the encoder's last affine layer gets its mu rows scaled by
 /// 1/sigma_z and shifted by -mu_z/sigma_z, its logvar biases shifted by -2 ln sigma_z; the
 /// decoder's first affine layer W z + b becomes (W diag sigma_z) z' + (b + W mu_z).
+/// A latent map (`spatial`) with a prior N(mu_c, sigma_c^2) per channel, shared over positions,
+/// does the same per channel: the encoder's last convolution gets its mu output channels scaled
+/// and shifted and its logvar biases shifted, and the decoder's `LatentMapAffine` a_c z + b_c
+/// becomes (a_c sigma_c) z' + (a_c mu_c + b_c) (see `foldIntoLatentMap`).
 /// A noise draw eps maps to the same z either way: z = mu + sigma eps = mu_z + sigma_z (mu' + sigma' eps).
 public enum Standardization {
     /// Why a model cannot be standardized.
@@ -24,7 +28,7 @@ public enum Standardization {
         /// One line naming the problem.
         public var description: String {
             switch self {
-            case .notAffineEnds: return "standardize: the encoder must end and the decoder must start with an affine layer"
+            case .notAffineEnds: return "standardize: the encoder must end and the decoder must start with an affine layer (a spatial model saved before the decoder's per-channel affine map existed has none: retrain it)"
             case .notStandardizable(let name): return "standardize: this is a \(name)-channel model; standardization maps a Gaussian prior to N(0, I), and the \(name) channel has none"
             }
         }
@@ -42,8 +46,6 @@ public enum Standardization {
             throw Failure.notStandardizable(model.config.channel.name)
         }
         let prior = channel.prior
-        // a prior shared over a latent map's positions folds into no single affine layer
-        guard prior.positions == 1 else { throw Failure.notAffineEnds }
         var cfg = model.config
         cfg.channel = ChannelConfig(channel.standardSettings)
         var rng = SeededGenerator(seed: 0)
@@ -55,6 +57,9 @@ public enum Standardization {
         case .standard: return out
         case .learned: break
         }
+        if out.decoder.layers.first is LatentMapAffine { try foldIntoLatentMap(out, prior: prior); return out }
+        // a prior shared over a latent map's positions folds into no single linear layer
+        guard prior.positions == 1 else { throw Failure.notAffineEnds }
         guard let enc = out.encoder.layers.last as? Linear, let dec = out.decoder.layers.first as? Linear,
               let encBias = enc.bias, let decBias = dec.bias else { throw Failure.notAffineEnds }
         let k = cfg.latentDim

@@ -13,7 +13,8 @@ extension Standardization {
         guard n > 0 else { return (0, 0, 0, 0) }
         return withoutGradients {
             let y = data.examples.slice(0..<n)
-            let eps = Tensor(zeros: [n, model.config.latentDim])
+            let k = model.config.latentShape.count          // latent values per example (C * positions for a map)
+            let eps = Tensor(zeros: [n, k])
             let a = model.forward(y, noise: eps, mode: .evaluation).rate.values
             let b = standardized.forward(y, noise: eps, mode: .evaluation).rate.values
             var maxAbs = 0.0, sum = 0.0
@@ -22,7 +23,6 @@ extension Standardization {
                 maxAbs = Swift.max(maxAbs, d.isNaN ? .infinity : d); sum += d
             }
             // raw standardized log-variances outside the clamp range
-            let k = model.config.latentDim
             let raw = standardized.encoder(y).values
             var clamped = 0
             for i in 0..<n {
