@@ -16,7 +16,8 @@ extension BitsBack {
         /// borrows: K log2 B of them at most, rounded up).
         public var initialWords: Int
 
-        /// The parameters `rda compress --lossless` uses for a model of `latentDim` dimensions.
+        /// The parameters `rda compress --lossless` uses for a model of `latentDim` latent values
+        /// per example (a spatial model's channels x positions: `LatentShape.count`).
         public init(latentDim: Int) {
             initialWords = (latentDim * LatentBuckets.defaultBucketBits + 31) / 32
         }
@@ -47,7 +48,7 @@ extension BitsBack {
         init(_ model: RateDistortionAutoencoder, parameters: Parameters) throws {
             let channel = try BitsBack.channel(model)
             self.model = model
-            d = model.config.dimensions; k = model.config.latentDim
+            d = model.config.dimensions; k = model.config.latentShape.count   // spatial: channels x positions
             m = model.config.distortion.decoderOutputsPerDimension
             buckets = LatentBuckets(bucketBits: parameters.bucketBits, precision: parameters.posteriorPrecision)
             likelihood = PixelLikelihood(kind: model.config.distortion, lambda: model.config.lambda, precision: parameters.pixelPrecision)
