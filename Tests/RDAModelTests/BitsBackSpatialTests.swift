@@ -105,6 +105,21 @@ struct BitsBackAnySizeTests {
         #expect(throws: RDAError.self) { try BitsBack.decompressImages(model, file: damaged) }
     }
 
+    /// A large image's latent map needs more than 2^16 - 1 initial words: format 2 records 4
+    /// bytes of them; both formats read back, and a count over the maximum is refused.
+    @Test func parametersRecordLargeInitialWordCounts() {
+        for latents in [8, 87_381, 501_264, 1 << 30] {
+            let p = BitsBack.imageParameters(latents: latents)
+            #expect(p.initialWords == Swift.min((latents * LatentBuckets.defaultBucketBits + 31) / 32, BitsBack.Parameters.maximumInitialWords))
+            #expect(p.bytes.count == (p.initialWords <= 0xFFFF ? 6 : 8))
+            #expect(BitsBack.Parameters(bytes: p.bytes) == p)
+        }
+        var over = BitsBack.Parameters(latentDim: 1)
+        over.initialWords = BitsBack.Parameters.maximumInitialWords + 1
+        #expect(BitsBack.Parameters(bytes: over.bytes) == nil)
+        #expect(BitsBack.Parameters(bytes: [2, 12, 20, 24, 1, 0, 0]) == nil)
+    }
+
     /// The padding a decoder rebuilds is `ImageCodec.padded`'s (edge replication).
     @Test func paddingMatchesTheImageCodecs() {
         let image = BitsBackSpatialTests.images(1, shape: [2, 3, 5], seed: 4).reshaped([2, 3, 5])

@@ -117,9 +117,10 @@ public enum BitsBack {
         return levels
     }
 
-    /// Throws unless a decoded chain ended on its initial stack.
+    /// Throws unless a decoded chain ended on its initial stack (built only when the word counts
+    /// agree: a damaged file's count allocates nothing).
     static func checkEnd(_ stack: BitsBackStack, _ parameters: Parameters) throws {
-        guard stack == BitsBackStack(randomWords: parameters.initialWords, seed: initialSeed) else {
+        guard stack.words.count == parameters.initialWords, stack == BitsBackStack(randomWords: parameters.initialWords, seed: initialSeed) else {
             throw RDAError("the bits-back chain does not end on its initial bits: the file is damaged (or was made by another build of rda)")
         }
     }

@@ -54,12 +54,13 @@ extension BitsBack {
         }
     }
 
-    /// The parameters of a file of images whose first image has `firstLatents` latent values
-    /// (the bits the chain borrows; at most 2^16 - 1 words are recorded, and a pop from an
-    /// exhausted stack still works).
-    static func imageParameters(firstLatents: Int) -> Parameters {
-        var p = Parameters(latentDim: firstLatents)
-        p.initialWords = Swift.min(p.initialWords, 0xFFFF)
+    /// The parameters of a file of images whose largest latent map has `latents` values: enough
+    /// initial words for any one image's pops (a later image larger than all before it would
+    /// otherwise pop from an exhausted stack: valid, but its z then comes from too few bits and
+    /// its pixels cost far more), at most `Parameters.maximumInitialWords`.
+    static func imageParameters(latents: Int) -> Parameters {
+        var p = Parameters(latentDim: latents)
+        p.initialWords = Swift.min(p.initialWords, Parameters.maximumInitialWords)
         return p
     }
 
@@ -71,9 +72,8 @@ extension BitsBack {
         guard !images.isEmpty else { throw RDAError("no images to compress") }
         let c = model.config.exampleShape[0], m = SpatialNetwork.multiple(widths: model.config.widths)
         var prefix: [UInt8] = []
-        var stack: BitsBackStack? = nil
         var stats = Statistics()
-        var sized: SizedNetworks? = nil, parameters: Parameters? = nil
+        var latents = 0
         for (i, image) in images.enumerated() {
             guard image.rank == 3, image.shape[0] == c, image.shape[1] >= 1, image.shape[2] >= 1 else {
                 throw RDAError("image \(i + 1) has shape \(image.shape); the model codes \(c)-channel images")
@@ -82,23 +82,25 @@ extension BitsBack {
             guard h <= ImageCodec.maximumSide, w <= ImageCodec.maximumSide, h * w <= ImageCodec.maximumPixels else {
                 throw RDAError("image \(i + 1) is \(w)x\(h): at most \(ImageCodec.maximumSide) a side and \(ImageCodec.maximumPixels) pixels")
             }
+            let shape = [c, ImageCodec.paddedSide(h, model), ImageCodec.paddedSide(w, model)]
+            latents = Swift.max(latents, SpatialNetwork.latentShape(exampleShape: shape, widths: model.config.widths, channels: model.config.latentDim).count)
+        }
+        let parameters = imageParameters(latents: latents)
+        let sized = SizedNetworks(model, parameters: parameters)
+        var stack = BitsBackStack(randomWords: parameters.initialWords, seed: initialSeed)
+        for (i, image) in images.enumerated() {
+            let (h, w) = (image.shape[1], image.shape[2])
             let (ph, pw) = (ImageCodec.paddedSide(h, model), ImageCodec.paddedSide(w, model))
-            if sized == nil {
-                let first = try model.resized(height: ph, width: pw).config.latentShape.count
-                parameters = imageParameters(firstLatents: first)
-                sized = SizedNetworks(model, parameters: parameters!)
-                stack = BitsBackStack(randomWords: parameters!.initialWords, seed: initialSeed)
-            }
-            let net = try sized!.networks(height: ph, width: pw)
+            let net = try sized.networks(height: ph, width: pw)
             let example = try levels(ImageCodec.padded(image, multiple: m).reshaped([1, c * ph * pw]))
             push(example, coded: codedIndices(channels: c, height: h, width: w, paddedHeight: ph, paddedWidth: pw),
-                 net: net, onto: &stack!, statistics: &stats, clock: clock)
+                 net: net, onto: &stack, statistics: &stats, clock: clock)
             LEB128.append(UInt64(h), to: &prefix)
             LEB128.append(UInt64(w), to: &prefix)
             progress?(i + 1)
         }
-        let file = try CompressedFile(fingerprint: model.fingerprint, shape: ImageCodec.fileShape(model), records: [prefix + stack!.bytes + [1]],
-                                      examplesPerRecord: images.count, count: images.count, method: .bitsBack, parameters: parameters!.bytes)
+        let file = try CompressedFile(fingerprint: model.fingerprint, shape: ImageCodec.fileShape(model), records: [prefix + stack.bytes + [1]],
+                                      examplesPerRecord: images.count, count: images.count, method: .bitsBack, parameters: parameters.bytes)
         return (file, stats)
     }
 
