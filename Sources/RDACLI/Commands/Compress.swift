@@ -93,7 +93,7 @@ struct Compress: ParsableCommand {
     @OptionGroup var simulation: ChannelSimulationOptions
     @Flag(help: "Print one JSON object instead of a line.")
     var json = false
-    @Flag(help: "Lossless: bits-back coding with a Gaussian-channel model of 8-bit images; decompress gives back the exact pixels (docs/bits-back.md).")
+    @Flag(help: "Lossless: bits-back coding with a Gaussian-channel model of 8-bit images (with a spatial model and --image, images of any size on one chain); decompress gives back the exact pixels (docs/bits-back.md).")
     var lossless = false
 
     func run() throws {

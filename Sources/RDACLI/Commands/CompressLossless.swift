@@ -49,6 +49,9 @@ enum LosslessCoding {
         _ = try BitsBack.channel(m)
         try BitsBack.requireDeterministicProducts()
         let examples: Tensor
+        if !c.image.isEmpty, m.config.arch == .spatial, c.inputs.dataOptions.data == nil {   // any size (CompressLosslessImages.swift)
+            return try LosslessImageCoding.compress(c, model: m)
+        }
         if !c.image.isEmpty {
             guard c.inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
             examples = try ImageInput.read(c.image, shape: m.config.exampleShape)
@@ -62,7 +65,7 @@ enum LosslessCoding {
         try AtomicFile.write(file.bytes, to: URL(fileURLWithPath: c.out))
         let dims = Double(file.count * m.config.dimensions)
         try LosslessSummary(images: file.count, fileBytes: file.fileBytes, bitsPerDim: Double(8 * file.fileBytes) / dims,
-                            initialBits: (BitsBack.Parameters(latentDim: m.config.latentDim).initialWords + 2) * 32,
+                            initialBits: (BitsBack.Parameters(latentDim: m.config.latentShape.count).initialWords + 2) * 32,
                             nelboBitsPerDim: stats.nelboBits / dims, klBitsPerDim: stats.klNats / M_LN2 / dims,
                             seconds: seconds, networkSeconds: clock.networkSeconds,
                             imagesPerSec: Double(file.count) / Swift.max(seconds, 1e-9)).print(json: c.json)
@@ -77,6 +80,10 @@ enum LosslessCoding {
         try BitsBack.requireDeterministicProducts()
         let m = try model.load()
         do { try compressed.check(fingerprint: m.fingerprint) } catch { throw RDAError("\(path): \(error)") }
+        if ImageCodec.holdsImages(compressed) {   // images of any size (CompressLosslessImages.swift)
+            do { try LosslessImageCoding.decompress(compressed, model: m, out: out, json: json) } catch let e as RDAError { throw RDAError("\(path): \(e.raw)") }
+            return true
+        }
         let shape = m.config.exampleShape
         let kind = try outputKind(out, shape: shape, count: compressed.count)
         let start = Date(), clock = BitsBack.Clock()

@@ -31,9 +31,6 @@ public enum BitsBack {
                                      hint: "train a model with ‹channel› gaussian (with ‹distortion› discretized-logistic and ‹lambda› 1 for the best code)")
         }
         let s = model.config.exampleShape
-        guard model.config.arch != .spatial else {
-            throw RDAError("bits-back coding takes the linear, mlp and conv architectures; the spatial architecture is not supported yet")
-        }
         guard s.count == 3 else {
             throw RDAError("bits-back coding codes 8-bit images; this model's examples have shape \(s)")
         }
@@ -91,36 +88,13 @@ public enum BitsBack {
     public static func encode(_ model: RateDistortionAutoencoder, levels: [UInt8], count: Int, parameters: Parameters,
                               clock: Clock = Clock(), progress: ((Int) -> Void)? = nil) throws -> (stack: BitsBackStack, statistics: Statistics) {
         let net = try Networks(model, parameters: parameters)
-        let d = net.d, k = net.k
+        let d = net.d
         precondition(levels.count == count * d, "BitsBack.encode: \(levels.count) levels for \(count) examples of \(d)")
         var stack = BitsBackStack(randomWords: parameters.initialWords, seed: initialSeed)
         var stats = Statistics()
-        let bp = net.buckets.precision, lp = net.likelihood.precision, bb = net.buckets.bucketBits
-        var buckets = [Int](repeating: 0, count: k)
+        let all = Array(0..<d)
         for n in 0..<count {
-            let example = Array(levels[(n * d)..<((n + 1) * d)])
-            let q = clock.time { net.posterior(example) }
-            for j in 0..<k {
-                let slot = stack.peek(precision: bp)
-                let b = net.buckets.bucket(holding: slot, mean: q.mean[j], sd: q.sd[j])
-                stack.pop(cumulative: b.cumulative, frequency: b.frequency, precision: bp)
-                buckets[j] = b.bucket
-                stats.netBits -= log2(Double(1 << bp) / Double(b.frequency))   // taken back
-                stats.latentNetBits -= log2(Double(1 << bp) / Double(b.frequency))
-                stats.klNats += q.kl[j]
-            }
-            let out = clock.time { net.decoderOutputs(buckets) }
-            for j in 0..<d {
-                let (a, s) = net.parameters(out, j)
-                let iv = net.likelihood.interval(level: Int(example[j]), a, s)
-                stack.push(cumulative: iv.cumulative, frequency: iv.frequency, precision: lp)
-                stats.netBits += log2(Double(1 << lp) / Double(iv.frequency))
-                stats.likelihoodNats += net.negativeLogLikelihood(level: Int(example[j]), a, s)
-            }
-            for j in 0..<k { stack.push(cumulative: UInt32(buckets[j]), frequency: 1, precision: bb) }
-            stats.netBits += Double(k * bb)   // the prior: exactly log2 B a dimension
-            stats.latentNetBits += Double(k * bb)
-            stats.count += 1
+            push(Array(levels[(n * d)..<((n + 1) * d)]), coded: all, net: net, onto: &stack, statistics: &stats, clock: clock)
             progress?(n + 1)
         }
         return (stack, stats)
@@ -131,36 +105,82 @@ public enum BitsBack {
     public static func decode(_ model: RateDistortionAutoencoder, stack start: BitsBackStack, count: Int, parameters: Parameters,
                               clock: Clock = Clock(), progress: ((Int) -> Void)? = nil) throws -> [UInt8] {
         let net = try Networks(model, parameters: parameters)
-        let d = net.d, k = net.k
+        let d = net.d, all = Array(0..<d)
         var stack = start
-        let bp = net.buckets.precision, lp = net.likelihood.precision, bb = net.buckets.bucketBits
         var levels = [UInt8](repeating: 0, count: count * d)
-        var buckets = [Int](repeating: 0, count: k)
-        var example = [UInt8](repeating: 0, count: d)
         for n in (0..<count).reversed() {
-            for j in (0..<k).reversed() {
-                let slot = stack.peek(precision: bb)
-                stack.pop(cumulative: slot, frequency: 1, precision: bb)
-                buckets[j] = Int(slot)
-            }
-            let out = clock.time { net.decoderOutputs(buckets) }
-            for j in (0..<d).reversed() {
-                let (a, s) = net.parameters(out, j)
-                let r = net.likelihood.level(holding: stack.peek(precision: lp), a, s)
-                stack.pop(cumulative: r.cumulative, frequency: r.frequency, precision: lp)
-                example[j] = UInt8(r.level)
-            }
-            let q = clock.time { net.posterior(example) }
-            for j in (0..<k).reversed() {
-                let iv = net.buckets.interval(bucket: buckets[j], mean: q.mean[j], sd: q.sd[j])
-                stack.push(cumulative: iv.cumulative, frequency: iv.frequency, precision: bp)
-            }
+            let example = pop(coded: all, net: net, from: &stack, fill: { _ in }, clock: clock)
             levels.replaceSubrange((n * d)..<((n + 1) * d), with: example)
             progress?(count - n)
         }
-        guard stack == BitsBackStack(randomWords: parameters.initialWords, seed: initialSeed) else {
+        try checkEnd(stack, parameters)
+        return levels
+    }
+
+    /// Throws unless a decoded chain ended on its initial stack (built only when the word counts
+    /// agree: a damaged file's count allocates nothing).
+    static func checkEnd(_ stack: BitsBackStack, _ parameters: Parameters) throws {
+        guard stack.words.count == parameters.initialWords, stack == BitsBackStack(randomWords: parameters.initialWords, seed: initialSeed) else {
             throw RDAError("the bits-back chain does not end on its initial bits: the file is damaged (or was made by another build of rda)")
         }
-        return levels
+    }
+
+    /// One example's bits-back step (steps 1-3 above): `example` holds the network's d values
+    /// (an image padded to the model's size), of which the indices `coded` (increasing) are
+    /// pushed with the likelihood; the others (the padding) are a function of them.
+    static func push(_ example: [UInt8], coded: [Int], net: Networks, onto stack: inout BitsBackStack,
+                     statistics stats: inout Statistics, clock: Clock) {
+        let k = net.k, bp = net.buckets.precision, lp = net.likelihood.precision, bb = net.buckets.bucketBits
+        var buckets = [Int](repeating: 0, count: k)
+        let q = clock.time { net.posterior(example) }
+        for j in 0..<k {
+            let slot = stack.peek(precision: bp)
+            let b = net.buckets.bucket(holding: slot, mean: q.mean[j], sd: q.sd[j])
+            stack.pop(cumulative: b.cumulative, frequency: b.frequency, precision: bp)
+            buckets[j] = b.bucket
+            stats.netBits -= log2(Double(1 << bp) / Double(b.frequency))   // taken back
+            stats.latentNetBits -= log2(Double(1 << bp) / Double(b.frequency))
+            stats.klNats += q.kl[j]
+        }
+        let out = clock.time { net.decoderOutputs(buckets) }
+        for j in coded {
+            let (a, s) = net.parameters(out, j)
+            let iv = net.likelihood.interval(level: Int(example[j]), a, s)
+            stack.push(cumulative: iv.cumulative, frequency: iv.frequency, precision: lp)
+            stats.netBits += log2(Double(1 << lp) / Double(iv.frequency))
+            stats.likelihoodNats += net.negativeLogLikelihood(level: Int(example[j]), a, s)
+        }
+        for j in 0..<k { stack.push(cumulative: UInt32(buckets[j]), frequency: 1, precision: bb) }
+        stats.netBits += Double(k * bb)   // the prior: exactly log2 B a dimension
+        stats.latentNetBits += Double(k * bb)
+        stats.count += 1
+    }
+
+    /// The inverse of `push`: pops z with the prior, the `coded` values with the likelihood,
+    /// lets `fill` set the others (the padding) from them, and pushes z back with the posterior.
+    /// Returns the example's d values.
+    static func pop(coded: [Int], net: Networks, from stack: inout BitsBackStack, fill: (inout [UInt8]) -> Void, clock: Clock) -> [UInt8] {
+        let k = net.k, bp = net.buckets.precision, lp = net.likelihood.precision, bb = net.buckets.bucketBits
+        var buckets = [Int](repeating: 0, count: k)
+        var example = [UInt8](repeating: 0, count: net.d)
+        for j in (0..<k).reversed() {
+            let slot = stack.peek(precision: bb)
+            stack.pop(cumulative: slot, frequency: 1, precision: bb)
+            buckets[j] = Int(slot)
+        }
+        let out = clock.time { net.decoderOutputs(buckets) }
+        for j in coded.reversed() {
+            let (a, s) = net.parameters(out, j)
+            let r = net.likelihood.level(holding: stack.peek(precision: lp), a, s)
+            stack.pop(cumulative: r.cumulative, frequency: r.frequency, precision: lp)
+            example[j] = UInt8(r.level)
+        }
+        fill(&example)
+        let q = clock.time { net.posterior(example) }
+        for j in (0..<k).reversed() {
+            let iv = net.buckets.interval(bucket: buckets[j], mean: q.mean[j], sd: q.sd[j])
+            stack.push(cumulative: iv.cumulative, frequency: iv.frequency, precision: bp)
+        }
+        return example
     }
 }

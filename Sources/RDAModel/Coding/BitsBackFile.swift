@@ -27,7 +27,7 @@ extension BitsBack {
         _ = try channel(model)
         let n = examples.shape[0]
         guard n >= 1 else { throw RDAError("no examples to compress") }
-        let parameters = Parameters(latentDim: model.config.latentDim)
+        let parameters = Parameters(latentDim: model.config.latentShape.count)
         let (stack, statistics) = try encode(model, levels: try levels(examples), count: n, parameters: parameters, clock: clock, progress: progress)
         let file = try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: [stack.bytes + [1]],
                                       examplesPerRecord: n, count: n, method: .bitsBack, parameters: parameters.bytes)

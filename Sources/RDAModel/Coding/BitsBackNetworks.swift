@@ -4,7 +4,8 @@ import RDACore
 extension BitsBack {
     /// What a file's chain was coded with (the `.rdac` method parameters): bucket count,
     /// precisions and the number of initial words. Bytes: format 1, log2 B, the posterior's
-    /// precision, the pixels' precision, the initial words (2 bytes, little-endian).
+    /// precision, the pixels' precision, the initial words (2 bytes, little-endian); format 2
+    /// (more than 2^16 - 1 initial words: the latent maps of large images) has 4 bytes for them.
     public struct Parameters: Equatable, Sendable {
         /// log2 of the buckets per latent dimension.
         public var bucketBits = LatentBuckets.defaultBucketBits
@@ -16,22 +17,30 @@ extension BitsBack {
         /// borrows: K log2 B of them at most, rounded up).
         public var initialWords: Int
 
-        /// The parameters `rda compress --lossless` uses for a model of `latentDim` dimensions.
+        /// The parameters `rda compress --lossless` uses for a model of `latentDim` latent values
+        /// per example (a spatial model's channels x positions: `LatentShape.count`).
         public init(latentDim: Int) {
             initialWords = (latentDim * LatentBuckets.defaultBucketBits + 31) / 32
         }
 
-        /// The parameter bytes of a `.rdac` file.
+        /// The most initial words a file may declare (1 GiB of them; a chain that would borrow more
+        /// is clamped to this, and its first pops run on an exhausted stack: valid, but costly).
+        public static let maximumInitialWords = 1 << 28
+
+        /// The parameter bytes of a `.rdac` file (format 1 when the initial words fit 2 bytes).
         public var bytes: [UInt8] {
-            [1, UInt8(bucketBits), UInt8(posteriorPrecision), UInt8(pixelPrecision), UInt8(initialWords & 0xFF), UInt8(initialWords >> 8)]
+            let head = [UInt8(bucketBits), UInt8(posteriorPrecision), UInt8(pixelPrecision)]
+            if initialWords <= 0xFFFF { return [1] + head + [UInt8(initialWords & 0xFF), UInt8(initialWords >> 8)] }
+            return [2] + head + (0..<4).map { UInt8(truncatingIfNeeded: initialWords >> (8 * $0)) }
         }
 
         /// Parameters read from a file, validated; nil when they are not ones this rda can code with.
         public init?(bytes b: [UInt8]) {
-            guard b.count == 6, b[0] == 1 else { return nil }
+            guard (b.count == 6 && b[0] == 1) || (b.count == 8 && b[0] == 2) else { return nil }
             bucketBits = Int(b[1]); posteriorPrecision = Int(b[2]); pixelPrecision = Int(b[3])
-            initialWords = Int(b[4]) | Int(b[5]) << 8
-            guard (1...16).contains(bucketBits), (bucketBits + 1...24).contains(posteriorPrecision), (9...24).contains(pixelPrecision) else { return nil }
+            initialWords = b[4...].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            guard (1...16).contains(bucketBits), (bucketBits + 1...24).contains(posteriorPrecision), (9...24).contains(pixelPrecision),
+                  initialWords <= Self.maximumInitialWords else { return nil }
         }
     }
 
@@ -47,7 +56,7 @@ extension BitsBack {
         init(_ model: RateDistortionAutoencoder, parameters: Parameters) throws {
             let channel = try BitsBack.channel(model)
             self.model = model
-            d = model.config.dimensions; k = model.config.latentDim
+            d = model.config.dimensions; k = model.config.latentShape.count   // spatial: channels x positions
             m = model.config.distortion.decoderOutputsPerDimension
             buckets = LatentBuckets(bucketBits: parameters.bucketBits, precision: parameters.posteriorPrecision)
             likelihood = PixelLikelihood(kind: model.config.distortion, lambda: model.config.lambda, precision: parameters.pixelPrecision)

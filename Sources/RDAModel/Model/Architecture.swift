@@ -36,7 +36,7 @@ enum NetworkBuilder {
     ///   - exampleShape: [D] for vectors, [C, H, W] for images.
     ///   - sigmoidOutput: end the decoder in a sigmoid (pixels in [0, 1]).
     ///   - outputsPerDimension: decoder outputs per data dimension (2 for the discretized logistic:
-    ///     the D means, then the D log-scales; for conv, output channels 0..<C then C..<2C).
+    ///     the D means, then the D log-scales; for conv and spatial, output channels 0..<C then C..<2C).
     ///   - encoderOutputs: what the bottleneck needs from the encoder (2K for the Gaussian
     ///     channel: mu then logvar; K for the quantized one).
     /// - Returns: encoder [N, D] -> [N, encoderOutputs], decoder [N, K] -> [N, D x outputsPerDimension].
@@ -76,9 +76,8 @@ enum NetworkBuilder {
             dec.append(Flatten())
             return (Sequential(enc), Sequential(dec))
         case .spatial:
-            precondition(m == 1, "the spatial architecture has one decoder output per dimension (TrainRequest refuses the discretized logistic)")
             return SpatialNetwork.build(exampleShape: exampleShape, latentChannels: k, encoderOutputs: encoderOutputs,
-                                        widths: widths, sigmoidOutput: sigmoidOutput, rng: &rng)
+                                        widths: widths, outputsPerDimension: m, sigmoidOutput: sigmoidOutput, rng: &rng)
         }
     }
 }

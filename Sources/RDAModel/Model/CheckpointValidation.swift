@@ -82,10 +82,9 @@ public enum CheckpointValidation {
             shapes["decoder.3.weight"] = [c2, c1, 4, 4]; shapes["decoder.3.bias"] = [c1]
             shapes["decoder.5.weight"] = [c1, c * m, 4, 4]; shapes["decoder.5.bias"] = [c * m]
         case .spatial:
-            guard m == 1 else { throw bad("a spatial model with the \(config.distortion.rawValue) distortion (not built yet)") }
             do { try SpatialNetwork.checkFits(exampleShape: config.exampleShape, widths: config.widths) } catch let e as RDAError { throw bad(e.message) }
             shapes = SpatialNetwork.parameterShapes(imageChannels: config.exampleShape[0], latentChannels: k,
-                                                    encoderOutputs: outputs, widths: config.widths)
+                                                    encoderOutputs: outputs, widths: config.widths, outputsPerDimension: m)
         }
         let channelShapes: [String: [Int]]
         do { channelShapes = try config.channelSettings.parameterShapes(latent: config.latentShape) } catch let e as RDAError { throw bad(e.message) }

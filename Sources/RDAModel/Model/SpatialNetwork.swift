@@ -77,9 +77,12 @@ public enum SpatialNetwork {
     static func channels(image c: Int, widths: [Int], outputs: Int) -> [Int] { [c] + widths + [outputs] }
 
     /// The encoder [N, C_img H W] -> [N, encoderOutputs (H/2^k)(W/2^k)] and the decoder
-    /// [N, C (H/2^k)(W/2^k)] -> [N, C_img H W] (layer indices as in `nn.Sequential`).
+    /// [N, C (H/2^k)(W/2^k)] -> [N, m C_img H W] (layer indices as in `nn.Sequential`), m the
+    /// decoder's outputs per pixel value (`outputsPerDimension`: 2 for the discretized logistic,
+    /// whose last convolution gives C_img mean channels then C_img log-scale channels, so the
+    /// flattened output is the D means then the D log-scales, as for the other architectures).
     static func build(exampleShape: [Int], latentChannels: Int, encoderOutputs: Int, widths: [Int],
-                      sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
+                      outputsPerDimension m: Int = 1, sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
         precondition(exampleShape.count == 3, "spatial needs [C, H, W] examples")
         let down = channels(image: exampleShape[0], widths: widths, outputs: encoderOutputs)
         var enc: [Layer] = [Reshape(exampleShape)]
@@ -88,7 +91,7 @@ public enum SpatialNetwork {
             if i + 2 < down.count { enc.append(ReLU()) }
         }
         enc.append(Flatten())
-        let up = channels(image: exampleShape[0], widths: widths, outputs: latentChannels).reversed().map { $0 }
+        let up = channels(image: exampleShape[0] * m, widths: widths, outputs: latentChannels).reversed().map { $0 }
         var dec: [Layer] = [LatentMapAffine(latentMapShape(exampleShape: exampleShape, widths: widths, channels: latentChannels))]
         for i in 0..<(up.count - 1) {
             dec.append(ConvTranspose2d(up[i], up[i + 1], kernelSize: kernelSize, stride: stride, padding: padding, rng: &rng))
@@ -119,7 +122,9 @@ public enum SpatialNetwork {
     /// The encoder's and decoder's parameter shapes under their checkpoint names: Conv2d weight
     /// [out, in, 4, 4], ConvTranspose2d weight [in, out, 4, 4], biases [out], the decoder's
     /// per-channel affine map `decoder.0.scale` and `decoder.0.shift` [C]. None depends on H or W.
-    static func parameterShapes(imageChannels c: Int, latentChannels: Int, encoderOutputs: Int, widths: [Int]) -> [String: [Int]] {
+    /// The decoder's last convolution has m C_img outputs (`outputsPerDimension`).
+    static func parameterShapes(imageChannels c: Int, latentChannels: Int, encoderOutputs: Int, widths: [Int],
+                                outputsPerDimension m: Int = 1) -> [String: [Int]] {
         var shapes: [String: [Int]] = [:]
         let s = kernelSize
         let down = channels(image: c, widths: widths, outputs: encoderOutputs)
@@ -127,7 +132,7 @@ public enum SpatialNetwork {
             shapes["encoder.\(1 + 2 * i).weight"] = [down[i + 1], down[i], s, s]
             shapes["encoder.\(1 + 2 * i).bias"] = [down[i + 1]]
         }
-        let up = Array(channels(image: c, widths: widths, outputs: latentChannels).reversed())
+        let up = Array(channels(image: c * m, widths: widths, outputs: latentChannels).reversed())
         shapes["decoder.0.scale"] = [latentChannels]
         shapes["decoder.0.shift"] = [latentChannels]
         for i in 0..<(up.count - 1) {

@@ -229,9 +229,6 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         if distortion.needsEightBitPixels, !dataset.isImage {
             throw RDAError("‹distortion› \(distortion.rawValue) scores 8-bit pixels; \(source) has no images (use l2 or l1)")
         }
-        if distortion.decoderOutputsPerDimension != 1, arch == .spatial {
-            throw RDAError("‹distortion› \(distortion.rawValue) is not built for ‹arch› spatial yet; use ‹arch› conv, mlp or linear")
-        }
         let cfg = ModelConfig(arch: arch, exampleShape: dataset.exampleShape,
                               latentDim: latentDim ?? (arch == .spatial ? SpatialNetwork.defaultLatentChannels : defaults.latentDim ?? dataset.dimensions),
                               widths: widths, distortion: distortion,
