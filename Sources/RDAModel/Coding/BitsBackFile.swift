@@ -46,6 +46,18 @@ extension BitsBack {
         guard file.shape == model.config.exampleShape else {
             throw RDAError("the file holds examples of shape \(file.shape) but the model makes \(model.config.exampleShape); use the model it was compressed with")
         }
+        let (parameters, payload) = try chain(of: file)
+        guard let stack = BitsBackStack(bytes: payload) else { throw RDAError("the bits-back record is not a whole stack of words; the file is damaged") }
+        // the count is the file's word: check what it costs before allocating for it
+        try MemoryEstimate.require(MemoryEstimate.multiply([file.count, model.config.dimensions]), for: "decoding the file's \(file.count) examples",
+                                   fix: "the file declares more examples than this process can hold; check it is an rda file")
+        return try decode(model, stack: stack, count: file.count, parameters: parameters, clock: clock, progress: progress)
+    }
+
+    /// The chain a bits-back file carries: its parameters and its one record without the end
+    /// marker, or a one-line error naming what is damaged. Shared by the fixed-size and the
+    /// any-size images' decoders.
+    static func chain(of file: CompressedFile) throws -> (parameters: Parameters, payload: [UInt8]) {
         guard let parameters = Parameters(bytes: file.parameters) else {
             throw RDAError("the file's bits-back parameters (\(file.parameters.count) bytes) are not ones this rda codes with; the file is damaged or from a newer rda")
         }
@@ -53,10 +65,6 @@ extension BitsBack {
         var payload = file.record(0)
         guard payload.last == 1 else { throw RDAError("the bits-back record does not end in its marker; the file is damaged") }
         payload.removeLast()
-        guard let stack = BitsBackStack(bytes: payload) else { throw RDAError("the bits-back record is not a whole stack of words; the file is damaged") }
-        // the count is the file's word: check what it costs before allocating for it
-        try MemoryEstimate.require(MemoryEstimate.multiply([file.count, model.config.dimensions]), for: "decoding the file's \(file.count) examples",
-                                   fix: "the file declares more examples than this process can hold; check it is an rda file")
-        return try decode(model, stack: stack, count: file.count, parameters: parameters, clock: clock, progress: progress)
+        return (parameters, payload)
     }
 }

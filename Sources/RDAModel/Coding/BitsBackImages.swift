@@ -116,13 +116,7 @@ extension BitsBack {
         guard file.shape == ImageCodec.fileShape(model) else {
             throw RDAError("the file holds images of shape \(file.shape) but the model makes \(ImageCodec.fileShape(model)); use the model it was compressed with")
         }
-        guard let parameters = Parameters(bytes: file.parameters) else {
-            throw RDAError("the file's bits-back parameters (\(file.parameters.count) bytes) are not ones this rda codes with; the file is damaged or from a newer rda")
-        }
-        guard file.recordCount == 1 else { throw RDAError("a bits-back file holds one record, this one \(file.recordCount); the file is damaged") }
-        var record = file.record(0)
-        guard record.last == 1 else { throw RDAError("the bits-back record does not end in its marker; the file is damaged") }
-        record.removeLast()
+        let (parameters, record) = try chain(of: file)
         // the sizes, each checked before anything is allocated for it
         var sizes: [(h: Int, w: Int)] = [], at = 0
         for _ in 0..<file.count {
