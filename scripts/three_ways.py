@@ -21,6 +21,8 @@ def main():
     ap.add_argument("--gaussian", nargs="*", default=[], help="Gaussian-channel run folders")
     ap.add_argument("--quantized", nargs="*", default=[], help="quantized-channel run folders")
     ap.add_argument("--out", required=True, help="the chart, FILE.svg (FILE.json beside it)")
+    ap.add_argument("--title", default="MNIST test set", help="what the chart's title names (the data and split)")
+    ap.add_argument("--no-literature", action="store_true", help="leave out the literature's MNIST points (other data)")
     a = ap.parse_args()
     rows, tmp = [], tempfile.mkdtemp(prefix="rda-three-ways-")
     for m in a.gaussian:
@@ -55,12 +57,13 @@ def main():
         xy = sorted((r[key], r[psnr]) for r in rows if key in r)
         if xy:
             ax.plot([x for x, _ in xy], [y for _, y in xy], style, label=label, markersize=5)
-    ax.plot([x for x, _ in LITERATURE], [y for _, y in LITERATURE], "k*", label="Lei et al. 2022 (32x32)", markersize=9)
+    if not a.no_literature:
+        ax.plot([x for x, _ in LITERATURE], [y for _, y in LITERATURE], "k*", label="Lei et al. 2022 (32x32)", markersize=9)
     ax.set_xlabel("bits per image")
     ax.set_ylabel("PSNR (dB)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("MNIST test set: three ways to turn a rate into bits", fontsize=10)
+    ax.set_title(f"{a.title}: three ways to turn a rate into bits", fontsize=10)
     fig.tight_layout()
     fig.savefig(a.out, format="svg")
 
