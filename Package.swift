@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "RDAReport", dependencies: ["RDAIO"], swiftSettings: settings),
         .target(name: "RDACoding", swiftSettings: settings),
         .target(name: "RDAModel", dependencies: ["RDAKernels", "RDACore", "RDAIO", "RDAReport", "RDACoding"], swiftSettings: settings),
-        .target(name: "RDABench", dependencies: ["RDAModel", "RDACore", "RDAIO", "RDAKernels"], swiftSettings: settings),
+        .target(name: "RDABench", dependencies: ["RDAModel", "RDACore", "RDAIO", "RDAKernels", "RDACoding"], swiftSettings: settings),
 
         // MARK: Command line
         .executableTarget(

@@ -26,6 +26,6 @@ struct RDACommand: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (JSON lines on standard output).",
-        subcommands: [BenchGEMM.self, BenchTrain.self, BenchEval.self]
+        subcommands: [BenchGEMM.self, BenchTrain.self, BenchEval.self, BenchCode.self]
     )
 }

@@ -20,13 +20,35 @@ public struct SHA256 {
 
     public init() { block.reserveCapacity(64) }
 
-    /// Adds `bytes` to the message.
+    /// Adds `bytes` to the message. Contiguous bytes (arrays, buffers) are compressed 64-byte
+    /// block by block straight from their storage; other sequences byte by byte.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if done != nil { return }
         for byte in bytes {
             block.append(byte)
-            if block.count == 64 { compress(); block.removeAll(keepingCapacity: true) }
+            if block.count == 64 { compressBlock(); block.removeAll(keepingCapacity: true) }
             length &+= 1
         }
+    }
+
+    /// Adds the bytes of `raw` to the message.
+    public mutating func update(_ raw: UnsafeRawBufferPointer) {
+        guard let base = raw.baseAddress, raw.count > 0 else { return }
+        length &+= UInt64(raw.count)
+        var at = 0
+        if !block.isEmpty {   // complete the pending block first
+            let take = Swift.min(64 - block.count, raw.count)
+            block.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+            at = take
+            guard block.count == 64 else { return }
+            compressBlock(); block.removeAll(keepingCapacity: true)
+        }
+        while raw.count - at >= 64 {
+            compress(base + at)
+            at += 64
+        }
+        if at < raw.count { block.append(contentsOf: UnsafeRawBufferPointer(start: base + at, count: raw.count - at)) }
     }
 
     /// The 32-byte digest of everything added (the hasher is spent afterwards).
@@ -35,11 +57,11 @@ public struct SHA256 {
         block.append(0x80)
         if block.count > 56 {
             while block.count < 64 { block.append(0) }
-            compress(); block.removeAll(keepingCapacity: true)
+            compressBlock(); block.removeAll(keepingCapacity: true)
         }
         while block.count < 56 { block.append(0) }
         for i in (0..<8).reversed() { block.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(8 * i))) }
-        compress()
+        compressBlock()
         return h.flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> UInt32(8 * $0)) } }
     }
 
@@ -52,11 +74,24 @@ public struct SHA256 {
 
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-    private mutating func compress() {
-        var w = [UInt32](repeating: 0, count: 64)
+    /// Compresses the 64 bytes of `block`.
+    private mutating func compressBlock() {
+        let full = block   // not `block` itself: compress mutates self
+        full.withUnsafeBytes { compress($0.baseAddress!) }
+    }
+
+    /// Compresses the 64-byte block at `p` into the state.
+    private mutating func compress(_ p: UnsafeRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            rounds(p, w.baseAddress!)
+        }
+    }
+
+    /// The 64 rounds on the block at `p`, with `w` room for the message schedule.
+    private mutating func rounds(_ p: UnsafeRawPointer, _ w: UnsafeMutablePointer<UInt32>) {
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16
-                 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+            w[i] = UInt32(p.load(fromByteOffset: 4 * i, as: UInt8.self)) << 24 | UInt32(p.load(fromByteOffset: 4 * i + 1, as: UInt8.self)) << 16
+                 | UInt32(p.load(fromByteOffset: 4 * i + 2, as: UInt8.self)) << 8 | UInt32(p.load(fromByteOffset: 4 * i + 3, as: UInt8.self))
         }
         for i in 16..<64 {
             let s0 = Self.rotr(w[i - 15], 7) ^ Self.rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)

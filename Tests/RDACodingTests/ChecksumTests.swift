@@ -22,6 +22,30 @@ import Testing
         #expect(hex(hasher.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// The contiguous fast path (whole blocks straight from the caller's storage, the pending
+    /// block completed first) gives the digest of the byte-by-byte path, for any split of the message.
+    @Test func sha256PiecesAndPathsAgree() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let message: [UInt8] = (0..<3000).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let byteByByte = SHA256.hash(message.lazy.map { $0 })   // not contiguous: the element loop
+        #expect(SHA256.hash(message) == byteByByte)
+        for pieces in [[1, 63, 64, 65, 127, 128, 129], [64, 64, 1, 0, 200], [7, 500, 3, 60, 61], [3000]] {
+            var hasher = SHA256(), at = 0, i = 0
+            while at < message.count {
+                let n = Swift.min(pieces[i % pieces.count], message.count - at)
+                hasher.update(message[at..<(at + n)])
+                at += n; i += 1
+            }
+            #expect(hasher.finalize() == byteByByte, "pieces \(pieces)")
+        }
+        var raw = SHA256()
+        message.withUnsafeBytes { raw.update(UnsafeRawBufferPointer(rebasing: $0[0..<1000])); raw.update(UnsafeRawBufferPointer(rebasing: $0[1000...])) }
+        #expect(raw.finalize() == byteByByte)
+    }
+
     @Test func leb128RoundTripAndErrors() {
         for value: UInt64 in [0, 1, 127, 128, 300, 16_383, 16_384, UInt64(Int32.max), .max] {
             var bytes: [UInt8] = [0xAA]

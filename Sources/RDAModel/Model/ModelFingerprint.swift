@@ -15,7 +15,7 @@ extension RateDistortionAutoencoder {
             for d in shape { withUnsafeBytes(of: UInt64(d).littleEndian) { hash.update(Array($0)) } }
             words.withUnsafeBytes { raw in
                 #if _endian(little)
-                hash.update(Array(raw))
+                hash.update(raw)
                 #else
                 hash.update(words.flatMap { w in withUnsafeBytes(of: w.littleEndian) { Array($0) } })
                 #endif
