@@ -8,7 +8,7 @@ import RDAModel
 
 /// `compress`'s options for Gaussian-channel models (channel simulation).
 struct ChannelSimulationOptions: ParsableArguments {
-    @Option(help: "Gaussian models: the planned KL of a channel-simulation block, in bits (1...20; default 10 below 32 bits of KL per example, 16 from there). Larger blocks cost fewer overhead bits and 2^(B+4) candidates of search each.")
+    @Option(help: "Gaussian models: the planned KL of a channel-simulation block, in bits (1...20; default 11 below 32 bits of KL per example, 16 from there). Larger blocks cost fewer overhead bits and 2^(B+4) candidates of search each.")
     var blockBits: Int?
     @Option(help: "Gaussian models: log2 of the most candidates searched per block (B...24; default 14 below 32 bits of KL per example, 18 from there; with --block-bits alone, block bits + 4).")
     var candidateBits: Int?

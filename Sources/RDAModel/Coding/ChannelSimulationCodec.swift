@@ -15,12 +15,12 @@ import RDACore
 /// the decoded pixels are the decoder network's float output for it (as in `Codec`).
 public enum ChannelSimulationCodec {
     /// B, the planned KL of a block in bits (`‹block-bits›`), below `highRateKLBits` per example
-    /// (`defaultSettings`). 10 bits (about 7 nats, below the
-    /// 10 nats Flamich et al. use) keeps a block's search at 2^(B + 4) = 2^14 candidates; at 18
-    /// bits per MNIST image it makes two blocks, the fewest the packing reaches, for 22.6 bits
-    /// per image (1.25 times the KL) at about 1,000 images/s on 2 shared cores
-    /// (docs/channel-simulation.md has the measured alternatives).
-    public static let defaultBlockBits = 10
+    /// (`defaultSettings`, `lowRateSettings`). 11 bits (about 7.6 nats, below the 10 nats
+    /// Flamich et al. use) with a search of N = 2^14 candidates: at 18 bits per MNIST image it
+    /// makes two blocks, the fewest the packing reaches, for 22.3 bits per image (1.23 times the
+    /// KL) at about 1,000 images/s on 2 shared cores (docs/channel-simulation.md has the
+    /// measured alternatives).
+    public static let defaultBlockBits = 11
     /// log2 N - B: how far the candidate bound N lies above a block's planned KL when only
     /// `‹block-bits›` is given.
     public static let defaultCandidateMargin = 4

@@ -4,9 +4,8 @@ extension ChannelSimulationCodec {
     /// The mean KL per example, in bits, from which the default block and candidate bits switch
     /// from the low-rate pair to the high-rate pair (`defaultSettings`).
     public static let highRateKLBits = 32.0
-    /// The default (B, log2 N) below `highRateKLBits`: 10 and 14 (`defaultBlockBits`,
-    /// `defaultCandidateMargin`).
-    public static let lowRateSettings = (blockBits: defaultBlockBits, candidateBits: defaultBlockBits + defaultCandidateMargin)
+    /// The default (B, log2 N) below `highRateKLBits`: 11 (`defaultBlockBits`) and 14.
+    public static let lowRateSettings = (blockBits: defaultBlockBits, candidateBits: 14)
     /// The default (B, log2 N) at and above `highRateKLBits`: 16 and 18.
     public static let highRateSettings = (blockBits: 16, candidateBits: 18)
 
@@ -19,9 +18,9 @@ extension ChannelSimulationCodec {
     /// What a bit of file buys is then compared with what it buys on the model's own
     /// rate-distortion curve, whose slope at weight lambda is dD/dR = -ln 2 / lambda per bit.
     /// Measured on MNIST conv models (docs/channel-simulation.md):
-    /// - at 18 bits (lambda 1, slope 0.69 per bit) B = 10, N = 2^14 sits where the two slopes
-    ///   meet (larger blocks save 0.8 bits for 0.66 more distortion, 0.8 per bit), codes about
-    ///   1,000 images/s on 2 threads, and its file is 1.25 times the KL;
+    /// - at 18 bits (lambda 1, slope 0.69 per bit) the bounded searches from B = 10, N = 2^16 to
+    ///   B = 12, N = 2^14 trade about 0.65 of distortion per bit, the model's own price: there
+    ///   B = 11, N = 2^14 codes about 1,000 images/s on 2 threads for a file 1.23 times the KL;
     /// - at 46 and 57 bits (lambda 4 and 6, slopes 0.17 and 0.12 per bit) B = 16, N = 2^18 sends
     ///   7 bits fewer than B = 10, N = 2^14 for a distortion up 0.06-0.12 per bit saved: below the
     ///   model's slope, so the saved bits are worth more than the exactness; the file is 1.09
