@@ -22,9 +22,9 @@ extension ChannelSimulationCodec {
     ///   B = 12, N = 2^14 trade about 0.65 of distortion per bit, the model's own price: there
     ///   B = 11, N = 2^14 codes about 1,000 images/s on 2 threads for a file 1.23 times the KL;
     /// - at 46 and 57 bits (lambda 4 and 6, slopes 0.17 and 0.12 per bit) B = 16, N = 2^18 sends
-    ///   7 bits fewer than B = 10, N = 2^14 for a distortion up 0.06-0.12 per bit saved: below the
-    ///   model's slope, so the saved bits are worth more than the exactness; the file is 1.09
-    ///   times the KL, at about a tenth of the low-rate speed.
+    ///   7-8 bits fewer than B = 10, N = 2^14 for a distortion up 0.06-0.12 per bit saved: below
+    ///   the model's slope, so the saved bits are worth more than the exactness; from 46 to 65
+    ///   bits the file is 1.06-1.11 times the KL, at a tenth of the low-rate speed or less.
     public static func defaultSettings(klBitsPerExample: Double) -> (blockBits: Int, candidateBits: Int) {
         klBitsPerExample < highRateKLBits ? lowRateSettings : highRateSettings
     }
