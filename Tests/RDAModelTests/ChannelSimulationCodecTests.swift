@@ -58,4 +58,39 @@ struct ChannelSimulationCodecTests {
         let other = RateDistortionAutoencoder(config: m.config, rng: &rng)
         #expect(throws: RDAError.self) { _ = try ChannelSimulationCodec.latents(other, file: file) }
     }
+
+    /// Without ‹block-bits› and ‹candidate-bits› the encoder takes (B, log2 N) from the
+    /// examples' mean KL: the low-rate pair below `highRateKLBits`, the high-rate pair from
+    /// there; the choice is stored in the parameter bytes and read back by the decoder;
+    /// ‹block-bits› alone gives log2 N = B + margin, ‹candidate-bits› alone keeps the preset B.
+    @Test func defaultBlockAndCandidateBitsFollowTheKL() throws {
+        let m = model()
+        // one posterior repeated: KL per example = sum over 2 dimensions of (mu^2 - ln s^2 + s^2 - 1) / (2 ln 2)
+        func encoded(mu: Double, logVariance: Double, blockBits: Int? = nil, candidateBits: Int? = nil) throws -> (ChannelSimulationCodec.Encoded, Double) {
+            let n = 2
+            let mus = [Double](repeating: mu, count: 2 * n), lvs = [Double](repeating: logVariance, count: 2 * n)
+            let e = try ChannelSimulationCodec.encode(mu: mus, logVariance: lvs, dimensions: 2, blockBits: blockBits, candidateBits: candidateBits,
+                                                      examplesPerRecord: 3, threads: 2)
+            return (e, 2 * GaussianKL.bits(mu: mu, logVariance: logVariance))
+        }
+        let (low, lowKL) = try encoded(mu: 1, logVariance: -6)
+        #expect(lowKL > 4 && lowKL < ChannelSimulationCodec.highRateKLBits, "KL \(lowKL)")
+        #expect(low.parameters.plan.blockBits == ChannelSimulationCodec.lowRateSettings.blockBits)
+        #expect(low.parameters.plan.candidateBits == ChannelSimulationCodec.lowRateSettings.candidateBits)
+        let (high, highKL) = try encoded(mu: 2, logVariance: -24)
+        #expect(highKL >= ChannelSimulationCodec.highRateKLBits, "KL \(highKL)")
+        #expect(high.parameters.plan.blockBits == ChannelSimulationCodec.highRateSettings.blockBits)
+        #expect(high.parameters.plan.candidateBits == ChannelSimulationCodec.highRateSettings.candidateBits)
+        #expect(ChannelSimulationCodec.highRateSettings.blockBits > ChannelSimulationCodec.lowRateSettings.blockBits)
+        // the choice travels in the file: its decoder reads the same plan and regenerates the latents
+        let file = try ChannelSimulationCodec.file(m, encoded: high, examplesPerRecord: 3)
+        #expect(try ChannelSimulationParameters(bytes: file.parameters).plan == high.parameters.plan)
+        #expect(try ChannelSimulationCodec.latents(m, file: try CompressedFile(bytes: file.bytes)) == high.examples.flatMap(\.latent))
+        // explicit options win
+        let (given, _) = try encoded(mu: 2, logVariance: -24, blockBits: 8)
+        #expect(given.parameters.plan.blockBits == 8 && given.parameters.plan.candidateBits == 8 + ChannelSimulationCodec.defaultCandidateMargin)
+        let (onlyN, _) = try encoded(mu: 1, logVariance: -6, candidateBits: 12)
+        #expect(onlyN.parameters.plan.blockBits == ChannelSimulationCodec.lowRateSettings.blockBits && onlyN.parameters.plan.candidateBits == 12)
+        #expect(throws: RDAError.self) { _ = try encoded(mu: 1, logVariance: -6, candidateBits: 9) }
+    }
 }

@@ -8,9 +8,9 @@ import RDAModel
 
 /// `compress`'s options for Gaussian-channel models (channel simulation).
 struct ChannelSimulationOptions: ParsableArguments {
-    @Option(help: "Gaussian models: the planned KL of a channel-simulation block, in bits (1...20; default 10). Larger blocks cost fewer overhead bits and 2^(B+4) candidates of search each.")
+    @Option(help: "Gaussian models: the planned KL of a channel-simulation block, in bits (1...20; default 11 below 32 bits of KL per example, 16 from there). Larger blocks cost fewer overhead bits and 2^(B+4) candidates of search each.")
     var blockBits: Int?
-    @Option(help: "Gaussian models: log2 of the most candidates searched per block (B...24; default block bits + 4).")
+    @Option(help: "Gaussian models: log2 of the most candidates searched per block (B...24; default 14 below 32 bits of KL per example, 18 from there; with --block-bits alone, block bits + 4).")
     var candidateBits: Int?
 
     /// Refuses the options for a model that is not coded by channel simulation.
@@ -120,8 +120,8 @@ enum SimulatedCoding {
         let start = Date()
         let posterior = try ChannelSimulationCodec.posteriors(m, examples: examples)
         let encoded = try ChannelSimulationCodec.encode(mu: posterior.mu, logVariance: posterior.logVariance, dimensions: m.config.latentDim,
-                                                        blockBits: options.blockBits ?? ChannelSimulationCodec.defaultBlockBits,
-                                                        candidateBits: options.candidateBits, examplesPerRecord: examplesPerRecord, threads: Threads.count)
+                                                        blockBits: options.blockBits, candidateBits: options.candidateBits,
+                                                        examplesPerRecord: examplesPerRecord, threads: Threads.count)
         let file = try ChannelSimulationCodec.file(m, encoded: encoded, examplesPerRecord: examplesPerRecord)
         let seconds = Date().timeIntervalSince(start)
         try AtomicFile.write(file.bytes, to: URL(fileURLWithPath: out))

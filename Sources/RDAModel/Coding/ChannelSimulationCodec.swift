@@ -14,13 +14,15 @@ import RDACore
 /// candidates are always drawn from N(0, I). The decoded z is identical on any thread count;
 /// the decoded pixels are the decoder network's float output for it (as in `Codec`).
 public enum ChannelSimulationCodec {
-    /// B, the planned KL of a block in bits (`‹block-bits›`). 10 bits (about 7 nats, below the
-    /// 10 nats Flamich et al. use) keeps a block's search at 2^(B + 4) = 2^14 candidates; at 18
-    /// bits per MNIST image it makes two blocks, the fewest the packing reaches, for 22.6 bits
-    /// per image (1.25 times the KL) at about 1,000 images/s on 2 shared cores
-    /// (docs/channel-simulation.md has the measured alternatives).
-    public static let defaultBlockBits = 10
-    /// log2 N - B: how far the candidate bound N lies above a block's planned KL.
+    /// B, the planned KL of a block in bits (`‹block-bits›`), below `highRateKLBits` per example
+    /// (`defaultSettings`, `lowRateSettings`). 11 bits (about 7.6 nats, below the 10 nats
+    /// Flamich et al. use) with a search of N = 2^14 candidates: at 18 bits per MNIST image it
+    /// makes two blocks, the fewest the packing reaches, for 22.3 bits per image (1.23 times the
+    /// KL) at about 1,000 images/s on 2 shared cores (docs/channel-simulation.md has the
+    /// measured alternatives).
+    public static let defaultBlockBits = 11
+    /// log2 N - B: how far the candidate bound N lies above a block's planned KL when only
+    /// `‹block-bits›` is given.
     public static let defaultCandidateMargin = 4
 
     /// The model's Gaussian channel, or a one-line refusal naming the channel.
@@ -72,19 +74,23 @@ public enum ChannelSimulationCodec {
     /// Encodes the standardized posteriors (`posteriors`) of a model with `k` latent dimensions:
     /// plans blocks of `blockBits` bits from their mean KLs, searches at most 2^`candidateBits`
     /// candidates per block on `threads` threads, fits the index tables and codes
-    /// `examplesPerRecord` examples per record.
-    public static func encode(mu: [Double], logVariance: [Double], dimensions k: Int, blockBits: Int = defaultBlockBits, candidateBits: Int? = nil,
+    /// `examplesPerRecord` examples per record. Without `blockBits` and `candidateBits`, both
+    /// come from the examples' mean KL (`defaultSettings`); with `blockBits` alone, the candidate
+    /// bits are `blockBits + defaultCandidateMargin`.
+    public static func encode(mu: [Double], logVariance: [Double], dimensions k: Int, blockBits: Int? = nil, candidateBits: Int? = nil,
                               seed: UInt64 = 0, examplesPerRecord: Int = 1, threads: Int = 1) throws -> Encoded {
-        guard (1...ChannelSimulationPlan.maximumBlockBits).contains(blockBits) else {
-            throw RDAError("‹block-bits› \(blockBits) must be 1...\(ChannelSimulationPlan.maximumBlockBits)")
+        let f = ChannelSimulationPlan.figures(mu: mu, logVariance: logVariance, dimensions: k)
+        let preset = defaultSettings(klBitsPerExample: f.meanKL.reduce(0.0) { $0 + Double($1) } / ChannelSimulationPlan.unit)
+        let chosen = blockBits ?? preset.blockBits
+        guard (1...ChannelSimulationPlan.maximumBlockBits).contains(chosen) else {
+            throw RDAError("‹block-bits› \(chosen) must be 1...\(ChannelSimulationPlan.maximumBlockBits)")
         }
-        let cb = candidateBits ?? Swift.min(blockBits + defaultCandidateMargin, ChannelSimulationPlan.maximumCandidateBits)
-        guard (blockBits...ChannelSimulationPlan.maximumCandidateBits).contains(cb) else {
-            throw RDAError("‹candidate-bits› \(cb) must be \(blockBits)...\(ChannelSimulationPlan.maximumCandidateBits) (at least ‹block-bits›)")
+        let cb = candidateBits ?? (blockBits == nil ? preset.candidateBits : Swift.min(chosen + defaultCandidateMargin, ChannelSimulationPlan.maximumCandidateBits))
+        guard (chosen...ChannelSimulationPlan.maximumCandidateBits).contains(cb) else {
+            throw RDAError("‹candidate-bits› \(cb) must be \(chosen)...\(ChannelSimulationPlan.maximumCandidateBits) (at least ‹block-bits›)")
         }
         guard examplesPerRecord >= 1 else { throw RDAError("‹examples-per-record› \(examplesPerRecord) must be at least 1") }
-        let f = ChannelSimulationPlan.figures(mu: mu, logVariance: logVariance, dimensions: k)
-        let plan = try ChannelSimulationPlan(blockBits: blockBits, candidateBits: cb, seed: seed, meanKL: f.meanKL, precisionBits: f.precisionBits)
+        let plan = try ChannelSimulationPlan(blockBits: chosen, candidateBits: cb, seed: seed, meanKL: f.meanKL, precisionBits: f.precisionBits)
         let examples = ChannelSimulation.encode(mu: mu, logVariance: logVariance, plan: plan, threads: threads)
         let parameters = ChannelSimulationParameters(plan: plan, examples: examples)
         let records = stride(from: 0, to: examples.count, by: examplesPerRecord).map { start in
