@@ -155,7 +155,9 @@ enum DirectConv {
         // Kernel rows in chunks of about `chunkFloats` values of k, so that the chunk's weight
         // panel (16 floats per k) stays in L1 while all pixels run over it.
         let chunk = Swift.max(1, Swift.min(segments, DirectConv.chunkFloats / Swift.max(segmentLength, 1)))
-        for g in 0..<weights.groups {
+        var g = 0
+        while g < weights.groups {
+            let pair = wide && g + 1 < weights.groups   // two groups a block (DirectConvWide.swift)
             var s0 = 0
             while s0 < segments {
                 let n0 = Swift.min(chunk, segments - s0)
@@ -167,8 +169,8 @@ enum DirectConv {
                     if wide {   // 12-row AVX-512 blocks, same bits (DirectConvWide.swift)
                         let n = Swift.min(wideRows, pixels - p)
                         wideTile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
-                                 segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
-                                 accumulate: s0 > 0, epilogue: epilogue)
+                                 segmentStride: segmentStride, panel: panel, groupStride: pair ? k * 16 : 0,
+                                 out: out + p * ldOut + g * 16, ldOut: ldOut, accumulate: s0 > 0, epilogue: epilogue)
                         p += wideRows
                         continue
                     }
@@ -180,6 +182,7 @@ enum DirectConv {
                 }
                 s0 += n0
             }
+            g += pair ? 2 : 1
         }
     }
 
@@ -315,21 +318,14 @@ enum DirectConv {
         let k = segments * segmentLength
         var offsets = (0, 0, 0, 0, 0, 0)
         let step = pixelStride == 0 ? 16 : pixelStride
+        if wide {   // 12-row AVX-512 blocks (DirectConvWide.swift)
+            wideWeightGradient(rows: rows, pixels: pixels, segmentLength: segmentLength, segmentStride: segmentStride, k: k,
+                               panels: panels, groups: groups, pixelStride: pixelStride, out: out, ldOut: ldOut, accumulate: accumulate)
+            return
+        }
         for g in 0..<groups {
             let panel = pixelStride == 0 ? panels + g * pixels * 16 : panels + g * 16
             var k0 = 0
-            while wide && k0 < k {   // 12-row AVX-512 blocks (DirectConvWide.swift)
-                let n = Swift.min(wideRows, k - k0)
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: wideRows) { o in
-                    for r in 0..<wideRows {
-                        let kk = k0 + Swift.min(r, n - 1)
-                        o[r] = (kk / segmentLength) * segmentStride + kk % segmentLength
-                    }
-                    wideWeightTile(rows, pixels: pixels, offsets: o.baseAddress!, count: n, panel: panel, panelStride: step,
-                                   out: out + k0 * ldOut + g * 16, ldOut: ldOut, accumulate: accumulate)
-                }
-                k0 += wideRows
-            }
             while k0 < k {
                 let n = Swift.min(6, k - k0)
                 @inline(__always) func offset(_ r: Int) -> Int {

@@ -1,5 +1,6 @@
 // The AVX-512 path of `DirectConv`: 12-row register blocks in C (`CRDAKernels/conv_tiles.h`,
-// 12 zmm accumulators against the Swift blocks' 6 rows in 12 ymm), stored by the Swift blocks'
+// 12 zmm accumulators against the Swift blocks' 6 rows in 12 ymm, or 24 for two groups of 16
+// columns at once, which halves the broadcasts a multiply-add), stored by the Swift blocks'
 // own epilogue as two 6-row halves. Each sum runs over k in the order of the Swift blocks, and
 // the scatter adds into the image in the Swift order (rows 0-5 over every group, then rows
 // 6-11), so results have the same bits on either path.
@@ -22,20 +23,29 @@ extension DirectConv {
         }
     }
 
-    /// The forward block of `run` for up to 12 rows: C sums, then the Swift store per half.
+    /// The forward block of `run` for up to 12 rows: C sums, then the Swift store per half. With
+    /// `groupStride` > 0 also the next group (panel + groupStride, out + 16, bias + 16) in the same pass.
     static func wideTile(_ rows: UnsafePointer<UnsafePointer<Float>>, count: Int, offset: Int, segments: Int, segmentLength: Int,
-                         segmentStride: Int, panel: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ldOut: Int,
-                         accumulate: Bool, epilogue: Epilogue) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: wideRows * 16) { sums in
+                         segmentStride: Int, panel: UnsafePointer<Float>, groupStride: Int, out: UnsafeMutablePointer<Float>,
+                         ldOut: Int, accumulate: Bool, epilogue: Epilogue) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wideRows * 16) { sums in
             let s = sums.baseAddress!
             twelve(rows, count: count) { r in
                 r.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: wideRows) { r in
-                    rda_conv_tile_avx512(r, offset, segments, segmentLength, segmentStride, panel, s)
+                    if groupStride > 0 {
+                        rda_conv_tile2_avx512(r, offset, segments, segmentLength, segmentStride, panel, groupStride, s)
+                    } else {
+                        rda_conv_tile_avx512(r, offset, segments, segmentLength, segmentStride, panel, s)
+                    }
                 }
             }
-            Block6x16(sums: s).store(out, ldOut: ldOut, count: Swift.min(6, count), accumulate: accumulate, epilogue: epilogue)
-            if count > 6 {
-                Block6x16(sums: s + 96).store(out + 6 * ldOut, ldOut: ldOut, count: count - 6, accumulate: accumulate, epilogue: epilogue)
+            for h in 0..<(groupStride > 0 ? 2 : 1) {
+                let e = Epilogue(bias: epilogue.bias.map { $0 + 16 * h }, activation: epilogue.activation)
+                let sh = s + h * wideRows * 16, oh = out + 16 * h
+                Block6x16(sums: sh).store(oh, ldOut: ldOut, count: Swift.min(6, count), accumulate: accumulate, epilogue: e)
+                if count > 6 {
+                    Block6x16(sums: sh + 96).store(oh + 6 * ldOut, ldOut: ldOut, count: count - 6, accumulate: accumulate, epilogue: e)
+                }
             }
         }
     }
@@ -49,8 +59,15 @@ extension DirectConv {
             let s = sums.baseAddress!
             twelve(src, count: count) { a in
                 a.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: wideRows) { a in
-                    for g in 0..<groups {
-                        rda_conv_scatter_tile_avx512(a, reduction, w + g * reduction * 16, s + g * wideRows * 16)
+                    var g = 0
+                    while g < groups {   // two groups a block where there are two
+                        if g + 1 < groups {
+                            rda_conv_scatter_tile2_avx512(a, reduction, w + g * reduction * 16, reduction * 16, s + g * wideRows * 16)
+                            g += 2
+                        } else {
+                            rda_conv_scatter_tile_avx512(a, reduction, w + g * reduction * 16, s + g * wideRows * 16)
+                            g += 1
+                        }
                     }
                 }
             }
@@ -63,6 +80,57 @@ extension DirectConv {
                         offset: offset, piece: piece, pieceStride: segmentStride)
                 }
                 half += 6
+            }
+        }
+    }
+
+    /// `weightGradient` in 12-row blocks: two groups a block where there are two and the block's
+    /// 12 values of k lie in one kernel row (consecutive offsets), else one group at a time.
+    static func wideWeightGradient(rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, segmentLength: Int, segmentStride: Int,
+                                   k: Int, panels: UnsafePointer<Float>, groups: Int, pixelStride: Int,
+                                   out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool) {
+        let step = pixelStride == 0 ? 16 : pixelStride, groupStride = pixelStride == 0 ? pixels * 16 : 16
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: wideRows) { o in
+            let offsets = o.baseAddress!
+            var g = 0
+            while g < groups {
+                let panel = panels + g * groupStride, pair = g + 1 < groups
+                var k0 = 0
+                while k0 < k {
+                    let n = Swift.min(wideRows, k - k0), within = k0 % segmentLength
+                    if pair && n == wideRows && within + wideRows <= segmentLength {
+                        wideWeightTile2(rows, pixels: pixels, offset: (k0 / segmentLength) * segmentStride + within, panel: panel,
+                                        panelStride: step, groupStride: groupStride, out: out + k0 * ldOut + g * 16, ldOut: ldOut,
+                                        accumulate: accumulate)
+                    } else {
+                        for r in 0..<wideRows {
+                            let kk = k0 + Swift.min(r, n - 1)
+                            offsets[r] = (kk / segmentLength) * segmentStride + kk % segmentLength
+                        }
+                        for h in 0..<(pair ? 2 : 1) {
+                            wideWeightTile(rows, pixels: pixels, offsets: offsets, count: n, panel: panel + h * groupStride,
+                                           panelStride: step, out: out + k0 * ldOut + (g + h) * 16, ldOut: ldOut, accumulate: accumulate)
+                        }
+                    }
+                    k0 += wideRows
+                }
+                g += pair ? 2 : 1
+            }
+        }
+    }
+
+    /// Twelve consecutive values of k (offset + r) for two groups (panel, panel + groupStride).
+    static func wideWeightTile2(_ rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, offset: Int, panel: UnsafePointer<Float>,
+                                panelStride: Int, groupStride: Int, out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wideRows * 16) { sums in
+            let s = sums.baseAddress!
+            rows.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: pixels) { r in
+                rda_conv_weight_tile2_avx512(r, pixels, offset, panel, panelStride, groupStride, s)
+            }
+            for h in 0..<2 {
+                let sh = s + h * wideRows * 16, oh = out + 16 * h
+                Block6x16(sums: sh).store(oh, ldOut: ldOut, count: 6, accumulate: accumulate)
+                Block6x16(sums: sh + 96).store(oh + 6 * ldOut, ldOut: ldOut, count: 6, accumulate: accumulate)
             }
         }
     }
