@@ -151,13 +151,16 @@ enum DirectConv {
                     bias: UnsafePointer<Float>? = nil, activation: Activation = .identity) {
         let k = segments * segmentLength
         precondition(k == weights.k, "DirectConv: \(segments) x \(segmentLength) taps for weights of \(weights.k)")
+        if wide {   // 12-row AVX-512 blocks, same bits (DirectConvWide.swift)
+            wideRun(rows: rows, pixels: pixels, segments: segments, segmentLength: segmentLength, segmentStride: segmentStride,
+                    weights: weights, out: out, ldOut: ldOut, bias: bias, activation: activation)
+            return
+        }
         let w = weights.data.data
         // Kernel rows in chunks of about `chunkFloats` values of k, so that the chunk's weight
         // panel (16 floats per k) stays in L1 while all pixels run over it.
         let chunk = Swift.max(1, Swift.min(segments, DirectConv.chunkFloats / Swift.max(segmentLength, 1)))
-        var g = 0
-        while g < weights.groups {
-            let pair = wide && g + 1 < weights.groups   // two groups a block (DirectConvWide.swift)
+        for g in 0..<weights.groups {
             var s0 = 0
             while s0 < segments {
                 let n0 = Swift.min(chunk, segments - s0)
@@ -166,14 +169,6 @@ enum DirectConv {
                 let epilogue = Epilogue(bias: last ? bias.map { $0 + g * 16 } : nil, activation: last ? activation : .identity)
                 var p = 0
                 while p < pixels {
-                    if wide {   // 12-row AVX-512 blocks, same bits (DirectConvWide.swift)
-                        let n = Swift.min(wideRows, pixels - p)
-                        wideTile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
-                                 segmentStride: segmentStride, panel: panel, groupStride: pair ? k * 16 : 0,
-                                 out: out + p * ldOut + g * 16, ldOut: ldOut, accumulate: s0 > 0, epilogue: epilogue)
-                        p += wideRows
-                        continue
-                    }
                     let n = Swift.min(6, pixels - p)
                     tile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
                          segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
@@ -182,7 +177,6 @@ enum DirectConv {
                 }
                 s0 += n0
             }
-            g += pair ? 2 : 1
         }
     }
 
@@ -232,14 +226,12 @@ enum DirectConv {
                      "DirectConv.scatter: kernel rows of \(segmentLength) floats, \(weights.columns) columns")
         let w = weights.data.data, r = weights.k
         let piece = Swift.min(16, segmentLength)
+        if wide {   // 12-row AVX-512 blocks, additions in the same order (DirectConvWide.swift)
+            wideScatter(src, dst, pixels: pixels, weights: weights, segmentLength: segmentLength, segmentStride: segmentStride, piece: piece)
+            return
+        }
         var p = 0
         while p < pixels {
-            if wide {   // 12-row AVX-512 blocks, additions in the same order (DirectConvWide.swift)
-                wideScatter(src + p, dst + p, count: Swift.min(wideRows, pixels - p), weights: weights,
-                            segmentLength: segmentLength, segmentStride: segmentStride, piece: piece)
-                p += wideRows
-                continue
-            }
             let n = Swift.min(6, pixels - p)
             for g in 0..<weights.groups {
                 let col = g * 16
