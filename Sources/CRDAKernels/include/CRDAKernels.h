@@ -60,4 +60,15 @@ void rda_conv_scatter_tile_avx512(const float *const *src, long reduction, const
 void rda_conv_weight_tile_avx512(const float *const *rows, long pixels, const long *offsets,
                                  const float *panel, long panelStride, float *sums);
 
+/// The same for two groups of 16 columns at once (the second group's panel `groupStride` floats
+/// after the first's), 384 sums: the first group's 12 x 16, then the second's. Same bits as two
+/// calls of the blocks above.
+void rda_conv_tile2_avx512(const float *const *rows, long offset, long segments, long segmentLength,
+                           long segmentStride, const float *panel, long groupStride, float *sums);
+void rda_conv_scatter_tile2_avx512(const float *const *src, long reduction, const float *panel,
+                                   long groupStride, float *sums);
+/// Weight gradient with consecutive offsets: offsets[r] = offset + r.
+void rda_conv_weight_tile2_avx512(const float *const *rows, long pixels, long offset, const float *panel,
+                                  long panelStride, long groupStride, float *sums);
+
 #endif

@@ -42,21 +42,14 @@ func withBlockGradient(_ gb: UnsafePointer<Float>, count: Int, channels: Int, pl
 
 /// weight[outer * strideOuter + inner * strideInner + i * kw + j] (+)= t[((i * kw + j) * inner + in) * ld + out]:
 /// a weight gradient from `DirectConv.weightGradient`'s [kh, kw, inner] x outer layout back to the weight's.
+/// For each `in`, the [kh * kw, outer] slice is one strided transpose (8 x 8 tiles: the weight's
+/// taps are consecutive), not a store every `strideOuter` floats a value (one add an element either way).
 func scatterWeightGradient(_ t: UnsafePointer<Float>, ld: Int, kh: Int, kw: Int, inner: Int, outer: Int,
                            _ weight: UnsafeMutablePointer<Float>, strideOuter: Int, strideInner: Int, accumulate: Bool) {
     parallelRanges(inner, grain: Swift.max(1, (1 << 13) / Swift.max(kh * kw * outer, 1))) { lo, hi in
-        for i in 0..<kh {
-            for j in 0..<kw {
-                for a in lo..<hi {
-                    let row = t + ((i * kw + j) * inner + a) * ld
-                    let base = weight + a * strideInner + i * kw + j
-                    if accumulate {
-                        for b in 0..<outer { base[b * strideOuter] += row[b] }
-                    } else {
-                        for b in 0..<outer { base[b * strideOuter] = row[b] }
-                    }
-                }
-            }
+        for a in lo..<hi {
+            transposeInto(t + a * ld, srcStride: inner * ld, rows: kh * kw, cols: outer, weight + a * strideInner,
+                          dstStride: strideOuter, accumulate: accumulate)
         }
     }
 }

@@ -151,6 +151,11 @@ enum DirectConv {
                     bias: UnsafePointer<Float>? = nil, activation: Activation = .identity) {
         let k = segments * segmentLength
         precondition(k == weights.k, "DirectConv: \(segments) x \(segmentLength) taps for weights of \(weights.k)")
+        if wide {   // 12-row AVX-512 blocks, same bits (DirectConvWide.swift)
+            wideRun(rows: rows, pixels: pixels, segments: segments, segmentLength: segmentLength, segmentStride: segmentStride,
+                    weights: weights, out: out, ldOut: ldOut, bias: bias, activation: activation)
+            return
+        }
         let w = weights.data.data
         // Kernel rows in chunks of about `chunkFloats` values of k, so that the chunk's weight
         // panel (16 floats per k) stays in L1 while all pixels run over it.
@@ -164,14 +169,6 @@ enum DirectConv {
                 let epilogue = Epilogue(bias: last ? bias.map { $0 + g * 16 } : nil, activation: last ? activation : .identity)
                 var p = 0
                 while p < pixels {
-                    if wide {   // 12-row AVX-512 blocks, same bits (DirectConvWide.swift)
-                        let n = Swift.min(wideRows, pixels - p)
-                        wideTile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
-                                 segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
-                                 accumulate: s0 > 0, epilogue: epilogue)
-                        p += wideRows
-                        continue
-                    }
                     let n = Swift.min(6, pixels - p)
                     tile(rows + p, count: n, offset: s0 * segmentStride, segments: n0, segmentLength: segmentLength,
                          segmentStride: segmentStride, panel: panel, out: out + p * ldOut + g * 16, ldOut: ldOut,
@@ -229,14 +226,12 @@ enum DirectConv {
                      "DirectConv.scatter: kernel rows of \(segmentLength) floats, \(weights.columns) columns")
         let w = weights.data.data, r = weights.k
         let piece = Swift.min(16, segmentLength)
+        if wide {   // 12-row AVX-512 blocks, additions in the same order (DirectConvWide.swift)
+            wideScatter(src, dst, pixels: pixels, weights: weights, segmentLength: segmentLength, segmentStride: segmentStride, piece: piece)
+            return
+        }
         var p = 0
         while p < pixels {
-            if wide {   // 12-row AVX-512 blocks, additions in the same order (DirectConvWide.swift)
-                wideScatter(src + p, dst + p, count: Swift.min(wideRows, pixels - p), weights: weights,
-                            segmentLength: segmentLength, segmentStride: segmentStride, piece: piece)
-                p += wideRows
-                continue
-            }
             let n = Swift.min(6, pixels - p)
             for g in 0..<weights.groups {
                 let col = g * 16
@@ -315,21 +310,14 @@ enum DirectConv {
         let k = segments * segmentLength
         var offsets = (0, 0, 0, 0, 0, 0)
         let step = pixelStride == 0 ? 16 : pixelStride
+        if wide {   // 12-row AVX-512 blocks (DirectConvWide.swift)
+            wideWeightGradient(rows: rows, pixels: pixels, segmentLength: segmentLength, segmentStride: segmentStride, k: k,
+                               panels: panels, groups: groups, pixelStride: pixelStride, out: out, ldOut: ldOut, accumulate: accumulate)
+            return
+        }
         for g in 0..<groups {
             let panel = pixelStride == 0 ? panels + g * pixels * 16 : panels + g * 16
             var k0 = 0
-            while wide && k0 < k {   // 12-row AVX-512 blocks (DirectConvWide.swift)
-                let n = Swift.min(wideRows, k - k0)
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: wideRows) { o in
-                    for r in 0..<wideRows {
-                        let kk = k0 + Swift.min(r, n - 1)
-                        o[r] = (kk / segmentLength) * segmentStride + kk % segmentLength
-                    }
-                    wideWeightTile(rows, pixels: pixels, offsets: o.baseAddress!, count: n, panel: panel, panelStride: step,
-                                   out: out + k0 * ldOut + g * 16, ldOut: ldOut, accumulate: accumulate)
-                }
-                k0 += wideRows
-            }
             while k0 < k {
                 let n = Swift.min(6, k - k0)
                 @inline(__always) func offset(_ r: Int) -> Int {

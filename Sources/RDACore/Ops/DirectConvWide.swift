@@ -1,5 +1,6 @@
 // The AVX-512 path of `DirectConv`: 12-row register blocks in C (`CRDAKernels/conv_tiles.h`,
-// 12 zmm accumulators against the Swift blocks' 6 rows in 12 ymm), stored by the Swift blocks'
+// 12 zmm accumulators against the Swift blocks' 6 rows in 12 ymm, or 24 for two groups of 16
+// columns at once, which halves the broadcasts a multiply-add), stored by the Swift blocks'
 // own epilogue as two 6-row halves. Each sum runs over k in the order of the Swift blocks, and
 // the scatter adds into the image in the Swift order (rows 0-5 over every group, then rows
 // 6-11), so results have the same bits on either path.
@@ -13,72 +14,135 @@ extension DirectConv {
     /// Rows per wide block.
     static let wideRows = 12
 
-    /// Twelve pointers: `first[0..<count]`, then `first[0]` repeated (never read past the array).
-    @inline(__always)
-    static func twelve<P>(_ first: UnsafePointer<P>, count: Int, _ body: (UnsafePointer<P>) -> Void) {
-        withUnsafeTemporaryAllocation(of: P.self, capacity: wideRows) { buffer in
-            for r in 0..<wideRows { buffer.initializeElement(at: r, to: first[r < count ? r : 0]) }
-            body(UnsafePointer(buffer.baseAddress!))
-        }
-    }
-
-    /// The forward block of `run` for up to 12 rows: C sums, then the Swift store per half.
-    static func wideTile(_ rows: UnsafePointer<UnsafePointer<Float>>, count: Int, offset: Int, segments: Int, segmentLength: Int,
-                         segmentStride: Int, panel: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ldOut: Int,
-                         accumulate: Bool, epilogue: Epilogue) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: wideRows * 16) { sums in
-            let s = sums.baseAddress!
-            twelve(rows, count: count) { r in
-                r.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: wideRows) { r in
-                    rda_conv_tile_avx512(r, offset, segments, segmentLength, segmentStride, panel, s)
+    /// `run` in 12-row blocks, two groups of 16 columns a block where there are two (the chunks
+    /// of k, the order of each sum and the epilogue as in `run`). The block's sums live in one
+    /// buffer for the whole call (a temporary per block would be a heap allocation).
+    static func wideRun(rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, segments: Int, segmentLength: Int,
+                        segmentStride: Int, weights: PackedConvWeights, out: UnsafeMutablePointer<Float>, ldOut: Int,
+                        bias: UnsafePointer<Float>?, activation: Activation) {
+        let k = segments * segmentLength, w = weights.data.data, groups = weights.groups
+        let chunk = Swift.max(1, Swift.min(segments, DirectConv.chunkFloats / Swift.max(segmentLength, 1)))
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wideRows * 16) { sums in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: wideRows) { table in
+                let s = sums.baseAddress!, t = table.baseAddress!
+                var g = 0
+                while g < groups {
+                    let pair = g + 1 < groups
+                    var s0 = 0
+                    while s0 < segments {
+                        let n0 = Swift.min(chunk, segments - s0), last = s0 + n0 == segments
+                        let panel = UnsafePointer(w + g * k * 16 + s0 * segmentLength * 16)
+                        var p = 0
+                        while p < pixels {
+                            let n = Swift.min(wideRows, pixels - p)
+                            for r in 0..<wideRows { t[r] = rows[p + (r < n ? r : 0)] }
+                            if pair {
+                                rda_conv_tile2_avx512(t, s0 * segmentStride, n0, segmentLength, segmentStride, panel, k * 16, s)
+                            } else {
+                                rda_conv_tile_avx512(t, s0 * segmentStride, n0, segmentLength, segmentStride, panel, s)
+                            }
+                            for h in 0..<(pair ? 2 : 1) {
+                                let e = Epilogue(bias: last ? bias.map { $0 + (g + h) * 16 } : nil, activation: last ? activation : .identity)
+                                storeHalves(s + h * wideRows * 16, count: n, out: out + p * ldOut + (g + h) * 16, ldOut: ldOut,
+                                            accumulate: s0 > 0, epilogue: e)
+                            }
+                            p += wideRows
+                        }
+                        s0 += n0
+                    }
+                    g += pair ? 2 : 1
                 }
             }
-            Block6x16(sums: s).store(out, ldOut: ldOut, count: Swift.min(6, count), accumulate: accumulate, epilogue: epilogue)
-            if count > 6 {
-                Block6x16(sums: s + 96).store(out + 6 * ldOut, ldOut: ldOut, count: count - 6, accumulate: accumulate, epilogue: epilogue)
-            }
         }
     }
 
-    /// `scatter` for pixels p..<p+count (count <= 12) over every group: all sums first, then the
-    /// additions in the order of the 6-row path.
+    /// Stores the first `count` of 12 rows of sums (row-major at `sums`) with the Swift blocks'
+    /// store, as two 6-row halves.
+    @inline(__always)
+    static func storeHalves(_ sums: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>, ldOut: Int,
+                            accumulate: Bool, epilogue: Epilogue = Epilogue()) {
+        Block6x16(sums: sums).store(out, ldOut: ldOut, count: Swift.min(6, count), accumulate: accumulate, epilogue: epilogue)
+        if count > 6 {
+            Block6x16(sums: sums + 96).store(out + 6 * ldOut, ldOut: ldOut, count: count - 6, accumulate: accumulate, epilogue: epilogue)
+        }
+    }
+
+    /// `scatter` in blocks of 12 pixels: each block's sums over every group first (two groups a
+    /// call where there are two), then the additions in the order of the 6-row path (rows 0-5
+    /// over every group, then rows 6-11). One sums buffer for the whole call.
     static func wideScatter(_ src: UnsafePointer<UnsafePointer<Float>>, _ dst: UnsafePointer<UnsafeMutablePointer<Float>>,
-                            count: Int, weights: PackedConvWeights, segmentLength: Int, segmentStride: Int, piece: Int) {
+                            pixels: Int, weights: PackedConvWeights, segmentLength: Int, segmentStride: Int, piece: Int) {
         let w = weights.data.data, reduction = weights.k, groups = weights.groups
         withUnsafeTemporaryAllocation(of: Float.self, capacity: groups * wideRows * 16) { sums in
-            let s = sums.baseAddress!
-            twelve(src, count: count) { a in
-                a.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: wideRows) { a in
-                    for g in 0..<groups {
-                        rda_conv_scatter_tile_avx512(a, reduction, w + g * reduction * 16, s + g * wideRows * 16)
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: wideRows) { table in
+                let s = sums.baseAddress!, a = table.baseAddress!
+                var p = 0
+                while p < pixels {
+                    let count = Swift.min(wideRows, pixels - p)
+                    for r in 0..<wideRows { a[r] = src[p + (r < count ? r : 0)] }
+                    var g = 0
+                    while g < groups {
+                        if g + 1 < groups {
+                            rda_conv_scatter_tile2_avx512(a, reduction, w + g * reduction * 16, reduction * 16, s + g * wideRows * 16)
+                            g += 2
+                        } else {
+                            rda_conv_scatter_tile_avx512(a, reduction, w + g * reduction * 16, s + g * wideRows * 16)
+                            g += 1
+                        }
                     }
+                    var half = 0
+                    while half < count {
+                        for g in 0..<groups {
+                            let col = g * 16
+                            let offset = (col / segmentLength) * segmentStride + col % segmentLength
+                            add(Block6x16(sums: s + g * wideRows * 16 + half * 16), to: dst + p + half, count: Swift.min(6, count - half),
+                                offset: offset, piece: piece, pieceStride: segmentStride)
+                        }
+                        half += 6
+                    }
+                    p += wideRows
                 }
-            }
-            var half = 0
-            while half < count {
-                for g in 0..<groups {
-                    let col = g * 16
-                    let offset = (col / segmentLength) * segmentStride + col % segmentLength
-                    add(Block6x16(sums: s + g * wideRows * 16 + half * 16), to: dst + half, count: Swift.min(6, count - half),
-                        offset: offset, piece: piece, pieceStride: segmentStride)
-                }
-                half += 6
             }
         }
     }
 
-    /// The weight-gradient block for up to 12 values of k (`offsets` has 12 entries).
-    static func wideWeightTile(_ rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, offsets: UnsafePointer<Int>, count: Int,
-                               panel: UnsafePointer<Float>, panelStride: Int, out: UnsafeMutablePointer<Float>, ldOut: Int,
-                               accumulate: Bool) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: wideRows * 16) { sums in
-            let s = sums.baseAddress!
-            rows.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: pixels) { r in
-                rda_conv_weight_tile_avx512(r, pixels, offsets, panel, panelStride, s)
-            }
-            Block6x16(sums: s).store(out, ldOut: ldOut, count: Swift.min(6, count), accumulate: accumulate)
-            if count > 6 {
-                Block6x16(sums: s + 96).store(out + 6 * ldOut, ldOut: ldOut, count: count - 6, accumulate: accumulate)
+    /// `weightGradient` in 12-row blocks: two groups a block where there are two and the block's
+    /// 12 values of k lie in one kernel row (consecutive offsets), else one group at a time.
+    static func wideWeightGradient(rows: UnsafePointer<UnsafePointer<Float>>, pixels: Int, segmentLength: Int, segmentStride: Int,
+                                   k: Int, panels: UnsafePointer<Float>, groups: Int, pixelStride: Int,
+                                   out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool) {
+        let step = pixelStride == 0 ? 16 : pixelStride, groupStride = pixelStride == 0 ? pixels * 16 : 16
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wideRows * 16) { sums in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: wideRows) { o in
+                let s = sums.baseAddress!, offsets = o.baseAddress!
+                rows.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: pixels) { r in
+                    var g = 0
+                    while g < groups {
+                        let panel = panels + g * groupStride, pair = g + 1 < groups
+                        var k0 = 0
+                        while k0 < k {
+                            let n = Swift.min(wideRows, k - k0), within = k0 % segmentLength
+                            let at = out + k0 * ldOut + g * 16
+                            if pair && n == wideRows && within + wideRows <= segmentLength {
+                                rda_conv_weight_tile2_avx512(r, pixels, (k0 / segmentLength) * segmentStride + within, panel, step,
+                                                             groupStride, s)
+                                storeHalves(s, count: n, out: at, ldOut: ldOut, accumulate: accumulate)
+                                storeHalves(s + wideRows * 16, count: n, out: at + 16, ldOut: ldOut, accumulate: accumulate)
+                            } else {
+                                for j in 0..<wideRows {
+                                    let kk = k0 + Swift.min(j, n - 1)
+                                    offsets[j] = (kk / segmentLength) * segmentStride + kk % segmentLength
+                                }
+                                for h in 0..<(pair ? 2 : 1) {
+                                    rda_conv_weight_tile_avx512(r, pixels, offsets, panel + h * groupStride, step, s)
+                                    storeHalves(s, count: n, out: at + 16 * h, ldOut: ldOut, accumulate: accumulate)
+                                }
+                            }
+                            k0 += wideRows
+                        }
+                        g += pair ? 2 : 1
+                    }
+                }
             }
         }
     }
