@@ -93,16 +93,51 @@ public enum ResNetwork {
                       outputsPerDimension m: Int, sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
         precondition(exampleShape.count == 3 && widths.count == 2, "resnet needs [C, H, W] examples and two channel widths")
         let s = sizes(exampleShape: exampleShape, widths: widths, resBlocks: resBlocks, hidden: hidden)!
-        func layers(_ plan: [Step]) -> [Layer] { plan.map { layer($0, rng: &rng) } }
+        func layers(_ plan: [Step]) -> [Layer] {
+            plan.indices.map { i in
+                let l = layer(plan[i], rng: &rng)
+                if i + 1 < plan.count, case .relu = plan[i + 1] { heScale(l) }
+                return l
+            }
+        }
         let encoder = Sequential(layers(encoderPlan(s, outputs: encoderOutputs)))
         let decoder = Sequential(layers(decoderPlan(s, latents: k, outputsPerDimension: m, sigmoidOutput: sigmoidOutput)))
         return (encoder, decoder)
     }
 
+    /// sqrt(6): PyTorch's default bound 1/sqrt(fan_in) times this is He's bound sqrt(6/fan_in).
+    static let heGain = Float(6).squareRoot()
+
+    /// Scales the weight of a layer that a ReLU follows from PyTorch's default initialization,
+    /// uniform on +-1/sqrt(fan_in), to He's, uniform on +-sqrt(6/fan_in) (`kaiming_uniform_` with
+    /// `nonlinearity='relu'`; He, Zhang, Ren and Sun 2015, "Delving deep into rectifiers"), which
+    /// keeps the signal's variance through the layers. With the default, each layer and ReLU
+    /// shrank it about 6 times, the latent hardly depended on the image at the start, and
+    /// training sat at rate 0 (posterior collapse) on some seeds (docs/resnet.md). Biases stay.
+    static func heScale(_ layer: Layer) {
+        let weight: Tensor
+        switch layer {
+        case let l as Linear: weight = l.weight
+        case let c as Conv2d: weight = c.weight
+        case let c as ConvTranspose2d: weight = c.weight
+        default: return
+        }
+        let w = weight.data
+        for i in 0..<weight.count { w[i] *= heGain }
+    }
+
     /// A residual block of `c` channels: conv 3x3 p1, ReLU, conv 3x3 p1 inside, ReLU after the sum.
+    /// The second convolution starts at zero (weight and bias; its PyTorch draws are still made,
+    /// so the other layers' initial values do not depend on it), so that every block starts as
+    /// the identity and a deep model trains like a shallow one at first (Goyal et al. 2017,
+    /// "Accurate, large minibatch SGD"; Zhang, Dauphin and Ma 2019, "Fixup"): with PyTorch's
+    /// initialization alone, two blocks per resolution collapsed to rate 0 on MNIST (docs/resnet.md).
     static func block(_ c: Int, rng: inout SeededGenerator) -> Residual {
-        Residual(Sequential(Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng), ReLU(),
-                            Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng)), activation: .relu)
+        let first = Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng)
+        let last = Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng)
+        heScale(first)
+        for t in last.parameters { t.data.update(repeating: 0, count: t.count) }
+        return Residual(Sequential(first, ReLU(), last), activation: .relu)
     }
 
     static func layer(_ step: Step, rng: inout SeededGenerator) -> Layer {
