@@ -19,7 +19,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
     case spatial
     /// `conv` with residual blocks: conv(C->c1, k4 s2 p1), ReLU, n residual blocks, conv(c1->c2,
     /// k4 s2 p1), ReLU, n blocks, flatten, linear -> h, ReLU, linear -> 2K; the decoder mirrors
-    /// it (`ResNetwork`; default channels 32, 64, one block, h 256). Images whose height and width
+    /// it (`ResNetwork`; default channels 16, 32, one block, h 256). Images whose height and width
     /// are multiples of 4.
     case resnet
 

@@ -16,7 +16,7 @@ import RDACore
 /// `i.0` and `i.2` (`encoder.3.0.weight`). Images need heights and widths that are multiples of 4.
 public enum ResNetwork {
     /// Channels c1, c2 of the two resolutions when the request does not name them.
-    public static let defaultWidths = [32, 64]
+    public static let defaultWidths = [16, 32]
     /// Residual blocks n at each resolution when the request does not name them.
     public static let defaultResBlocks = 1
     /// Width h of the hidden fully connected layer when the request does not name it.
