@@ -123,6 +123,10 @@ def numpy_forward(layers, tensors, x):
             x = x * t["scale"].reshape(1, -1, 1, 1) + t["shift"].reshape(1, -1, 1, 1)
         elif kind == "flatten":
             x = x.reshape(x.shape[0], -1)
+        elif kind == "residual":
+            x = numpy_forward(layer["body"], tensors, x) + x
+            if layer.get("activation", "identity") == "relu":
+                x = np.maximum(x, 0)
         else:
             raise SystemExit(f"torch_model.py: unknown layer kind '{kind}'")
     return x
@@ -146,6 +150,16 @@ def torch_modules(arch, tensors):
         def forward(self, x):
             x = x.reshape((x.shape[0],) + self.shape)
             return x * self.scale.view(1, -1, 1, 1) + self.shift.view(1, -1, 1, 1)
+
+    class _Residual(nn.Sequential):
+        """act(body(x) + x): the body's parameters named as those of an nn.Sequential."""
+        def __init__(self, modules, activation):
+            super().__init__(*modules)
+            self.relu = activation == "relu"
+
+        def forward(self, x):
+            y = super().forward(x) + x
+            return torch.relu(y) if self.relu else y
 
     def build(layers):
         modules = []
@@ -175,6 +189,8 @@ def torch_modules(arch, tensors):
                 m = _ReshapeChannelAffine(layer["shape"])
             elif kind == "flatten":
                 m = nn.Flatten()
+            elif kind == "residual":
+                m = _Residual(list(build(layer["body"])), layer.get("activation", "identity"))
             else:
                 raise SystemExit(f"torch_model.py: unknown layer kind '{kind}'")
             with torch.no_grad():

@@ -6,10 +6,12 @@ public enum ModelFLOPs {
     /// Multiply-adds of one forward pass of one example through the encoder and decoder (biases
     /// and elementwise ops not counted), and those of the first layer with weights (whose input
     /// needs no gradient in training). Per layer: linear in x out; conv2d outH x outW x out x
-    /// in x k^2; conv_transpose2d inH x inW x in x out x k^2 (each input pixel meets k^2 x out weights).
+    /// in x k^2; conv_transpose2d inH x inW x in x out x k^2 (each input pixel meets k^2 x out weights);
+    /// residual: its body's.
     public static func forwardMACs(_ description: ArchitectureDescription) -> (total: Double, firstLayer: Double) {
         var macs: [Double] = []
-        func walk(_ layers: [ArchitectureDescription.LayerDescription], from start: [Int]) {
+        @discardableResult
+        func walk(_ layers: [ArchitectureDescription.LayerDescription], from start: [Int]) -> [Int] {
             var shape = start
             for layer in layers {
                 switch layer.kind {
@@ -36,10 +38,13 @@ public enum ModelFLOPs {
                         macs.append(Double(h * w) * perPixel)
                         shape = [o, (h - 1) * s - 2 * p + k + op, (w - 1) * s - 2 * p + k + op]
                     }
+                case "residual":
+                    walk(layer.body ?? [], from: shape)   // keeps the shape
                 default:
                     break   // activations keep the shape
                 }
             }
+            return shape
         }
         walk(description.encoder, from: description.exampleShape)
         walk(description.decoder, from: [description.latentDim])

@@ -168,7 +168,7 @@ public enum TrainingBenchmark {
     /// The product whose GEMM speed is the ceiling: the model's largest training product.
     public static func ceilingShape(_ config: ModelConfig, batch: Int) -> GEMMShape {
         switch config.arch {
-        case .conv:
+        case .conv, .resnet:
             // the second convolution as one product over the batch: [c2, c1*16] x [c1*16, N*P]
             let p = (config.exampleShape[1] / 4) * (config.exampleShape[2] / 4)
             return GEMMShape(m: config.widths[1], n: batch * p, k: config.widths[0] * 16, isTraining: true)

@@ -8,17 +8,18 @@ import RDAModel
 struct ModelBenchOptions: ParsableArguments {
     /// The presets a benchmark runs (no linear one).
     enum Preset: String, CaseIterable, ExpressibleByArgument {
-        case mlp, conv, spatial
+        case mlp, conv, resnet, spatial
         var architecture: Architecture {
             switch self {
             case .mlp: return .mlp
             case .conv: return .conv
+            case .resnet: return .resnet
             case .spatial: return .spatial
             }
         }
     }
 
-    @Option(help: "Model preset: mlp or conv (latent 32, L2, standard prior, as the PyTorch reference), or spatial (the default spatial model on synthetic 64x64 RGB images, batch 16).")
+    @Option(help: "Model preset: mlp or conv (latent 32, L2, standard prior, as the PyTorch reference), resnet (latent 32 and ResNetwork's defaults), or spatial (the default spatial model on synthetic 64x64 RGB images, batch 16).")
     var arch: Preset = .mlp
 
     @Option(help: "Threads of the worker pool and OpenBLAS (default: RDA_THREADS or all cores).")

@@ -29,7 +29,7 @@ func writeTinyImageSet(to folder: URL, train: Int, test: Int, side: Int) throws 
 /// gives the same model bits (and the same eval.json) on 1, 2, 3, 4 and 16 threads.
 @Suite("Same model bits on any thread count")
 struct ThreadCountTests {
-    @Test(arguments: ["mlp", "conv"])
+    @Test(arguments: ["mlp", "conv", "resnet"])
     func sameModelBytesOnAnyThreadCount(arch: String) throws {
         let root = temporaryFolder("rda-threads")
         defer { try? FileManager.default.removeItem(at: root) }

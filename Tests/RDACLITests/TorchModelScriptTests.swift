@@ -39,6 +39,7 @@ struct TorchModelScriptTests {
     @Test(arguments: [["--arch", "conv", "--widths", "2,4"], ["--arch", "mlp", "--widths", "12,6", "--prior", "learned", "--distortion", "l1"],
                       ["--arch", "mlp", "--widths", "12", "--channel", "quantized", "--lambda", "64"],
                       ["--arch", "spatial", "--downsamplings", "2", "--widths", "3", "--prior", "learned"],
+                      ["--arch", "resnet", "--widths", "2,4", "--res-blocks", "2", "--hidden", "6", "--prior", "learned"],
                       ["--arch", "spatial", "--downsamplings", "2", "--widths", "3", "--channel", "quantized", "--lambda", "64"]])
     func numpyForwardPassAgreesWithRdaEval(_ archOptions: [String]) throws {
         let data = try tinyImageFolder()

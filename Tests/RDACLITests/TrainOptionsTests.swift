@@ -48,9 +48,11 @@ struct TrainOptionsTests {
         let colour = try ColourCLITests.imageFolder(dir)
         let spatial = ["--data", colour.path, "--arch", "spatial", "--downsamplings", "2", "--widths", "4", "--latent-dim", "2",
                        "--epochs", "1", "--batch-size", "16"]
+        let resnet = ["--data", colour.path, "--arch", "resnet", "--widths", "2,4", "--res-blocks", "2", "--hidden", "6", "--latent-dim", "2",
+                      "--epochs", "1", "--batch-size", "16"]
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainRequest.defaults)) as! [String: Any]
         var changed = Set<String>()
-        for (name, args) in [("gaussian", gaussian), ("quantized", quantized), ("images", images), ("spatial", spatial)] {
+        for (name, args) in [("gaussian", gaussian), ("quantized", quantized), ("images", images), ("spatial", spatial), ("resnet", resnet)] {
             let out = dir.appendingPathComponent(name)
             let r = try runRDA(["train"] + args + ["--out", out.path, "--checkpoint-seconds", "0"])
             #expect(r.status == 0, "\(r.stderr)")

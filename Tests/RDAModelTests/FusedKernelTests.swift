@@ -47,12 +47,12 @@ struct FusedKernelTests {
     }
 
     @Test(arguments: [
-        (Architecture.mlp, DistortionKind.l2), (.mlp, .l1), (.conv, .l2), (.conv, .l1), (.linear, .l2),
+        (Architecture.mlp, DistortionKind.l2), (.mlp, .l1), (.conv, .l2), (.conv, .l1), (.linear, .l2), (.resnet, .l2),
     ])
     func trainingStepMatchesReference(_ arch: Architecture, _ distortion: DistortionKind) {
         // 28x28 images and a batch of 5: the blocked convolutions then run blocks of several
         // images and of one image.
-        let widths = arch == .conv ? [8, 16] : (arch == .mlp ? [48, 24] : [])
+        let widths = arch == .conv || arch == .resnet ? [8, 16] : (arch == .mlp ? [48, 24] : [])
         let shape = [1, 28, 28], k = 6, n = 5
         var rng = SeededGenerator(seed: 11)
         let y = Tensor.randomUniform([n, 784], low: 0, high: 1, using: &rng)

@@ -17,7 +17,7 @@ final class ProgressReporter {
             epochs = options.epochs
             started = nil
             Console.info("data \(config.data): \(train) train / \(test) test examples of shape \(config.exampleShape)")
-            Console.info("model \(config.arch.rawValue) K=\(config.latentDim) widths=\(config.widths) channel=\(config.channel.name) (\(config.channelSettings.summary)) \(config.distortion.rawValue) lambda=\(formatNumber(config.lambda)): \(parameters) parameters")
+            Console.info("model \(config.arch.rawValue) K=\(config.latentDim) widths=\(config.widths)\(config.resNetWords) channel=\(config.channel.name) (\(config.channelSettings.summary)) \(config.distortion.rawValue) lambda=\(formatNumber(config.lambda)): \(parameters) parameters")
             Console.info("training \(options.epochs) epochs, batch \(options.batchSize), Adam lr \(options.learningRate) (\(options.schedule.rawValue)), seed \(options.seed)")
         case let .resumed(epoch, step):
             Console.info(epoch > epochs ? "resuming: training had finished; evaluating" : "resuming at epoch \(epoch), step \(step)")

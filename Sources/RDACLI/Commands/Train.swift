@@ -65,6 +65,12 @@ struct ModelTrainOptions: ParsableArguments {
     @Option(help: help(.downsamplings))
     var downsamplings: Int?
 
+    @Option(help: help(.resBlocks))
+    var resBlocks: Int?
+
+    @Option(help: help(.hidden))
+    var hidden: Int?
+
     @Option(help: help(.distortion))
     var distortion: DistortionKind?
 
@@ -102,7 +108,7 @@ struct ModelTrainOptions: ParsableArguments {
         r.data = dataOptions.data ?? TrainRequest.defaults.data; r.dataDir = dataOptions.dataDir
         r.examples = dataOptions.examples; r.testExamples = dataOptions.testExamples; r.dataSeed = dataOptions.dataSeed
         if latentChannels != nil, latentDim != nil { throw RDAError("give --latent-channels or --latent-dim, not both") }
-        r.arch = arch; r.latentDim = latentChannels ?? latentDim; r.downsamplings = downsamplings; r.distortion = distortion; r.lambda = lambda
+        r.arch = arch; r.latentDim = latentChannels ?? latentDim; r.downsamplings = downsamplings; r.resBlocks = resBlocks; r.hidden = hidden; r.distortion = distortion; r.lambda = lambda
         r.channel = try channelOptions.config()
         r.epochs = epochs; r.batchSize = batchSize; r.learningRate = learningRate; r.schedule = schedule
         r.clipNorm = clipNorm; r.seed = seed; r.injectNaNAtStep = injectNaNAtStep; r.steps = steps

@@ -15,13 +15,17 @@ enum TrainHelp {
         case .dataDir:
             return "Folder searched first for mnist / fashion-mnist (then $RDA_DATA_DIR/<name>, /usr/share/datasets/<name>, ~/.cache/rda/<name>)."
         case .arch:
-            return "Encoder/decoder family: linear, mlp, conv or spatial (fully convolutional: codes images of any size) (default: \(both(\.arch.rawValue)))."
+            return "Encoder/decoder family: linear, mlp, conv, resnet (conv with residual blocks; docs/resnet.md) or spatial (fully convolutional: codes images of any size) (default: \(both(\.arch.rawValue)))."
         case .latentDim:
             return "Latent dimensions K, or spatial's latent channels C (default: \(SpatialNetwork.defaultLatentChannels) for spatial, \(i.latentDim.map(String.init) ?? "D") for other images, the source's dimension for gaussian: and laplace:)."
         case .widths:
-            return "Hidden widths (mlp, e.g. \(Architecture.mlp.defaultWidths.map(String.init).joined(separator: ","))) or channels (conv, e.g. \(Architecture.conv.defaultWidths.map(String.init).joined(separator: ","))), or spatial's hidden channels (k - 1 of them, or one repeated; default \(SpatialNetwork.defaultWidth))."
+            return "Hidden widths (mlp, e.g. \(Architecture.mlp.defaultWidths.map(String.init).joined(separator: ","))) or channels (conv and resnet, e.g. \(Architecture.conv.defaultWidths.map(String.init).joined(separator: ","))), or spatial's hidden channels (k - 1 of them, or one repeated; default \(SpatialNetwork.defaultWidth))."
         case .downsamplings:
             return "spatial: strided convolutions k, each halving the height and width (default \(SpatialNetwork.defaultDownsamplings), or one more than the widths given); images must be multiples of 2^k."
+        case .resBlocks:
+            return "resnet: residual blocks (two 3x3 convolutions and a skip) after each strided convolution, 0...\(ResNetwork.maximumResBlocks) (default \(ResNetwork.defaultResBlocks))."
+        case .hidden:
+            return "resnet: width of the fully connected layer between the feature map and the latent, in the encoder and the decoder (default \(ResNetwork.defaultHidden))."
         case .distortion:
             return "Distortion: l2 (squared error) or l1 (absolute error), summed over dimensions, or discretized-logistic (-ln P of each 8-bit pixel under a logistic of the decoder's mean and log-scale; images only; at lambda 1 the objective is the negative ELBO) (default: l1 for laplace:, l2 otherwise)."
         case .lambda:

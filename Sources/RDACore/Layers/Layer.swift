@@ -63,7 +63,13 @@ public final class Sequential: Layer {
     /// Shapes: those of the first layer's input to the last layer's output.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         guard Fusion.isEnabled else { return layers.reduce(x) { $1($0) } }
-        var y = LayerOutput.tensor(x)
+        return forward(.tensor(x)).tensor
+    }
+
+    /// The layers on `input` while fusing, images passed on in the convolutions' layout (for a
+    /// layer that holds a `Sequential`, such as `Residual`).
+    func forward(_ input: LayerOutput) -> LayerOutput {
+        var y = input
         var i = 0
         while i < layers.count {
             let activation = fusedActivations[i]
@@ -76,7 +82,7 @@ public final class Sequential: Layer {
             }
             i += activation == nil ? 1 : 2
         }
-        return y.tensor
+        return y
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

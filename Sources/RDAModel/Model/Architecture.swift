@@ -17,6 +17,11 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
     /// (ICLR 2017). `widths` are the k - 1 hidden channel counts (so k = widths + 1), `latentDim`
     /// is C; no parameter's shape depends on the image size, so one model codes any size.
     case spatial
+    /// `conv` with residual blocks: conv(C->c1, k4 s2 p1), ReLU, n residual blocks, conv(c1->c2,
+    /// k4 s2 p1), ReLU, n blocks, flatten, linear -> h, ReLU, linear -> 2K; the decoder mirrors
+    /// it (`ResNetwork`; default channels 16, 32, one block, h 256). Images whose height and width
+    /// are multiples of 4.
+    case resnet
 
     /// Default widths: hidden sizes (mlp) or channels (conv).
     public var defaultWidths: [Int] {
@@ -25,6 +30,7 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
         case .mlp: return [512, 256]
         case .conv: return [32, 64]
         case .spatial: return SpatialNetwork.defaultWidths
+        case .resnet: return ResNetwork.defaultWidths
         }
     }
 }
@@ -41,7 +47,8 @@ enum NetworkBuilder {
     ///     channel: mu then logvar; K for the quantized one).
     /// - Returns: encoder [N, D] -> [N, encoderOutputs], decoder [N, K] -> [N, D x outputsPerDimension].
     static func build(_ arch: Architecture, exampleShape: [Int], latentDim k: Int, encoderOutputs: Int, widths: [Int],
-                      outputsPerDimension m: Int = 1, sigmoidOutput: Bool, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
+                      outputsPerDimension m: Int = 1, sigmoidOutput: Bool, resBlocks: Int = ResNetwork.defaultResBlocks,
+                      hidden: Int = ResNetwork.defaultHidden, rng: inout SeededGenerator) -> (encoder: Sequential, decoder: Sequential) {
         let d = exampleShape.reduce(1, *)
         switch arch {
         case .linear:
@@ -78,6 +85,9 @@ enum NetworkBuilder {
         case .spatial:
             return SpatialNetwork.build(exampleShape: exampleShape, latentChannels: k, encoderOutputs: encoderOutputs,
                                         widths: widths, outputsPerDimension: m, sigmoidOutput: sigmoidOutput, rng: &rng)
+        case .resnet:
+            return ResNetwork.build(exampleShape: exampleShape, latentDim: k, encoderOutputs: encoderOutputs, widths: widths,
+                                    resBlocks: resBlocks, hidden: hidden, outputsPerDimension: m, sigmoidOutput: sigmoidOutput, rng: &rng)
         }
     }
 }

@@ -19,7 +19,8 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
     public struct LayerDescription: Codable, Equatable, Sendable {
         /// `linear`, `conv2d`, `conv_transpose2d`, `relu`, `leaky_relu`, `sigmoid`, `tanh`,
         /// `reshape`, `flatten`, `reshape_channel_affine` (a reshape to `shape` [C, h, w], then
-        /// y = scale_c x + shift_c per channel c, tensors `scale` and `shift` of shape [C]).
+        /// y = scale_c x + shift_c per channel c, tensors `scale` and `shift` of shape [C]),
+        /// `residual` (y = activation(body(x) + x), the body's layers in `body`).
         public var kind: String
         /// `linear`: input and output widths.
         public var inFeatures: Int?, outFeatures: Int?
@@ -33,12 +34,17 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
         public var slope: Double?
         /// Checkpoint names of the layer's tensors, e.g. `["weight": "encoder.1.weight"]`.
         public var tensors: [String: String]?
+        /// `residual`: the layers whose output is added to the input (their tensors named
+        /// `encoder.3.0.weight`, as PyTorch names those of an `nn.Sequential` subclass).
+        public var body: [LayerDescription]?
+        /// `residual`: `relu` or `identity`, applied to the sum.
+        public var activation: String?
 
         /// A layer of `kind` with no fields set yet.
         public init(kind: String) { self.kind = kind }
 
         enum CodingKeys: String, CodingKey {
-            case kind, stride, padding, shape, slope, tensors
+            case kind, stride, padding, shape, slope, tensors, body, activation
             case inFeatures = "in_features", outFeatures = "out_features"
             case inChannels = "in_channels", outChannels = "out_channels"
             case kernelSize = "kernel_size", outputPadding = "output_padding"
@@ -153,6 +159,10 @@ public struct ArchitectureDescription: Codable, Equatable, Sendable {
             case let a as LatentMapAffine:
                 d = LayerDescription(kind: "reshape_channel_affine"); d.shape = a.shape
             case is Flatten: d = LayerDescription(kind: "flatten")
+            case let r as Residual:
+                d = LayerDescription(kind: "residual")
+                d.body = describe(r.body, prefix: "\(prefix).\(index)"); d.activation = r.activation.rawValue
+                return d   // its tensors are the body's
             default: d = LayerDescription(kind: "unknown:\(type(of: layer))")
             }
             let names = layer.namedParameters.map(\.name)

@@ -81,6 +81,11 @@ public enum CheckpointValidation {
             linear("decoder.0", k, flat)
             shapes["decoder.3.weight"] = [c2, c1, 4, 4]; shapes["decoder.3.bias"] = [c1]
             shapes["decoder.5.weight"] = [c1, c * m, 4, 4]; shapes["decoder.5.bias"] = [c * m]
+        case .resnet:
+            do {
+                shapes = try ResNetwork.parameterShapes(exampleShape: config.exampleShape, widths: config.widths, resBlocks: config.resBlocks,
+                                                        hidden: config.hidden, latentDim: k, encoderOutputs: outputs, outputsPerDimension: m)
+            } catch let e as RDAError { throw bad(e.message) }
         case .spatial:
             do { try SpatialNetwork.checkFits(exampleShape: config.exampleShape, widths: config.widths) } catch let e as RDAError { throw bad(e.message) }
             shapes = SpatialNetwork.parameterShapes(imageChannels: config.exampleShape[0], latentChannels: k,

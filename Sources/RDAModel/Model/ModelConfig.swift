@@ -24,15 +24,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var data: String
     /// The bottleneck and its own settings (Gaussian noisy channel, quantized latents, ...).
     public var channel: ChannelConfig = .default
+    /// `resnet`: residual blocks at each resolution (written only for resnet models).
+    public var resBlocks: Int = ResNetwork.defaultResBlocks
+    /// `resnet`: width of the fully connected layer beside the latent (written only for resnet models).
+    public var hidden: Int = ResNetwork.defaultHidden
 
     /// A configuration from its parts (see the properties).
     public init(arch: Architecture, exampleShape: [Int], latentDim: Int, widths: [Int],
                 distortion: DistortionKind, lambda: Double, sigmoidOutput: Bool, data: String,
-                channel: ChannelConfig = .default) {
+                channel: ChannelConfig = .default, resBlocks: Int = ResNetwork.defaultResBlocks,
+                hidden: Int = ResNetwork.defaultHidden) {
         self.arch = arch; self.exampleShape = exampleShape; self.latentDim = latentDim; self.widths = widths
         self.distortion = distortion; self.lambda = lambda
         self.sigmoidOutput = sigmoidOutput; self.data = data
         self.channel = channel
+        self.resBlocks = resBlocks; self.hidden = hidden
     }
 
     /// The channel's settings.
@@ -42,16 +48,22 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// `latentDim` dimensions; `spatial` a map of `latentDim` channels at (H/2^k)(W/2^k) positions.
     public var latentShape: LatentShape {
         switch arch {
-        case .linear, .mlp, .conv: return .dense(latentDim)
+        case .linear, .mlp, .conv, .resnet: return .dense(latentDim)
         case .spatial: return SpatialNetwork.latentShape(exampleShape: exampleShape, widths: widths, channels: latentDim)
         }
+    }
+
+    /// `resnet`: its residual blocks and hidden width in words (`, 1 res-block, hidden 256`),
+    /// for the one-line descriptions beside the widths; empty for the other families.
+    public var resNetWords: String {
+        arch == .resnet ? ", \(resBlocks) res-block\(resBlocks == 1 ? "" : "s"), hidden \(hidden)" : ""
     }
 
     /// Number of dimensions D of one example.
     public var dimensions: Int { exampleShape.reduce(1, *) }
 
     enum CodingKeys: String, CodingKey {
-        case arch, exampleShape, latentDim, widths, distortion, lambda, sigmoidOutput, data, channel
+        case arch, exampleShape, latentDim, widths, distortion, lambda, sigmoidOutput, data, channel, resBlocks, hidden
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,6 +77,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         sigmoidOutput = try c.decode(Bool.self, forKey: .sigmoidOutput)
         data = try c.decode(String.self, forKey: .data)
         channel = try ChannelConfig.decodeFlat(from: decoder, nameKey: CodingKeys.channel)
+        resBlocks = try c.decodeIfPresent(Int.self, forKey: .resBlocks) ?? ResNetwork.defaultResBlocks
+        hidden = try c.decodeIfPresent(Int.self, forKey: .hidden) ?? ResNetwork.defaultHidden
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,5 +92,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encode(sigmoidOutput, forKey: .sigmoidOutput)
         try c.encode(data, forKey: .data)
         try channel.encodeFlat(to: encoder, nameKey: CodingKeys.channel)
+        if arch == .resnet {   // the other families have none: their files stay as they were
+            try c.encode(resBlocks, forKey: .resBlocks)
+            try c.encode(hidden, forKey: .hidden)
+        }
     }
 }

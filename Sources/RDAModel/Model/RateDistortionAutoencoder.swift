@@ -27,7 +27,8 @@ public final class RateDistortionAutoencoder {
         (encoder, decoder) = NetworkBuilder.build(config.arch, exampleShape: config.exampleShape, latentDim: config.latentDim,
                                                   encoderOutputs: outputs, widths: config.widths,
                                                   outputsPerDimension: config.distortion.decoderOutputsPerDimension,
-                                                  sigmoidOutput: config.sigmoidOutput, rng: &rng)
+                                                  sigmoidOutput: config.sigmoidOutput, resBlocks: config.resBlocks,
+                                                  hidden: config.hidden, rng: &rng)
         bottleneck = config.channelSettings.makeBottleneck(latent: config.latentShape)
     }
 

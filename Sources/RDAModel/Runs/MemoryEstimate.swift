@@ -62,6 +62,9 @@ public enum MemoryEstimate {
             // outputs c1 (H/2)(W/2) and c2 (H/4)(W/4); im2col rows c*16 and c1*16 per output pixel.
             return sum([multiply([2, d]), multiply([c1, h, w]), multiply([c2, h, w]),
                         multiply([4, c, h, w]), multiply([c1, h, w]), multiply([4, k])])
+        case .resnet:
+            return ResNetwork.activationsPerExample(exampleShape: config.exampleShape, widths: config.widths, resBlocks: config.resBlocks,
+                                                    hidden: config.hidden, latentDim: k)
         case .spatial:
             return SpatialNetwork.activationsPerExample(exampleShape: config.exampleShape, latentChannels: k,
                                                         encoderOutputs: k * config.channelSettings.encoderOutputsPerLatent, widths: config.widths)

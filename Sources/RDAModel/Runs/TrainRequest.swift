@@ -24,6 +24,10 @@ public struct TrainRequest: Codable, Equatable, Sendable {
     /// `spatial` only: the downsamplings k (nil: one more than the widths given, else
     /// `SpatialNetwork.defaultDownsamplings`).
     public var downsamplings: Int? = nil
+    /// `resnet` only: residual blocks at each resolution (nil: `ResNetwork.defaultResBlocks`).
+    public var resBlocks: Int? = nil
+    /// `resnet` only: width of the fully connected layer beside the latent (nil: `ResNetwork.defaultHidden`).
+    public var hidden: Int? = nil
     /// nil: l1 for a `laplace:` source (the distortion its exact R(D) is for), l2 otherwise.
     public var distortion: DistortionKind? = nil
     /// Lambda, the distortion's weight.
@@ -94,6 +98,10 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         case widths
         /// The field `downsamplings`.
         case downsamplings
+        /// The field `resBlocks`.
+        case resBlocks
+        /// The field `hidden`.
+        case hidden
         /// The field `distortion`.
         case distortion
         /// The field `lambda`.
@@ -151,6 +159,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
         latentDim = try c.decode(.latentDim, default: d.latentDim)
         widths = try c.decode(.widths, default: d.widths)
         downsamplings = try c.decode(.downsamplings, default: d.downsamplings)
+        resBlocks = try c.decode(.resBlocks, default: d.resBlocks)
+        hidden = try c.decode(.hidden, default: d.hidden)
         distortion = try c.decode(.distortion, default: d.distortion)
         lambda = try c.decode(.lambda, default: d.lambda)
         if let object = try? c.decode(ChannelConfig.self, forKey: .channel) {
@@ -200,6 +210,10 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             guard arch == .spatial else { throw RDAError("‹downsamplings› \(k) is for ‹arch› spatial only") }
             _ = try SpatialNetwork.resolveWidths(widths, downsamplings: k)
         }
+        for (name, value) in [("res-blocks", resBlocks), ("hidden", hidden)] {
+            if let value, arch != .resnet { throw RDAError("‹\(name)› \(value) is for ‹arch› resnet only") }
+        }
+        try ResNetwork.checkOptions(resBlocks: resBlocks, hidden: hidden)
         if let c = clipNorm, !(c > 0 && c.isFinite) { throw RDAError("‹clip-norm› \(c) must be a positive finite number (leave it out for no clipping)") }
         try channel.settings.validate()
         if let s = steps, !(1...1_000_000_000).contains(s) { throw RDAError("‹steps› \(s) must be 1...1000000000") }
@@ -225,6 +239,10 @@ public struct TrainRequest: Codable, Equatable, Sendable {
             }
             guard widths.count == 2 else { throw RDAError("‹arch› conv takes two channel widths (e.g. ‹widths› 32,64), got \(widths)") }
         }
+        if arch == .resnet {
+            try ResNetwork.check(exampleShape: dataset.exampleShape, widths: widths, resBlocks: resBlocks ?? ResNetwork.defaultResBlocks,
+                                 hidden: hidden ?? ResNetwork.defaultHidden)
+        }
         let distortion = distortion ?? source.defaultDistortion
         if distortion.needsEightBitPixels, !dataset.isImage {
             throw RDAError("‹distortion› \(distortion.rawValue) scores 8-bit pixels; \(source) has no images (use l2 or l1)")
@@ -234,7 +252,8 @@ public struct TrainRequest: Codable, Equatable, Sendable {
                               widths: widths, distortion: distortion,
                               lambda: lambda ?? defaults.lambda,
                               sigmoidOutput: dataset.isImage && arch != .linear && distortion.decoderOutputsPerDimension == 1, data: source.description,
-                              channel: channel)
+                              channel: channel, resBlocks: resBlocks ?? ResNetwork.defaultResBlocks,
+                              hidden: hidden ?? ResNetwork.defaultHidden)
         var opts = TrainingOptions()
         opts.epochs = epochs ?? defaults.epochs
         opts.batchSize = batchSize

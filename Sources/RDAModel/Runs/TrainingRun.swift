@@ -222,7 +222,7 @@ public enum TrainingRun {
         }
 
         try MemoryEstimate.require(MemoryEstimate.trainingBytes(config, batchSize: options.batchSize, trainExamples: train.count, testExamples: test.count),
-                                   for: "training this model (\(config.arch.rawValue), latent \(config.latentDim), widths \(config.widths), batch \(options.batchSize))",
+                                   for: "training this model (\(config.arch.rawValue), latent \(config.latentDim), widths \(config.widths)\(config.resNetWords), batch \(options.batchSize))",
                                    fix: "choose a smaller ‹latent-dim›, ‹widths›, ‹batch-size› or fewer examples")
         var record = Record(request: request, config: config, options: options)
         record.images = folder.map { ImageDataRecord($0, options: request.imageOptions) }

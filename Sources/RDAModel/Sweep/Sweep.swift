@@ -156,7 +156,8 @@ public enum Sweep {
             if a.distortion != b.distortion {
                 throw RDAError("cannot merge runs of different distortion: \(first.folder.path) is \(a.distortion.rawValue), \(e.folder.path) is \(b.distortion.rawValue)")
             }
-            if a.arch != b.arch || a.latentDim != b.latentDim || a.widths != b.widths || a.channel != b.channel {
+            if a.arch != b.arch || a.latentDim != b.latentDim || a.widths != b.widths || a.channel != b.channel
+                || a.resBlocks != b.resBlocks || a.hidden != b.hidden {
                 throw RDAError("cannot merge runs of different models: \(first.folder.path) is \(describe(a)), \(e.folder.path) is \(describe(b))")
             }
         }
@@ -199,7 +200,7 @@ public enum Sweep {
     static func priorDescription(_ c: ModelConfig) -> String { c.channelSettings.summary }
 
     static func describe(_ c: ModelConfig) -> String {
-        "\(c.arch.rawValue) RDA, latent \(c.latentDim)\(c.widths.isEmpty ? "" : ", widths \(c.widths.map(String.init).joined(separator: ","))"), \(priorDescription(c))"
+        "\(c.arch.rawValue) RDA, latent \(c.latentDim)\(c.widths.isEmpty ? "" : ", widths \(c.widths.map(String.init).joined(separator: ","))")\(c.resNetWords), \(priorDescription(c))"
     }
 }
 

@@ -24,6 +24,7 @@ extension Trainer {
         let batch = options.batchSize
         let name = "step \(config.arch.rawValue) \(config.exampleShape.map(String.init).joined(separator: "x"))"
             + " latent \(config.latentDim) widths \(config.widths.map(String.init).joined(separator: ","))"
+            + (config.arch == .resnet ? " blocks \(config.resBlocks) hidden \(config.hidden)" : "")
             + " \(config.channel.name) batch \(batch)"
         var trial: (trainer: Trainer, batch: Tensor)?
         return selector.calibrateSteps(name, threads: Threads.count) { _ in
