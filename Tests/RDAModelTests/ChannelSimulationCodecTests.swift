@@ -59,6 +59,38 @@ struct ChannelSimulationCodecTests {
         #expect(throws: RDAError.self) { _ = try ChannelSimulationCodec.latents(other, file: file) }
     }
 
+    /// A spatial model's latent is its whole map, channels x positions (found by `rda compress`
+    /// on a spatial Gaussian model, which once reshaped only the channels and crashed): the
+    /// posteriors keep the rate of every position, the file round-trips, and the reconstruction
+    /// is the decoder's output on those latents.
+    @Test func spatialModelsCodeTheirWholeLatentMap() throws {
+        var rng = SeededGenerator(seed: 3)
+        let cfg = ModelConfig(arch: .spatial, exampleShape: [3, 8, 8], latentDim: 3, widths: [4], distortion: .l2, lambda: 8,
+                              sigmoidOutput: true, data: "test", channel: .gaussian(prior: .learned))
+        let m = RateDistortionAutoencoder(config: cfg, rng: &rng)
+        for c in 0..<3 { m.gaussian!.prior.mu.data[c] = 0.2 * Float(c) - 0.1; m.gaussian!.prior.logSigma.data[c] = 0.1 * Float(c) - 0.2 }
+        let k = m.config.latentShape.count
+        #expect(k == 3 * 2 * 2)
+        let y = Tensor.randomUniform([5, 3 * 8 * 8], low: 0, high: 1, using: &rng)
+        let p = try ChannelSimulationCodec.posteriors(m, examples: y)
+        #expect(p.mu.count == 5 * k && p.logVariance.count == 5 * k)
+        let rate = withoutGradients { m.forward(y, noise: nil, mode: .noiseless).rate.values }
+        for e in 0..<5 {
+            let bits = (0..<k).reduce(0.0) { $0 + GaussianKL.bits(mu: p.mu[e * k + $1], logVariance: p.logVariance[e * k + $1]) }
+            #expect(Swift.abs(bits * log(2) - Double(rate[e])) < 1e-4 * Swift.max(1, Double(rate[e])), "example \(e)")
+        }
+        let encoded = try ChannelSimulationCodec.encode(mu: p.mu, logVariance: p.logVariance, dimensions: k, blockBits: 6, examplesPerRecord: 2, threads: 2)
+        let file = try ChannelSimulationCodec.file(m, encoded: encoded, examplesPerRecord: 2)
+        let z = try ChannelSimulationCodec.latents(m, file: try CompressedFile(bytes: file.bytes))
+        #expect(z == encoded.examples.flatMap(\.latent))
+        let recon = try ChannelSimulationCodec.reconstruct(m, latents: z)
+        #expect(recon.shape == [5, 3 * 8 * 8])
+        let sigmaZ = m.gaussian!.prior.logSigmaPerDimension.values.map { exp($0) }, muZ = m.gaussian!.prior.muPerDimension.values
+        let zModel = Tensor(shape: [5, k], values: (0..<(5 * k)).map { muZ[$0 % k] + sigmaZ[$0 % k] * Float(z[$0]) })
+        let direct = withoutGradients { m.decode(zModel) }
+        #expect(recon.values == direct.values)
+    }
+
     /// Without ‹block-bits› and ‹candidate-bits› the encoder takes (B, log2 N) from the
     /// examples' mean KL: the low-rate pair below `highRateKLBits`, the high-rate pair from
     /// there; the choice is stored in the parameter bytes and read back by the decoder;

@@ -119,7 +119,7 @@ enum SimulatedCoding {
                          options: ChannelSimulationOptions, json: Bool) throws {
         let start = Date()
         let posterior = try ChannelSimulationCodec.posteriors(m, examples: examples)
-        let encoded = try ChannelSimulationCodec.encode(mu: posterior.mu, logVariance: posterior.logVariance, dimensions: m.config.latentDim,
+        let encoded = try ChannelSimulationCodec.encode(mu: posterior.mu, logVariance: posterior.logVariance, dimensions: m.config.latentShape.count,
                                                         blockBits: options.blockBits, candidateBits: options.candidateBits,
                                                         examplesPerRecord: examplesPerRecord, threads: Threads.count)
         let file = try ChannelSimulationCodec.file(m, encoded: encoded, examplesPerRecord: examplesPerRecord)

@@ -37,7 +37,7 @@ public enum ChannelSimulationCodec {
     /// The standardized posteriors of `examples` [N, D]: row-major means and log-variances, [N * K] each.
     public static func posteriors(_ model: RateDistortionAutoencoder, examples: Tensor, batchSize: Int = Evaluator.defaultBatchSize) throws -> (mu: [Double], logVariance: [Double]) {
         let channel = try channel(model)
-        let k = model.config.latentDim, n = examples.shape[0]
+        let k = model.config.latentShape.count, n = examples.shape[0]
         let muZ = channel.prior.muPerDimension.values.map(Double.init), logSigmaZ = channel.prior.logSigmaPerDimension.values.map(Double.init)
         var mu: [Double] = [], lv: [Double] = []
         mu.reserveCapacity(n * k); lv.reserveCapacity(n * k)
@@ -106,7 +106,7 @@ public enum ChannelSimulationCodec {
         _ = try channel(model)
         let parameters: ChannelSimulationParameters
         do { parameters = try ChannelSimulationParameters(bytes: bytes) } catch { throw RDAError("\(error)") }
-        let k = model.config.latentDim
+        let k = model.config.latentShape.count
         guard parameters.plan.dimensions == k else {
             throw RDAError("the file's channel simulation has \(parameters.plan.dimensions) latent dimensions but the model has \(k); use the model it was compressed with")
         }
@@ -129,7 +129,7 @@ public enum ChannelSimulationCodec {
     public static func file(_ model: RateDistortionAutoencoder, encoded: Encoded, examplesPerRecord: Int) throws -> CompressedFile {
         let parameters = encoded.parameters.bytes
         guard parameters.count <= CompressedFile.maximumParameterBytes else {
-            throw RDAError("the channel simulation's plan takes \(parameters.count) bytes, more than a file's \(CompressedFile.maximumParameterBytes) (\(model.config.latentDim) latent dimensions, \(encoded.parameters.plan.blocks.count) blocks); raise ‹block-bits›")
+            throw RDAError("the channel simulation's plan takes \(parameters.count) bytes, more than a file's \(CompressedFile.maximumParameterBytes) (\(model.config.latentShape.count) latent dimensions, \(encoded.parameters.plan.blocks.count) blocks); raise ‹block-bits›")
         }
         return try CompressedFile(fingerprint: model.fingerprint, shape: model.config.exampleShape, records: encoded.records,
                                   examplesPerRecord: examplesPerRecord, count: encoded.examples.count,
@@ -155,7 +155,7 @@ public enum ChannelSimulationCodec {
     /// The decoder's reconstructions y_hat(z) of standardized latents [N * K]: z = mu_z + sigma_z z'. Shapes: -> [N, D].
     public static func reconstruct(_ model: RateDistortionAutoencoder, latents zs: [Double], batchSize: Int = Evaluator.defaultBatchSize) throws -> Tensor {
         let channel = try channel(model)
-        let k = model.config.latentDim, d = model.config.dimensions, n = zs.count / k
+        let k = model.config.latentShape.count, d = model.config.dimensions, n = zs.count / k
         let muZ = channel.prior.muPerDimension.values, sigmaZ = channel.prior.logSigmaPerDimension.values.map { Foundation.exp($0) }
         let out = Tensor(zeros: [n, d])
         withoutGradients {
