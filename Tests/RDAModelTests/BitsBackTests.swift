@@ -34,11 +34,11 @@ struct BitsBackTests {
     /// Phi^-1 inverts Phi; every bucket has prior mass 1/B; the posterior tables are valid.
     @Test func bucketsHaveEqualPriorMass() {
         for p in [1e-6, 0.01, 0.3, 0.5, 0.77, 0.999] {
-            #expect(Swift.abs(LatentBuckets.standardNormalCDF(LatentBuckets.standardNormalQuantile(p)) - p) < 1e-14 + 1e-12 * p)
+            #expect(Swift.abs(StandardNormal.cdf(StandardNormal.quantile(p)) - p) < 1e-14 + 1e-12 * p)
         }
         let b = LatentBuckets(bucketBits: 8, precision: 16)
         for i in [0, 1, 100, 128, 255] {
-            let mass = LatentBuckets.standardNormalCDF(b.edges[i + 1]) - LatentBuckets.standardNormalCDF(b.edges[i])
+            let mass = StandardNormal.cdf(b.edges[i + 1]) - StandardNormal.cdf(b.edges[i])
             #expect(Swift.abs(mass - 1.0 / 256) < 1e-12)
             #expect(b.centres[i] > b.edges[i] && b.centres[i] < b.edges[i + 1])
         }
