@@ -65,13 +65,8 @@ struct BenchCode: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            func emit<T: Encodable>(_ value: T) {
-                guard let data = try? encoder.encode(value) else { return }
-                print(String(decoding: data, as: UTF8.self))
-                fflush(stdout)
-            }
+            let output = JSONLineOutput()
+            func emit<T: Encodable>(_ value: T) { output.emit(value) }
             // bits-back last: it makes the Swift GEMM the process's policy
             let explicit = !method.isEmpty
             let methods = (explicit ? method : CodingBenchmark.Method.allCases).sorted { ($0 == .bitsBack ? 1 : 0) < ($1 == .bitsBack ? 1 : 0) }

@@ -62,13 +62,8 @@ struct ModelBenchOptions: ParsableArguments {
         o.windows = windows; o.steps = steps; o.warmupSteps = warmup; o.seed = seed
         o.synthetic = synthetic; o.measureGEMM = !noGemm
         o.dataDir = dataDir
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        func emit<T: Encodable>(_ value: T) {
-            guard let data = try? encoder.encode(value) else { return }
-            print(String(decoding: data, as: UTF8.self))
-            fflush(stdout)
-        }
+        let output = JSONLineOutput()
+        func emit<T: Encodable>(_ value: T) { output.emit(value) }
         let summary = TrainingBenchmark.run(o) { emit($0) }
         FileHandle.standardError.write(Data(
             "# kernel isa: \(summary.kernelISA) (\(summary.kernelISAReason); cpu has \(KernelISA.featureSummary))\n".utf8))

@@ -6,7 +6,7 @@ import RDAIO
 import RDAModel
 
 /// What `compress` and `decompress` report (`--json`: one object with these keys).
-struct CodingSummary: Encodable {
+struct CodingSummary: CommandSummary {
     var images: Int
     var fileBytes: Int
     var payloadBits: Int
@@ -67,10 +67,6 @@ struct CodingSummary: Encodable {
         if let p = psnrDb { s += String(format: ", PSNR %.2f dB", p) } else if let m = msePerDim { s += String(format: ", MSE/dim %.6f", m) }
         s += String(format: ", %.2f s (%.0f examples/s, %.0f%% in the coder)", seconds, imagesPerSec, 100 * coderSeconds / Swift.max(seconds, 1e-9))
         return s
-    }
-
-    func print(json: Bool) throws {
-        if json { Swift.print(String(decoding: try JSONEncoder.sorted.encode(self), as: UTF8.self)) } else { Swift.print(line) }
     }
 }
 

@@ -24,7 +24,7 @@ enum AnySizeImageInput {
 }
 
 /// What `compress --image` and `decompress` of images of any size report (`--json`: one object).
-struct ImageCodingSummary: Encodable {
+struct ImageCodingSummary: CommandSummary {
     /// One image's figures, under the names codec users know.
     struct PerImage: Encodable {
         var name: String
@@ -91,10 +91,6 @@ struct ImageCodingSummary: Encodable {
         if let p = psnrRgb { s += String(format: ", PSNR %.2f dB", p) }
         s += String(format: ", %.2f s (%.3f megapixels/s)", seconds, megapixelsPerSec)
         return s
-    }
-
-    func print(json: Bool) throws {
-        if json { Swift.print(String(decoding: try JSONEncoder.sorted.encode(self), as: UTF8.self)) } else { Swift.print(line) }
     }
 }
 

@@ -7,7 +7,7 @@ import RDAModel
 
 /// What `compress --lossless` and the decompression of a bits-back file report (`--json`: one
 /// object with these keys).
-struct LosslessSummary: Encodable {
+struct LosslessSummary: CommandSummary {
     var images: Int
     var fileBytes: Int
     /// The whole file, per dimension (8-bit value).
@@ -34,10 +34,6 @@ struct LosslessSummary: Encodable {
             s += String(format: ", model -ELBO %.4f bits/dim (KL %.4f), file/-ELBO %+.2f%%", n, k, 100 * (bitsPerDim / n - 1))
         }
         return s + String(format: ", %.2f s (%.1f images/s, %.0f%% in the networks)", seconds, imagesPerSec, 100 * networkSeconds / Swift.max(seconds, 1e-9))
-    }
-
-    func print(json: Bool) throws {
-        if json { Swift.print(String(decoding: try JSONEncoder.sorted.encode(self), as: UTF8.self)) } else { Swift.print(line) }
     }
 }
 

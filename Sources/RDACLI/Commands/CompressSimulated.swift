@@ -22,7 +22,7 @@ struct ChannelSimulationOptions: ParsableArguments {
 }
 
 /// What `compress` and `decompress` report for a channel-simulated file (`--json`: one object).
-struct SimulatedSummary: Encodable {
+struct SimulatedSummary: CommandSummary {
     var images: Int
     var fileBytes: Int
     var payloadBits: Int
@@ -105,10 +105,6 @@ struct SimulatedSummary: Encodable {
         if let d = distortion, let e = distortionStderr { s += String(format: ", distortion %.4f ± %.4f", d, e) }
         s += String(format: ", %.2f s (%.0f examples/s, %d threads)", seconds, imagesPerSec, threads)
         return s
-    }
-
-    func print(json: Bool) throws {
-        if json { Swift.print(String(decoding: try JSONEncoder.sorted.encode(self), as: UTF8.self)) } else { Swift.print(line) }
     }
 }
 

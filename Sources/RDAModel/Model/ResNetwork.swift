@@ -115,13 +115,7 @@ public enum ResNetwork {
     /// shrank it about 6 times, the latent hardly depended on the image at the start, and
     /// training sat at rate 0 (posterior collapse) on some seeds (docs/resnet.md). Biases stay.
     static func heScale(_ layer: Layer) {
-        let weight: Tensor
-        switch layer {
-        case let l as Linear: weight = l.weight
-        case let c as Conv2d: weight = c.weight
-        case let c as ConvTranspose2d: weight = c.weight
-        default: return
-        }
+        guard let weight = layer.namedParameters.first(where: { $0.name == "weight" })?.tensor else { return }
         let w = weight.data
         for i in 0..<weight.count { w[i] *= heGain }
     }
