@@ -5,7 +5,9 @@ split and the remaining ones the test split, so that choices can be measured wit
     python3 scripts/heldout_split.py ../shared/data/mnist /tmp/mnist-heldout --train 50000
 
 The output folder holds train-/t10k-images-idx3-ubyte.gz (and labels when the source has them),
-which `rda train --data FOLDER` reads as any IDX folder.
+which `rda train --data FOLDER` reads as any IDX folder. `read_idx` and `write_idx` handle IDX
+files of any rank as bytes, without numpy (scripts/resize_idx.py uses them too; the numpy image
+reader of the other scripts is scripts/torch_model.py's `read_idx`).
 """
 import argparse, gzip, os, struct, sys
 

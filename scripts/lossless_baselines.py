@@ -4,12 +4,7 @@ import argparse, bz2, gzip, io, json, lzma, os, struct, sys
 import numpy as np
 from PIL import Image
 
-
-def read_idx(path):
-    data = gzip.open(path).read() if path.endswith(".gz") else open(path, "rb").read()
-    magic, n, h, w = struct.unpack(">IIII", data[:16])
-    assert magic == 0x803, f"{path}: not IDX3 images"
-    return np.frombuffer(data[16:], dtype=np.uint8).reshape(n, h, w)
+from torch_model import read_idx  # one IDX reader for the scripts
 
 
 def main():

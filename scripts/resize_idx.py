@@ -7,9 +7,11 @@ that report MNIST at 32x32 (for example Lei, Hassani and Bidokhti 2022):
 
 Labels files are copied unchanged. The output folder is read by `rda train --data FOLDER`.
 """
-import argparse, gzip, os, shutil, struct, sys
+import argparse, os, shutil, sys
 
 from PIL import Image
+
+from heldout_split import read_idx, write_idx  # the IDX files as bytes, any rank
 
 
 def main():
@@ -22,20 +24,15 @@ def main():
         sys.exit("--size must be 4...1024")
     os.makedirs(a.out, exist_ok=True)
     for split in ("train", "t10k"):
-        src = os.path.join(a.source, f"{split}-images-idx3-ubyte.gz")
-        with gzip.open(src, "rb") as f:
-            data = f.read()
-        if len(data) < 16 or data[:4] != b"\x00\x00\x08\x03":
-            sys.exit(f"{src}: not a 3-dimensional unsigned-byte IDX file")
-        n, h, w = struct.unpack(">III", data[4:16])
-        if len(data) != 16 + n * h * w:
-            sys.exit(f"{src}: {len(data) - 16} bytes of pixels for {n}x{h}x{w}")
-        out = bytearray(b"\x00\x00\x08\x03" + struct.pack(">III", n, a.size, a.size))
+        shape, per, body = read_idx(os.path.join(a.source, f"{split}-images-idx3-ubyte.gz"))
+        if len(shape) != 3:
+            sys.exit(f"{a.source}: {split} images are not [N, H, W]")
+        n, h, w = shape
+        out = bytearray()
         for i in range(n):
-            img = Image.frombytes("L", (w, h), data[16 + i * h * w:16 + (i + 1) * h * w])
+            img = Image.frombytes("L", (w, h), body[i * per:(i + 1) * per])
             out += img.resize((a.size, a.size), Image.BILINEAR).tobytes()
-        with gzip.open(os.path.join(a.out, f"{split}-images-idx3-ubyte.gz"), "wb", compresslevel=6) as f:
-            f.write(bytes(out))
+        write_idx(os.path.join(a.out, f"{split}-images-idx3-ubyte.gz"), (n, a.size, a.size), bytes(out))
         labels = os.path.join(a.source, f"{split}-labels-idx1-ubyte.gz")
         if os.path.exists(labels):
             shutil.copy(labels, a.out)
