@@ -30,7 +30,7 @@ enum CodingBenchmarkCoders {
         switch method {
         case .quantized: return try quantized(m)
         case .bitsBack: return try bitsBack(m)
-        case .channelSimulation: return try channelSimulation(m, blockBits: blockBits ?? ChannelSimulationCodec.defaultBlockBits, seed: seed)
+        case .channelSimulation: return try channelSimulation(m, blockBits: blockBits, seed: seed)
         }
     }
 
@@ -63,61 +63,23 @@ enum CodingBenchmarkCoders {
 
     /// Channel simulation of a Gaussian-channel model, one record per image; the records'
     /// bytes and the stored parameters count (a file adds only its header). The posteriors,
-    /// standardization and reconstruction are `ChannelSimulationCodec`'s, over the whole latent
-    /// (`latentShape.count` values, so that `spatial` maps work too: the codec's own functions
-    /// take `latentDim`, the channels of a spatial map).
-    static func channelSimulation(_ m: RateDistortionAutoencoder, blockBits: Int, seed: UInt64) throws -> Coder {
-        let channel = try ChannelSimulationCodec.channel(m)
+    /// the latents and the reconstruction are `ChannelSimulationCodec`'s, as `rda compress` and
+    /// `rda decompress` run them; `blockBits` nil takes the codec's defaults by rate.
+    static func channelSimulation(_ m: RateDistortionAutoencoder, blockBits: Int?, seed: UInt64) throws -> Coder {
+        _ = try ChannelSimulationCodec.channel(m)
         let k = m.config.latentShape.count
-        let muZ = channel.prior.muPerDimension.values.map(Double.init), logSigmaZ = channel.prior.logSigmaPerDimension.values.map(Double.init)
-        guard muZ.count == k, logSigmaZ.count == k else { throw RDAError("the model's prior has \(muZ.count) dimensions, its latent \(k)") }
         return Coder(encode: { x in
-            let n = x.shape[0]
-            var mu: [Double] = [], lv: [Double] = []
-            mu.reserveCapacity(n * k); lv.reserveCapacity(n * k)
-            for range in batches(n) {
-                withoutGradients {
-                    let f = m.forward(x.slice(range), noise: nil, mode: .noiseless)
-                    guard let p = f.bottleneck.details as? GaussianPosterior else { preconditionFailure("the Gaussian channel gave no posterior") }
-                    for i in 0..<(range.count * k) {
-                        let j = i % k
-                        mu.append((Double(p.mu.data[i]) - muZ[j]) / Foundation.exp(logSigmaZ[j]))
-                        lv.append(Double(p.logvar.data[i]) - 2 * logSigmaZ[j])
-                    }
-                }
-            }
-            let encoded = try ChannelSimulationCodec.encode(mu: mu, logVariance: lv, dimensions: k, blockBits: blockBits, seed: seed, threads: Threads.count)
+            let p = try ChannelSimulationCodec.posteriors(m, examples: x)
+            let encoded = try ChannelSimulationCodec.encode(mu: p.mu, logVariance: p.logVariance, dimensions: k, blockBits: blockBits, seed: seed, threads: Threads.count)
             let parameters = encoded.parameters.bytes
             let bytes = parameters.count + encoded.records.reduce(0) { $0 + $1.count }
             return Coded(bits: Double(8 * bytes), file: nil, parameters: parameters, records: encoded.records,
                          latents: encoded.examples.flatMap(\.latent))
         }, decode: { coded in
-            let parameters = try ChannelSimulationParameters(bytes: coded.parameters)
-            var zs: [Double] = []
-            zs.reserveCapacity(coded.latents.count)
-            for (i, record) in coded.records.enumerated() {
-                for row in try parameters.decode(record, count: 1) {
-                    zs += ChannelSimulation.decode(indices: row, example: i, plan: parameters.plan)
-                }
-            }
-            let n = zs.count / k
-            for range in batches(n) {
-                withoutGradients {
-                    let z = Tensor(shape: [range.count, k]) { buffer in
-                        for i in 0..<(range.count * k) {
-                            let j = i % k
-                            buffer[i] = Float(muZ[j] + Foundation.exp(logSigmaZ[j]) * zs[range.lowerBound * k + i])
-                        }
-                    }
-                    _ = m.decode(z)
-                }
-            }
+            let zs = try ChannelSimulationCodec.latents(m, parameters: coded.parameters, records: coded.records.count,
+                                                        record: { coded.records[$0] }, counts: { _ in 1 })
+            _ = try ChannelSimulationCodec.reconstruct(m, latents: zs)
             return zs == coded.latents
         })
-    }
-
-    /// Consecutive ranges of at most `Evaluator.defaultBatchSize` of 0..<n, as the codec runs its networks.
-    static func batches(_ n: Int) -> [Range<Int>] {
-        stride(from: 0, to: n, by: Evaluator.defaultBatchSize).map { $0..<Swift.min($0 + Evaluator.defaultBatchSize, n) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RDABench
+import RDACoding
 import RDAKernels
 import RDAModel
 
@@ -49,7 +50,7 @@ struct BenchCode: ParsableCommand {
     @Option(help: "Seed of initialization, training, data and channel simulation.")
     var seed: UInt64 = 0
 
-    @Option(help: "Channel simulation's block bits (default \(ChannelSimulationCodec.defaultBlockBits)).")
+    @Option(help: "Channel simulation's block bits (default: as rda compress, chosen by the rate).")
     var blockBits: Int?
 
     func validate() throws {
@@ -58,7 +59,7 @@ struct BenchCode: ParsableCommand {
             throw ValidationError("--images (at most 1000000) and --windows (at most 10000) must be positive, --warmup 0...10000")
         }
         if let s = trainSteps, !(0...1_000_000).contains(s) { throw ValidationError("--train-steps must be in 0...1000000") }
-        if let b = blockBits, !(1...24).contains(b) { throw ValidationError("--block-bits must be in 1...24") }
+        if let b = blockBits, !(1...ChannelSimulationPlan.maximumBlockBits).contains(b) { throw ValidationError("--block-bits must be in 1...\(ChannelSimulationPlan.maximumBlockBits)") }
         if Set(method).count != method.count { throw ValidationError("--method names a method twice") }
         if let model, model.isEmpty { throw ValidationError("--model must name a model file or folder") }
     }
