@@ -155,26 +155,71 @@ public enum ChannelSimulation {
                      "ChannelSimulation.encode: \(mu.count) means and \(logVariance.count) log-variances for \(plan.dimensions) dimensions")
         var state = (0..<plan.dimensions).map { Refinement(mean: mu[$0], variance: Foundation.exp(logVariance[$0])) }
         var z = [Double](repeating: 0, count: plan.dimensions)
-        var blocks: [Block] = [], g: [Double] = []
-        blocks.reserveCapacity(plan.blocks.count)
-        for (b, units) in plan.blocks.enumerated() {
-            var ratio = Ratio()
-            var targets: [(c: Double, u: Double)] = []
-            for unit in units {
-                let s2 = plan.stepVariance[unit.dimension][unit.step]
-                let t = state[unit.dimension].target(stepVariance: s2, remaining: plan.remainingVariance[unit.dimension][unit.step])
-                ratio.add(priorVariance: s2, mean: t.mean, variance: t.variance)
-                targets.append((t.c, t.variance))
+        var g: [Double] = []
+        let blocks = state.withUnsafeMutableBufferPointer { state in
+            z.withUnsafeMutableBufferPointer { z in
+                plan.blocks.indices.map { encodeBlock($0, example: example, plan: plan, state: state, z: z, normals: &g) }
             }
-            let key = SimulationRandom.key(seed: plan.seed, example: example, block: b)
-            let (k, truncated) = search(ratio, key: key, limit: plan.candidateCount)
-            SimulationRandom.normals(key: key, n: k, count: units.count, into: &g)
-            for (u, unit) in units.enumerated() {
-                let a = plan.stepVariance[unit.dimension][unit.step].squareRoot() * g[u]
-                z[unit.dimension] += a
-                state[unit.dimension].condition(on: a, c: targets[u].c, targetVariance: targets[u].u)
+        }
+        return Example(blocks: blocks, latent: z)
+    }
+
+    /// Block `b` of example `example`: its target from the running posteriors of its units'
+    /// dimensions (`state`), the search, then the chosen candidate added to `z` and conditioned
+    /// on. Reads and writes only its own dimensions' entries.
+    static func encodeBlock(_ b: Int, example: Int, plan: ChannelSimulationPlan, state: UnsafeMutableBufferPointer<Refinement>,
+                            z: UnsafeMutableBufferPointer<Double>, normals g: inout [Double]) -> Block {
+        let units = plan.blocks[b]
+        var ratio = Ratio()
+        var targets: [(c: Double, u: Double)] = []
+        targets.reserveCapacity(units.count)
+        for unit in units {
+            let s2 = plan.stepVariance[unit.dimension][unit.step]
+            let t = state[unit.dimension].target(stepVariance: s2, remaining: plan.remainingVariance[unit.dimension][unit.step])
+            ratio.add(priorVariance: s2, mean: t.mean, variance: t.variance)
+            targets.append((t.c, t.variance))
+        }
+        let key = SimulationRandom.key(seed: plan.seed, example: example, block: b)
+        let (k, truncated) = search(ratio, key: key, limit: plan.candidateCount)
+        SimulationRandom.normals(key: key, n: k, count: units.count, into: &g)
+        for (u, unit) in units.enumerated() {
+            let a = plan.stepVariance[unit.dimension][unit.step].squareRoot() * g[u]
+            z[unit.dimension] += a
+            state[unit.dimension].condition(on: a, c: targets[u].c, targetVariance: targets[u].u)
+        }
+        return Block(index: k, klBits: ratio.klNats / Foundation.log(2), truncated: truncated)
+    }
+
+    /// `encode(mu:logVariance:example:plan:)` of one large example (a photograph's latent map)
+    /// on `threads` threads: the blocks of one round of the plan hold different dimensions, so
+    /// each round's blocks are searched in parallel, rounds in order. The same choices as the
+    /// one-thread encoder, on any thread count.
+    public static func encode(mu: [Double], logVariance: [Double], example: Int, plan: ChannelSimulationPlan, threads: Int) -> Example {
+        precondition(mu.count == plan.dimensions && logVariance.count == plan.dimensions,
+                     "ChannelSimulation.encode: \(mu.count) means and \(logVariance.count) log-variances for \(plan.dimensions) dimensions")
+        var state = (0..<plan.dimensions).map { Refinement(mean: mu[$0], variance: Foundation.exp(logVariance[$0])) }
+        var z = [Double](repeating: 0, count: plan.dimensions)
+        var blocks = [Block](repeating: Block(index: 1, klBits: 0, truncated: false), count: plan.blocks.count)
+        var start = 0
+        while start < plan.blocks.count {   // a round: blocks whose units take the same step
+            let round = plan.blocks[start][0].step
+            var end = start + 1
+            while end < plan.blocks.count, plan.blocks[end][0].step == round { end += 1 }
+            let count = end - start, chunks = Swift.max(1, Swift.min(threads, count))
+            state.withUnsafeMutableBufferPointer { state in
+                z.withUnsafeMutableBufferPointer { z in
+                    blocks.withUnsafeMutableBufferPointer { out in
+                        let (state, z, out) = (state, z, out)   // chunks touch disjoint dimensions and slots
+                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                            var g: [Double] = []
+                            for b in (start + c * count / chunks)..<(start + (c + 1) * count / chunks) {
+                                out[b] = encodeBlock(b, example: example, plan: plan, state: state, z: z, normals: &g)
+                            }
+                        }
+                    }
+                }
             }
-            blocks.append(Block(index: k, klBits: ratio.klNats / Foundation.log(2), truncated: truncated))
+            start = end
         }
         return Example(blocks: blocks, latent: z)
     }

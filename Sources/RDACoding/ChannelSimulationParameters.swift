@@ -36,15 +36,47 @@ public struct ChannelSimulationParameters: Equatable, Sendable {
 
     /// Parameters with exponent tables fitted to `examples` (what the encoder chose).
     public init(plan: ChannelSimulationPlan, examples: [ChannelSimulation.Example]) {
-        let n = plan.candidateBits
-        var counts = [[Double]](repeating: [Double](repeating: 0, count: n + 1), count: plan.blocks.count)
-        for e in examples { for (b, block) in e.blocks.enumerated() { counts[b][Self.exponent(block.index)] += 1 } }
         self.plan = plan
-        tables = counts.map { c in
-            let total = Swift.max(c.reduce(0, +), 1)
-            // the escape slot is never used: all mass on the exponents (the quantizer gives it 1)
-            return FrequencyTable(probabilities: c.map { $0 / total }, offset: 0, precision: Self.tablePrecision)
+        tables = plan.blocks.indices.map { b in Self.exponentTable(indices: examples.map { $0.blocks[b].index }, candidateBits: plan.candidateBits) }
+    }
+
+    /// The law of the exponents floor(log2 K) of `indices` (slots 0...candidateBits, then an
+    /// escape slot no encoder uses: the quantizer gives it the least frequency, 1).
+    public static func exponentTable(indices: [Int], candidateBits n: Int) -> FrequencyTable {
+        var counts = [Double](repeating: 0, count: n + 1)
+        for k in indices { counts[exponent(k)] += 1 }
+        let total = Swift.max(counts.reduce(0, +), 1)
+        return FrequencyTable(probabilities: counts.map { $0 / total }, offset: 0, precision: tablePrecision)
+    }
+
+    /// Appends index K (1...N) to `coder`: its exponent e = floor(log2 K) under `table`, then
+    /// the e mantissa bits K - 2^e, most significant chunk first, 16 bits at a time.
+    public static func encode(index: Int, table: FrequencyTable, into coder: inout RangeEncoder) {
+        let x = exponent(index)
+        coder.encode(slot: x, of: table)
+        let rest = index - (1 << x)
+        var bits = x
+        while bits > 0 {
+            let c = Swift.min(bits, 16)
+            bits -= c
+            coder.encode(bits: UInt32((rest >> bits) & ((1 << c) - 1)), count: c)
         }
+    }
+
+    /// Reads an index written by `encode(index:table:into:)`; `invalidStream` for an exponent
+    /// past `candidateBits` (the escape slot, which no encoder writes). `block` names it in the error.
+    public static func decodeIndex(table: FrequencyTable, candidateBits: Int, block: Int, from coder: inout RangeDecoder) throws -> Int {
+        let x = coder.decodeSlot(of: table)
+        guard x <= candidateBits else {
+            throw RDACodingError(.invalidStream, "block \(block + 1) names no candidate (escape slot); the record is damaged")
+        }
+        var k = 1, bits = x
+        while bits > 0 {
+            let c = Swift.min(bits, 16)
+            bits -= c
+            k = (k << c) | Int(coder.decodeBits(count: c))
+        }
+        return k
     }
 
     /// floor(log2 K) for K >= 1.
@@ -112,17 +144,7 @@ public struct ChannelSimulationParameters: Equatable, Sendable {
     public func encode(_ examples: [ChannelSimulation.Example]) -> [UInt8] {
         var coder = RangeEncoder()
         for e in examples {
-            for (b, block) in e.blocks.enumerated() {
-                let x = Self.exponent(block.index)
-                coder.encode(slot: x, of: tables[b])
-                let rest = block.index - (1 << x)
-                var bits = x
-                while bits > 0 {   // mantissa, most significant chunk first, 16 bits at a time
-                    let c = Swift.min(bits, 16)
-                    bits -= c
-                    coder.encode(bits: UInt32((rest >> bits) & ((1 << c) - 1)), count: c)
-                }
-            }
+            for (b, block) in e.blocks.enumerated() { Self.encode(index: block.index, table: tables[b], into: &coder) }
         }
         return coder.finish()
     }
@@ -134,21 +156,9 @@ public struct ChannelSimulationParameters: Equatable, Sendable {
         var out: [[Int]] = []
         out.reserveCapacity(count)
         for _ in 0..<count {
-            var indices: [Int] = []
-            for b in plan.blocks.indices {
-                let x = coder.decodeSlot(of: tables[b])
-                guard x <= plan.candidateBits else {
-                    throw RDACodingError(.invalidStream, "block \(b + 1) names no candidate (escape slot); the record is damaged")
-                }
-                var k = 1, bits = x
-                while bits > 0 {
-                    let c = Swift.min(bits, 16)
-                    bits -= c
-                    k = (k << c) | Int(coder.decodeBits(count: c))
-                }
-                indices.append(k)
-            }
-            out.append(indices)
+            out.append(try plan.blocks.indices.map { b in
+                try Self.decodeIndex(table: tables[b], candidateBits: plan.candidateBits, block: b, from: &coder)
+            })
         }
         if coder.hasUnreadBytes { throw RDACodingError(.invalidStream, "the record holds bytes after its last index; the file is damaged") }
         return out

@@ -96,16 +96,9 @@ public struct ChannelSimulationPlan: Equatable, Sendable {
             let members = steps.indices.filter { steps[$0] > round }
             let weight = { (i: Int) in (Int(meanKL[i]) + steps[i] - 1) / steps[i] }
             let order = members.sorted { weight($0) != weight($1) ? weight($0) > weight($1) : $0 < $1 }
-            var bins: [(load: Int, units: [Unit])] = []
-            for i in order {
-                let w = weight(i)
-                if let b = bins.firstIndex(where: { $0.load + w <= capacity }) {
-                    bins[b].load += w; bins[b].units.append(Unit(dimension: i, step: round))
-                } else {
-                    bins.append((w, [Unit(dimension: i, step: round)]))
-                }
-            }
-            blocks += bins.map(\.units)   // heaviest first, the order the encoder's bound prunes best in
+            let bins = FirstFit.pack(order.map(weight), capacity: capacity)
+            // heaviest first, the order the encoder's bound prunes best in
+            blocks += bins.map { $0.map { Unit(dimension: order[$0], step: round) } }
         }
         self.blocks = blocks
     }

@@ -158,3 +158,22 @@ import Testing
         }
     }
 }
+
+/// One large example encoded with each round's blocks in parallel makes the one-thread
+/// encoder's choices and latent, at any thread count.
+@Suite struct ChannelSimulationLargeExampleTests {
+    @Test func parallelRoundsMakeTheSequentialChoices() throws {
+        var rng = TestGenerator(seed: 9)
+        let k = 300
+        let mu = (0..<k).map { _ in Double.random(in: -3...3, using: &rng) }
+        let lv = (0..<k).map { _ in Double.random(in: -9...0.2, using: &rng) }
+        let f = ChannelSimulationPlan.figures(mu: mu, logVariance: lv, dimensions: k)
+        let plan = try ChannelSimulationPlan(blockBits: 5, candidateBits: 9, seed: 4, meanKL: f.meanKL, precisionBits: f.precisionBits)
+        #expect(plan.steps.max()! >= 2, "the plan has one round only: the test checks no ordering across rounds")
+        let sequential = ChannelSimulation.encode(mu: mu, logVariance: lv, example: 3, plan: plan)
+        for threads in [1, 2, 3, 8] {
+            #expect(ChannelSimulation.encode(mu: mu, logVariance: lv, example: 3, plan: plan, threads: threads) == sequential, "\(threads) threads")
+        }
+        #expect(ChannelSimulation.decode(indices: sequential.blocks.map(\.index), example: 3, plan: plan) == sequential.latent)
+    }
+}

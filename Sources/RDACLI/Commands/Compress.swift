@@ -106,6 +106,7 @@ struct Compress: ParsableCommand {
             if !image.isEmpty, m.config.arch == .spatial {   // images of any size (CompressImages.swift)
                 guard inputs.dataOptions.data == nil else { throw RDAError("give either --data or --image, not both") }
                 guard examplesPerRecord == 1 else { throw RDAError("--examples-per-record: a spatial model codes each image in its own record") }
+                if gaussian { return try SimulatedImageCoding.compress(m, paths: image, out: out, options: simulation, json: json) }
                 return try ImageFilesCoding.compress(m, paths: image, out: out, json: json)
             }
             let examples: Tensor, isImage: Bool

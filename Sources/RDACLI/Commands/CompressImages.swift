@@ -31,7 +31,7 @@ struct ImageCodingSummary: CommandSummary {
         var width: Int, height: Int
         var bytes: Int
         var bpp: Double
-        var estimatedBpp: Double
+        var estimatedBpp: Double?
         var psnrRgb: Double?
         var encodingTime: Double?
         var decodingTime: Double?
@@ -44,27 +44,31 @@ struct ImageCodingSummary: CommandSummary {
     var pixels: Int
     var fileBytes: Int
     var bpp: Double
-    var estimatedBpp: Double
+    var estimatedBpp: Double?
     var psnrRgb: Double?
     var seconds: Double
     var megapixelsPerSec: Double
     var perImage: [PerImage]
+    /// Channel-simulated files: how the plan coded them.
+    var channelSimulation: SimulatedImageFigures?
 
     enum CodingKeys: String, CodingKey {
         case images, pixels, bpp, seconds
         case fileBytes = "file_bytes", estimatedBpp = "estimated_bpp", psnrRgb = "psnr_rgb"
-        case megapixelsPerSec = "megapixels_per_sec", perImage = "per_image"
+        case megapixelsPerSec = "megapixels_per_sec", perImage = "per_image", channelSimulation = "channel_simulation"
     }
 
     /// The figures of `file`: per image its record's bytes (plus its share of the container) and
-    /// `estimatedBits`; PSNR over 8-bit values when `originals` are given.
-    init(file: CompressedFile, names: [String], decoded: [Tensor], estimatedBits: [Double], originals: [Tensor]?,
-         seconds: Double, encodingTimes: [Double]?, decodingTimes: [Double]?) {
+    /// `estimatedBits` (the entropy coder's estimate, or a channel simulation's KL; none when
+    /// decoding a channel-simulated file); PSNR over 8-bit values when `originals` are given.
+    init(file: CompressedFile, names: [String], decoded: [Tensor], estimatedBits: [Double]?, originals: [Tensor]?,
+         seconds: Double, encodingTimes: [Double]?, decodingTimes: [Double]?, channelSimulation: SimulatedImageFigures? = nil) {
         images = decoded.count
         pixels = decoded.reduce(0) { $0 + $1.shape[1] * $1.shape[2] }
         fileBytes = file.fileBytes
         bpp = ImageQuality.bitsPerPixel(bits: Double(8 * file.fileBytes), pixels: pixels)
-        estimatedBpp = ImageQuality.bitsPerPixel(bits: estimatedBits.reduce(0, +), pixels: pixels)
+        let allPixels = pixels
+        estimatedBpp = estimatedBits.map { ImageQuality.bitsPerPixel(bits: $0.reduce(0, +), pixels: allPixels) }
         let overhead = Double(file.containerBits) / Double(Swift.max(images, 1))
         var sq = 0.0, values = 0
         perImage = decoded.indices.map { i in
@@ -78,16 +82,19 @@ struct ImageCodingSummary: CommandSummary {
             let bits = Double(file.recordBitCount(i)) + overhead
             return PerImage(name: names[i], width: w, height: h, bytes: Int((bits / 8).rounded(.up)),
                             bpp: ImageQuality.bitsPerPixel(bits: bits, pixels: h * w),
-                            estimatedBpp: ImageQuality.bitsPerPixel(bits: estimatedBits[i], pixels: h * w), psnrRgb: psnr,
+                            estimatedBpp: estimatedBits.map { ImageQuality.bitsPerPixel(bits: $0[i], pixels: h * w) }, psnrRgb: psnr,
                             encodingTime: encodingTimes?[i], decodingTime: decodingTimes?[i])
         }
         psnrRgb = originals == nil ? nil : ImageQuality.psnr8Bit(squaredError: sq, values: values)
         self.seconds = seconds
         megapixelsPerSec = Double(pixels) / 1e6 / Swift.max(seconds, 1e-9)
+        self.channelSimulation = channelSimulation
     }
 
     var line: String {
-        var s = "\(images) image\(images == 1 ? "" : "s"), \(pixels) pixels, \(fileBytes) bytes: " + String(format: "%.4f bpp (estimate %.4f)", bpp, estimatedBpp)
+        var s = "\(images) image\(images == 1 ? "" : "s"), \(pixels) pixels, \(fileBytes) bytes: " + String(format: "%.4f bpp", bpp)
+        if let e = estimatedBpp { s += String(format: channelSimulation == nil ? " (estimate %.4f)" : " (KL %.4f)", e) }
+        if let c = channelSimulation { s += ", " + c.line }
         if let p = psnrRgb { s += String(format: ", PSNR %.2f dB", p) }
         s += String(format: ", %.2f s (%.3f megapixels/s)", seconds, megapixelsPerSec)
         return s
@@ -118,39 +125,17 @@ enum ImageFilesCoding {
     }
 
     /// Decodes `compressed` (a file of images) into `out`: a folder of `image-N.png` files, or
-    /// one PNG when the file holds one image; each at its original size.
+    /// one PNG when the file holds one image; each at its original size. Channel-simulated files
+    /// go to `SimulatedImageCoding`.
     static func decompress(_ model: RateDistortionAutoencoder, compressed: CompressedFile, fileName: String, out: String, json: Bool) throws {
-        let c = model.config.exampleShape[0]
-        let toFolder = DecodedOutput.isFolder(out)
-        if !toFolder {
-            guard out.lowercased().hasSuffix(".png") else { throw RDAError("--out \(out): give FILE.png (a file of one image) or a folder (ending in / or existing)") }
-            guard compressed.count == 1 else { throw RDAError("--out \(out): the file holds \(compressed.count) images; give a folder (ending in /)") }
-        } else {
-            try DecodedFolder.check(URL(fileURLWithPath: out))
+        if ImageChannelSimulation.holds(compressed) {
+            return try SimulatedImageCoding.decompress(model, compressed: compressed, fileName: fileName, out: out, json: json)
         }
+        try checkOutput(out, count: compressed.count)
         let start = Date()
         let decoded = try ImageCodec.decode(model, file: compressed)
         let seconds = Date().timeIntervalSince(start)
-        func bytes(_ x: Tensor) -> [UInt8] {
-            let plane = x.shape[1] * x.shape[2]
-            var out = [UInt8](repeating: 0, count: c * plane)
-            for p in 0..<plane { for ch in 0..<c { out[p * c + ch] = ImageQuality.byte(x.data[ch * plane + p]) } }
-            return out
-        }
-        if toFolder {
-            let width = String(decoded.count).count
-            try DecodedFolder.write(to: URL(fileURLWithPath: out)) { staging in
-                for (i, d) in decoded.enumerated() {
-                    let name = String(repeating: "0", count: width - String(i + 1).count) + String(i + 1)
-                    try PNG.write(width: d.image.shape[2], height: d.image.shape[1], channels: c, pixels: bytes(d.image),
-                                  to: staging.appendingPathComponent("image-\(name).png"))
-                }
-            }
-        } else {
-            let d = decoded[0].image
-            let png = try PNG.encode(PNGImage(width: d.shape[2], height: d.shape[1], channels: c, pixels: bytes(d)))
-            try AtomicFile.write([UInt8](png), to: URL(fileURLWithPath: out))
-        }
+        try write(decoded.map(\.image), channels: model.config.exampleShape[0], to: out)
         let names = decoded.indices.map { "\(fileName)#\($0 + 1)" }
         let estimated = try decoded.map { d -> Double in
             let sized = try model.resized(height: ImageCodec.paddedSide(d.image.shape[1], model), width: ImageCodec.paddedSide(d.image.shape[2], model))
@@ -158,5 +143,41 @@ enum ImageFilesCoding {
         }
         try ImageCodingSummary(file: compressed, names: names, decoded: decoded.map(\.image), estimatedBits: estimated, originals: nil,
                                seconds: seconds, encodingTimes: nil, decodingTimes: nil).print(json: json)
+    }
+
+    /// Refuses an `out` that cannot take `count` decoded images (before anything is decoded):
+    /// FILE.png takes one, a folder (ending in / or existing) any number.
+    static func checkOutput(_ out: String, count: Int) throws {
+        if !DecodedOutput.isFolder(out) {
+            guard out.lowercased().hasSuffix(".png") else { throw RDAError("--out \(out): give FILE.png (a file of one image) or a folder (ending in / or existing)") }
+            guard count == 1 else { throw RDAError("--out \(out): the file holds \(count) images; give a folder (ending in /)") }
+        } else {
+            try DecodedFolder.check(URL(fileURLWithPath: out))
+        }
+    }
+
+    /// Writes decoded `images` ([C, H, W] each) to `out` (checked by `checkOutput`): a folder of
+    /// `image-N.png` files or one PNG.
+    static func write(_ images: [Tensor], channels c: Int, to out: String) throws {
+        func bytes(_ x: Tensor) -> [UInt8] {
+            let plane = x.shape[1] * x.shape[2]
+            var out = [UInt8](repeating: 0, count: c * plane)
+            for p in 0..<plane { for ch in 0..<c { out[p * c + ch] = ImageQuality.byte(x.data[ch * plane + p]) } }
+            return out
+        }
+        if DecodedOutput.isFolder(out) {
+            let width = String(images.count).count
+            try DecodedFolder.write(to: URL(fileURLWithPath: out)) { staging in
+                for (i, d) in images.enumerated() {
+                    let name = String(repeating: "0", count: width - String(i + 1).count) + String(i + 1)
+                    try PNG.write(width: d.shape[2], height: d.shape[1], channels: c, pixels: bytes(d),
+                                  to: staging.appendingPathComponent("image-\(name).png"))
+                }
+            }
+        } else {
+            let d = images[0]
+            let png = try PNG.encode(PNGImage(width: d.shape[2], height: d.shape[1], channels: c, pixels: bytes(d)))
+            try AtomicFile.write([UInt8](png), to: URL(fileURLWithPath: out))
+        }
     }
 }

@@ -32,7 +32,7 @@ enum EvalImages {
         if json { return try summary.print(json: true) }
         for p in summary.perImage {
             print(String(format: "%@  %dx%d  %d bytes  %.4f bpp (estimate %.4f)  PSNR %.2f dB  encode %.3f s  decode %.3f s",
-                         p.name, p.width, p.height, p.bytes, p.bpp, p.estimatedBpp, p.psnrRgb ?? .nan,
+                         p.name, p.width, p.height, p.bytes, p.bpp, p.estimatedBpp ?? .nan, p.psnrRgb ?? .nan,
                          p.encodingTime ?? 0, p.decodingTime ?? 0))
         }
         print("all: " + summary.line)

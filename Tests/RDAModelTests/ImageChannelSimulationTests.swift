@@ -1,0 +1,95 @@
+import Testing
+import Foundation
+import RDACoding
+import RDACore
+@testable import RDAModel
+
+/// Images of any size through a spatial Gaussian model by channel simulation: the decoder
+/// regenerates the encoder's latent exactly, at any thread count; sizes come back exactly; the
+/// file costs about the KL; damaged records and other files are refused in one line.
+@Suite("Image channel simulation: any size, the encoder's latent regenerated")
+struct ImageChannelSimulationTests {
+    /// SpatialStandardizationTests' trained model: a learned prior away from N(0, 1), so the
+    /// standardization and its inverse are exercised.
+    static let model = SpatialStandardizationTests.trainedModel()
+
+    static func image(_ h: Int, _ w: Int, seed: UInt64) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        return Tensor.randomUniform([3, h, w], low: 0, high: 1, using: &rng)
+    }
+
+    static let images = [(1, 1), (17, 33), (12, 8)].enumerated().map { image($0.element.0, $0.element.1, seed: UInt64(40 + $0.offset)) }
+
+    static func code(threads: Int, settings: ImageChannelSimulation.Settings) throws -> [ImageChannelSimulation.Coded] {
+        try images.enumerated().map { try ImageChannelSimulation.encode(model, image: $0.element, index: $0.offset, settings: settings, threads: threads) }
+    }
+
+    @Test func decodingRegeneratesTheEncodersLatentAndSize() throws {
+        let m = Self.model
+        let settings = try ImageChannelSimulation.Settings(blockBits: 4, candidateBits: 8, seed: 12)
+        let coded = try Self.code(threads: 1, settings: settings)
+        #expect(coded.reduce(0) { $0 + $1.klBits } > 1, "the model sends nothing: the test codes no latent")
+        #expect(try Self.code(threads: 2, settings: settings).map(\.record) == coded.map(\.record), "records differ at 2 threads")
+        let file = try CompressedFile(bytes: try ImageChannelSimulation.file(m, coded: coded, settings: settings).bytes)
+        #expect(ImageChannelSimulation.holds(file))
+        let decoded = try ImageChannelSimulation.decode(m, file: file)
+        for (i, d) in decoded.enumerated() {
+            #expect(d.shape == Self.images[i].shape)
+            // the pixels are the decoder's output for the encoder's own latent, cropped
+            let (ph, pw) = (ImageCodec.paddedSide(Self.images[i].shape[1], m), ImageCodec.paddedSide(Self.images[i].shape[2], m))
+            let sized = try m.resized(height: ph, width: pw)
+            let y = try ChannelSimulationCodec.reconstruct(sized, latents: coded[i].latent)
+            #expect(ImageCodec.cropped(y.reshaped([3, ph, pw]), height: Self.images[i].shape[1], width: Self.images[i].shape[2]).values == d.values, "image \(i)")
+        }
+        // another image's latent differs: the test would see a decoder that ignored the indices
+        #expect(coded[1].latent != coded[2].latent)
+    }
+
+    /// The payload stays within the PFR's bound of the KL plus the per-channel figures.
+    @Test func bitsAreAboutTheKL() throws {
+        let settings = try ImageChannelSimulation.Settings(blockBits: 6, candidateBits: 12)
+        let coded = try Self.code(threads: 2, settings: settings)
+        for c in coded {
+            let bits = Double(c.record.count * 8 - c.sideBits)
+            #expect(bits <= c.klBits + Double(c.blocks) * (Foundation.log2(Double(settings.blockBits) + 1) + 4) + 16 + 8 * 15,
+                    "\(bits) bits for a KL of \(c.klBits) in \(c.blocks) blocks")
+        }
+    }
+
+    @Test func damagedFilesAndOtherModelsAreRefused() throws {
+        let m = Self.model
+        let settings = try ImageChannelSimulation.Settings(blockBits: 4, candidateBits: 8)
+        let coded = try Self.code(threads: 1, settings: settings)
+        let file = try ImageChannelSimulation.file(m, coded: coded, settings: settings)
+        // settings out of range
+        #expect(throws: RDAError.self) { try ImageChannelSimulation.Settings(blockBits: 0) }
+        #expect(throws: RDAError.self) { try ImageChannelSimulation.Settings(blockBits: 9, candidateBits: 8) }
+        #expect(throws: RDAError.self) { try ImageChannelSimulation.Settings(bytes: [1, 30, 31] + [UInt8](repeating: 0, count: 8)) }
+        #expect(throws: RDAError.self) { try ImageChannelSimulation.Settings(bytes: [2, 4, 8] + [UInt8](repeating: 0, count: 8)) }
+        // a record cut short or with bytes flipped: refused or decoded, never a crash
+        var refused = 0
+        for i in 0..<file.recordCount {
+            let r = file.record(i)
+            for cut in [1, r.count / 2, r.count - 1] where cut < r.count {
+                var records = (0..<file.recordCount).map(file.record)
+                records[i] = Array(r[0..<cut])
+                let bad = try CompressedFile(fingerprint: m.fingerprint, shape: file.shape, records: records, method: .channelSimulation, parameters: file.parameters)
+                do { _ = try ImageChannelSimulation.decode(m, file: bad) } catch is RDAError { refused += 1 }
+            }
+        }
+        #expect(refused >= file.recordCount, "no cut record was refused")
+        var rng = SeededGenerator(seed: 3)
+        for _ in 0..<40 {
+            var records = (0..<file.recordCount).map(file.record)
+            let i = Int(rng.next() % UInt64(records.count)), j = Int(rng.next() % UInt64(records[i].count))
+            records[i][j] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+            let bad = try CompressedFile(fingerprint: m.fingerprint, shape: file.shape, records: records, method: .channelSimulation, parameters: file.parameters)
+            _ = try? ImageChannelSimulation.decode(m, file: bad)
+        }
+        // another model's file, and a quantized model given this file
+        var rng2 = SeededGenerator(seed: 8)
+        let other = RateDistortionAutoencoder(config: m.config, rng: &rng2)
+        #expect(throws: RDAError.self) { try ImageChannelSimulation.decode(other, file: file) }
+        #expect(throws: RDAError.self) { try ImageCodec.decode(ImageCodecTests.model(), file: file) }
+    }
+}
