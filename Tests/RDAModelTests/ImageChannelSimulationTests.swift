@@ -45,6 +45,23 @@ struct ImageChannelSimulationTests {
         #expect(coded[1].latent != coded[2].latent)
     }
 
+    /// The plan's position order is a permutation for every map size, and it spreads: the first
+    /// quarter of the plan's positions reaches every quarter of the map.
+    @Test func spreadOrderIsASpreadingPermutation() {
+        for n in Array(0...200) + [256, 1024, 1536, 4096, 65536] {
+            let order = ImageChannelSimulation.spreadOrder(positions: n)
+            #expect(order.sorted() == Array(0..<n), "not a permutation of \(n)")
+            if n >= 64 {
+                let quarters = Set(order[0..<(n / 4)].map { 4 * $0 / n })
+                #expect(quarters.count == 4, "\(n): the first quarter reaches only quarters \(quarters.sorted())")
+            }
+        }
+        let v = (0..<(3 * 10)).map(Double.init)
+        let order = ImageChannelSimulation.spreadOrder(positions: 10)
+        #expect(ImageChannelSimulation.fromPlanOrder(ImageChannelSimulation.toPlanOrder(v, channels: 3, order: order), channels: 3, order: order) == v)
+        #expect(ImageChannelSimulation.toPlanOrder(v, channels: 3, order: order) != v)
+    }
+
     /// The payload stays within the PFR's bound of the KL plus the per-channel figures.
     @Test func bitsAreAboutTheKL() throws {
         let settings = try ImageChannelSimulation.Settings(blockBits: 6, candidateBits: 12)

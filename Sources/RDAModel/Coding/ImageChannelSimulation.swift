@@ -14,8 +14,9 @@ import RDACore
 /// photograph's map has C_lat x P dimensions (P positions: 64 x 1,024 for a 512 x 512 image with
 /// k = 4), too many to store one figure each, so each record stores one pair per latent channel
 /// (the mean over the image's positions) and the plan repeats it over the positions: every
-/// dimension of a channel is planned alike, and the blocks of a round group neighbouring
-/// positions of a channel. One exponent table per image codes its block indices.
+/// dimension of a channel is planned alike. The plan takes a channel's positions in a spread
+/// order (`spreadOrder`), so that a block gathers positions from all over the image. One
+/// exponent table per image codes its block indices.
 ///
 /// ## Layout
 /// The `.rdac` container's shape is `ImageCodec.fileShape` ([C_img, 2^k], "images of any size"),
@@ -101,6 +102,33 @@ public enum ImageChannelSimulation {
         } catch { throw RDAError("\(error)") }
     }
 
+    /// The plan's order of a map's positions: plan position j of a channel holds map position
+    /// (j * a) mod P, a the integer nearest P (sqrt 5 - 1) / 2 that is coprime to P (a golden-ratio
+    /// stride). A block then gathers positions spread over the whole image instead of a run of
+    /// neighbours, whose KLs rise and fall together with the image's detail: the blocks' actual
+    /// KLs stay nearer the planned B, so fewer searches reach the candidate bound.
+    public static func spreadOrder(positions n: Int) -> [Int] {
+        guard n > 2 else { return Array(0..<n) }
+        func gcd(_ x: Int, _ y: Int) -> Int { y == 0 ? x : gcd(y, x % y) }
+        let golden = Int((Double(n) * (5.0.squareRoot() - 1) / 2).rounded())
+        var a = Swift.max(1, golden), step = 1
+        while gcd(a, n) != 1 { a = golden + (step % 2 == 1 ? (step + 1) / 2 : -(step / 2)); step += 1; if a < 1 { a = 1 } }
+        return (0..<n).map { $0 * a % n }
+    }
+
+    /// The latent's values [C_lat * P] (channel-major) in the plan's order (`spreadOrder`), and back.
+    static func toPlanOrder(_ v: [Double], channels: Int, order: [Int]) -> [Double] {
+        let p = order.count
+        return (0..<(channels * p)).map { i in v[(i / p) * p + order[i % p]] }
+    }
+
+    static func fromPlanOrder(_ v: [Double], channels: Int, order: [Int]) -> [Double] {
+        let p = order.count
+        var out = [Double](repeating: 0, count: v.count)
+        for i in 0..<(channels * p) { out[(i / p) * p + order[i % p]] = v[i] }
+        return out
+    }
+
     /// Codes `image` [C, H, W] (values in [0, 1]) as example number `index` of a file.
     public static func encode(_ model: RateDistortionAutoencoder, image: Tensor, index: Int, settings: Settings, threads: Int = 1) throws -> Coded {
         _ = try ChannelSimulationCodec.channel(model)
@@ -120,7 +148,10 @@ public enum ImageChannelSimulation {
         let figures = ChannelSimulationPlan.figures(mu: positionsFirst(posterior.mu), logVariance: positionsFirst(posterior.logVariance),
                                                     dimensions: shape.channels)
         let plan = try plan(settings: settings, meanKL: figures.meanKL, precisionBits: figures.precisionBits, positions: shape.positions)
-        let example = ChannelSimulation.encode(mu: posterior.mu, logVariance: posterior.logVariance, example: index, plan: plan, threads: threads)
+        let order = spreadOrder(positions: shape.positions)
+        let example = ChannelSimulation.encode(mu: toPlanOrder(posterior.mu, channels: shape.channels, order: order),
+                                               logVariance: toPlanOrder(posterior.logVariance, channels: shape.channels, order: order),
+                                               example: index, plan: plan, threads: threads)
         let table = ChannelSimulationParameters.exponentTable(indices: example.blocks.map(\.index), candidateBits: plan.candidateBits)
         var record: [UInt8] = []
         LEB128.append(UInt64(h), to: &record)
@@ -132,7 +163,8 @@ public enum ImageChannelSimulation {
         for block in example.blocks { ChannelSimulationParameters.encode(index: block.index, table: table, into: &coder) }
         record += coder.finish()
         return Coded(record: record, klBits: example.blocks.reduce(0) { $0 + $1.klBits }, blocks: example.blocks.count,
-                     truncatedBlocks: example.blocks.filter(\.truncated).count, sideBits: side, latent: example.latent)
+                     truncatedBlocks: example.blocks.filter(\.truncated).count, sideBits: side,
+                     latent: fromPlanOrder(example.latent, channels: shape.channels, order: order))
     }
 
     /// The noisy channel's own reconstruction of `image` [C, H, W]: the decoder's output for
@@ -198,7 +230,9 @@ public enum ImageChannelSimulation {
                 indices = try plan.blocks.indices.map { try ChannelSimulationParameters.decodeIndex(table: table, candidateBits: plan.candidateBits, block: $0, from: &coder) }
             } catch { throw damaged("\(error)") }
             if coder.hasUnreadBytes { throw damaged("it holds bytes after its last index") }
-            let z = ChannelSimulation.decode(indices: indices, example: i, plan: plan)
+            let shape = sized.config.latentShape
+            let z = fromPlanOrder(ChannelSimulation.decode(indices: indices, example: i, plan: plan), channels: shape.channels,
+                                  order: spreadOrder(positions: shape.positions))
             let y = try ChannelSimulationCodec.reconstruct(sized, latents: z)
             return ImageCodec.cropped(y.reshaped([c, ph, pw]), height: h, width: w)
         }
