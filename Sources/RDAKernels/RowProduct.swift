@@ -68,6 +68,10 @@ extension GEMM {
     public static func rowProduct(a: UnsafePointer<Float>, b: PackedRHS, alpha: Float = 1, beta: Float = 0,
                                   c: UnsafeMutablePointer<Float>, threads: Int? = nil) {
         precondition(b.isCurrent, "GEMM.rowProduct: the pack's k slices are not the GEMM's blocking now")
+        if alpha == 0 {   // as sgemm: C = beta * C, the product not computed
+            scale(m: 1, n: b.n, beta: beta, c: c, ldc: b.n)
+            return
+        }
         let nr = b.isa.nr
         let wanted = threads.map { max(1, $0) }
             ?? (b.n * b.k < SwiftGEMM.parallelThreshold ? 1 : WorkerPool.shared.threadCount)

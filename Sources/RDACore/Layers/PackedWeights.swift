@@ -62,10 +62,17 @@ public final class PackedWeightCache: @unchecked Sendable {
 /// Swift GEMM without a k split (the bits are then the same). Returns false, writing nothing,
 /// otherwise.
 func rowProductWithPackedWeight(_ x: Tensor, weight: Tensor, into y: Tensor) -> Bool {
-    guard x.shape[0] == 1, let cache = PackedWeightCache.active else { return false }
+    guard x.shape[0] == 1, PackedWeightCache.active != nil, weight.shape[0] >= 1, weight.shape[1] >= 1 else { return false }
+    let shape = GEMMShape(m: 1, n: weight.shape[0], k: weight.shape[1], transA: false, transB: true)
+    return rowProductWithPackedWeight(x, weight: weight, into: y, backend: ProductBackend.pool(shape).backend)
+}
+
+/// As `rowProductWithPackedWeight(_:weight:into:)` for a product whose `poolGEMM` would run on `backend`.
+func rowProductWithPackedWeight(_ x: Tensor, weight: Tensor, into y: Tensor, backend: GEMMBackend) -> Bool {
+    guard x.shape[0] == 1, backend == .swift, let cache = PackedWeightCache.active else { return false }
     let n = weight.shape[0], k = weight.shape[1]
-    if kSplitParts(k) > 1 && k >= 4 * Swift.max(1, n) && n * k >= 1 << 20 { return false }
-    guard ProductBackend.pool(GEMMShape(m: 1, n: n, k: k, transA: false, transB: true)).backend == .swift else { return false }
+    guard n >= 1, k >= 1 else { return false }
+    if kSplitParts(k) > 1 && k >= 4 * Swift.max(1, n) && n * k >= 1 << 20 { return false }   // poolGEMM's k split
     GEMM.rowProduct(a: x.data, b: cache.pack(of: weight), c: y.data)
     return true
 }
