@@ -71,12 +71,12 @@ void rda_micro_kernel_avx512(long kc, const float *a, const float *b, float *c, 
     __builtin_trap();
 }
 void rda_row_kernel_avx2(long kc, const float *a, const float *b, long panels, long panelStride,
-                         float *c, long cols, float alpha, float beta) {
-    rda_row_kernel_baseline(kc, a, b, panels, panelStride, c, cols, alpha, beta);
+                         float *c, long cols, float alpha, float beta, long skipZeros) {
+    rda_row_kernel_baseline(kc, a, b, panels, panelStride, c, cols, alpha, beta, skipZeros);
 }
 void rda_row_kernel_avx512(long kc, const float *a, const float *b, long panels, long panelStride,
-                           float *c, long cols, float alpha, float beta) {
-    (void)kc; (void)a; (void)b; (void)panels; (void)panelStride; (void)c; (void)cols; (void)alpha; (void)beta;
+                           float *c, long cols, float alpha, float beta, long skipZeros) {
+    (void)kc; (void)a; (void)b; (void)panels; (void)panelStride; (void)c; (void)cols; (void)alpha; (void)beta; (void)skipZeros;
     __builtin_trap();
 }
 float rda_fma_loop_avx2(long iterations) { (void)iterations; return 0; }

@@ -21,6 +21,9 @@ public final class PackedRHS: @unchecked Sendable {
     public let isa: KernelISA
     /// Depth of the k slices (the Swift GEMM's balanced kc for this k).
     public let kSlice: Int
+    /// Whether every value of B is finite: then the row product may skip the k steps where the
+    /// row is zero (same bits; with an infinite or NaN value, 0 times it is NaN, not nothing).
+    public let isFinite: Bool
     let panels: Int
     let storage: UnsafeMutablePointer<Float>
 
@@ -33,6 +36,12 @@ public final class PackedRHS: @unchecked Sendable {
         self.n = n
         self.isa = isa
         kSlice = PackedRHS.slice(k)
+        var finite = true
+        for row in 0..<(transposed ? n : k) where finite {
+            let r = b + row * ldb
+            for j in 0..<(transposed ? k : n) where !r[j].isFinite { finite = false; break }
+        }
+        isFinite = finite
         let nr = isa.nr
         panels = (n + nr - 1) / nr
         let count = k * panels * nr + Packing.packSlack
@@ -65,8 +74,10 @@ extension GEMM {
     /// `sgemm(backend: .swift, m: 1, ...)` on the operand `b` was packed from, at any `threads`
     /// (nil: all of `WorkerPool.shared` for at least `SwiftGEMM.parallelThreshold` multiply-adds,
     /// else one), the columns split into parts on panel boundaries. With beta == 0, c is only written.
+    /// `skippingZeros` (used only when B `isFinite`) skips the k steps where a is zero: the same
+    /// bits, faster for sparse rows (images' blank pixels, ReLU outputs).
     public static func rowProduct(a: UnsafePointer<Float>, b: PackedRHS, alpha: Float = 1, beta: Float = 0,
-                                  c: UnsafeMutablePointer<Float>, threads: Int? = nil) {
+                                  c: UnsafeMutablePointer<Float>, threads: Int? = nil, skippingZeros: Bool = true) {
         precondition(b.isCurrent, "GEMM.rowProduct: the pack's k slices are not the GEMM's blocking now")
         if alpha == 0 {   // as sgemm: C = beta * C, the product not computed
             scale(m: 1, n: b.n, beta: beta, c: c, ldc: b.n)
@@ -76,6 +87,7 @@ extension GEMM {
         let wanted = threads.map { max(1, $0) }
             ?? (b.n * b.k < SwiftGEMM.parallelThreshold ? 1 : WorkerPool.shared.threadCount)
         let parts = min(wanted, b.panels)
+        let skip = skippingZeros && b.isFinite ? 1 : 0
         func run(_ first: Int, _ last: Int) {
             let cols = min(b.n, last * nr) - first * nr
             var pc = 0
@@ -85,11 +97,11 @@ extension GEMM {
                 let betaHere: Float = pc == 0 ? beta : 1
                 switch b.isa {
                 case .avx512:
-                    rda_row_kernel_avx512(kb, a + pc, panel, last - first, kb * nr, c + first * nr, cols, alpha, betaHere)
+                    rda_row_kernel_avx512(kb, a + pc, panel, last - first, kb * nr, c + first * nr, cols, alpha, betaHere, skip)
                 case .avx2:
-                    rda_row_kernel_avx2(kb, a + pc, panel, last - first, kb * nr, c + first * nr, cols, alpha, betaHere)
+                    rda_row_kernel_avx2(kb, a + pc, panel, last - first, kb * nr, c + first * nr, cols, alpha, betaHere, skip)
                 case .baseline:
-                    rda_row_kernel_baseline(kb, a + pc, panel, last - first, kb * nr, c + first * nr, cols, alpha, betaHere)
+                    rda_row_kernel_baseline(kb, a + pc, panel, last - first, kb * nr, c + first * nr, cols, alpha, betaHere, skip)
                 }
                 pc += kb
             }

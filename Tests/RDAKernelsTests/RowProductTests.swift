@@ -14,8 +14,15 @@ struct RowProductTests {
 
     /// c = alpha * a op(B) + beta * c0 by the Swift GEMM (m = 1) and by the row product.
     static func both(isa: KernelISA, transposed: Bool, k: Int, n: Int, alpha: Float, beta: Float,
-                     threads: Int) -> (gemm: [UInt32], row: [UInt32]) {
-        let a = values(k, seed: 11), b = values(k * n, seed: 12), c0 = values(n, seed: 13)
+                     threads: Int, zeros: Int = 0) -> (gemm: [UInt32], row: [UInt32]) {
+        // `zeros` of every 10 values of the row are +0 or -0 (as blank pixels and ReLU outputs).
+        let a = values(k, seed: 11).enumerated().map { $0.offset % 10 < zeros ? ($0.offset % 3 == 0 ? -0.0 : 0) : $0.element }
+        let b = values(k * n, seed: 12), c0 = values(n, seed: 13)
+        return both(isa: isa, transposed: transposed, k: k, n: n, alpha: alpha, beta: beta, threads: threads, a: a, b: b, c0: c0)
+    }
+
+    static func both(isa: KernelISA, transposed: Bool, k: Int, n: Int, alpha: Float, beta: Float,
+                     threads: Int, a: [Float], b: [Float], c0: [Float]) -> (gemm: [UInt32], row: [UInt32]) {
         var gemm = c0, row = c0
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
@@ -43,12 +50,41 @@ struct RowProductTests {
             for (k, n) in shapes {
                 for (alpha, beta): (Float, Float) in [(1, 0), (1, 1), (0.7, 0.5), (1, 0.25)] {
                     for threads in [1, 2, 3] {
-                        let r = Self.both(isa: isa, transposed: transposed, k: k, n: n, alpha: alpha, beta: beta, threads: threads)
-                        #expect(r.gemm == r.row, "\(isa) k \(k) n \(n) alpha \(alpha) beta \(beta) threads \(threads)")
+                        for zeros in [0, 6, 10] {   // dense, sparse, all zero (the skipped steps)
+                            let r = Self.both(isa: isa, transposed: transposed, k: k, n: n, alpha: alpha, beta: beta,
+                                              threads: threads, zeros: zeros)
+                            #expect(r.gemm == r.row, "\(isa) k \(k) n \(n) alpha \(alpha) beta \(beta) threads \(threads) zeros \(zeros)/10")
+                        }
                     }
                 }
             }
         }
+    }
+
+    @Test("skipped zero steps: a sum that underflowed to -0 gets the full sum's sign of zero")
+    func negativeZeroSums() {
+        // Step 0 adds -2^-160, which rounds to -0; step 1 adds 0 * b1: +0 (b1 = 1: the full sum
+        // ends at +0, the sum without the zero step at -0) or -0 (b1 = -1: both -0). B is k x n.
+        let tiny = Float(sign: .minus, exponent: -100, significand: 1), small = Float(sign: .plus, exponent: -60, significand: 1)
+        let a: [Float] = [tiny, 0], b: [Float] = [small, small, 1, -1]
+        for isa in KernelISA.supported {
+            let r = Self.both(isa: isa, transposed: false, k: 2, n: 2, alpha: 1, beta: 0, threads: 1, a: a, b: b, c0: [7, 7])
+            #expect(r.gemm == [0, 0x8000_0000], "\(isa): the GEMM's signs")
+            #expect(r.row == r.gemm, "\(isa)")
+        }
+    }
+
+    @Test("a B with an infinite value is multiplied at every step (0 times infinity is NaN)")
+    func nonFiniteB() {
+        let k = 20, n = 3
+        var b = Self.values(k * n, seed: 3)
+        b[4 * n + 1] = .infinity
+        let a = Self.values(k, seed: 4).enumerated().map { $0.offset == 4 ? 0 : $0.element }
+        let packed = b.withUnsafeBufferPointer { PackedRHS(transposed: false, b: $0.baseAddress!, ldb: n, k: k, n: n) }
+        #expect(!packed.isFinite)
+        let r = Self.both(isa: .baseline, transposed: false, k: k, n: n, alpha: 1, beta: 0, threads: 1, a: a, b: b, c0: [0, 0, 0])
+        #expect(Float(bitPattern: r.gemm[1]).isNaN)
+        #expect(r.row == r.gemm)
     }
 
     @Test("alpha 0 scales C as the GEMM does, without the product")
