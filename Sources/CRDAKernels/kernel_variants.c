@@ -15,7 +15,10 @@ typedef float rda_vec16 __attribute__((ext_vector_type(16)));
 #define RDA_VEC rda_vec8
 #define RDA_LANES 8
 #define RDA_KERNEL rda_micro_kernel_baseline
+#define RDA_ROW_KERNEL rda_row_kernel_baseline
 #include "micro_kernel.h"
+#include "row_kernel.h"
+#undef RDA_ROW_KERNEL
 #undef RDA_KERNEL
 #undef RDA_VEC
 #undef RDA_LANES
@@ -26,10 +29,13 @@ typedef float rda_vec16 __attribute__((ext_vector_type(16)));
 #define RDA_VEC rda_vec8
 #define RDA_LANES 8
 #define RDA_KERNEL rda_micro_kernel_avx2
+#define RDA_ROW_KERNEL rda_row_kernel_avx2
 #define RDA_FMA_LOOP rda_fma_loop_avx2
 #include "micro_kernel.h"
+#include "row_kernel.h"
 #include "fma_peak.h"
 #undef RDA_KERNEL
+#undef RDA_ROW_KERNEL
 #undef RDA_FMA_LOOP
 #undef RDA_VEC
 #undef RDA_LANES
@@ -39,10 +45,13 @@ typedef float rda_vec16 __attribute__((ext_vector_type(16)));
 #define RDA_VEC rda_vec16
 #define RDA_LANES 16
 #define RDA_KERNEL rda_micro_kernel_avx512
+#define RDA_ROW_KERNEL rda_row_kernel_avx512
 #define RDA_FMA_LOOP rda_fma_loop_avx512
 #include "micro_kernel.h"
+#include "row_kernel.h"
 #include "fma_peak.h"
 #undef RDA_KERNEL
+#undef RDA_ROW_KERNEL
 #undef RDA_FMA_LOOP
 #undef RDA_VEC
 #undef RDA_LANES
@@ -59,6 +68,15 @@ void rda_micro_kernel_avx2(long kc, const float *a, const float *b, float *c, lo
 void rda_micro_kernel_avx512(long kc, const float *a, const float *b, float *c, long ldc,
                              long rows, long cols, float alpha, float beta) {
     (void)kc; (void)a; (void)b; (void)c; (void)ldc; (void)rows; (void)cols; (void)alpha; (void)beta;
+    __builtin_trap();
+}
+void rda_row_kernel_avx2(long kc, const float *a, const float *b, long panels, long panelStride,
+                         float *c, long cols, float alpha, float beta, long skipZeros) {
+    rda_row_kernel_baseline(kc, a, b, panels, panelStride, c, cols, alpha, beta, skipZeros);
+}
+void rda_row_kernel_avx512(long kc, const float *a, const float *b, long panels, long panelStride,
+                           float *c, long cols, float alpha, float beta, long skipZeros) {
+    (void)kc; (void)a; (void)b; (void)panels; (void)panelStride; (void)c; (void)cols; (void)alpha; (void)beta; (void)skipZeros;
     __builtin_trap();
 }
 float rda_fma_loop_avx2(long iterations) { (void)iterations; return 0; }

@@ -41,6 +41,21 @@ void rda_micro_kernel_avx512(long kc, const float *a, const float *b, float *c, 
 void rda_micro_kernel_baseline(long kc, const float *a, const float *b, float *c, long ldc,
                                long rows, long cols, float alpha, float beta);
 
+/// c[0..<cols] = beta * c + alpha * (a * B) for one row `a` (kc floats) and `panels` packed B
+/// micro-panels of nr = 2 lanes floats per k step, `panelStride` floats apart (the columns
+/// of panel q are c[q * nr ..< (q + 1) * nr], the last one cut at `cols`): every element with
+/// the micro-kernel's operations in its order (`rda_micro_kernel_fn`), so the same bits.
+/// `skipZeros` (only for a finite B) skips the steps where `a` is zero, with the same bits
+/// (`row_kernel.h` says why).
+void rda_row_kernel_avx2(long kc, const float *a, const float *b, long panels, long panelStride,
+                         float *c, long cols, float alpha, float beta, long skipZeros);
+/// As `rda_row_kernel_avx2` with nr = 32, compiled for AVX-512. Call only when RDA_CPU_AVX512.
+void rda_row_kernel_avx512(long kc, const float *a, const float *b, long panels, long panelStride,
+                           float *c, long cols, float alpha, float beta, long skipZeros);
+/// As `rda_row_kernel_avx2` (nr = 16), compiled with the module's flags: runs on any CPU.
+void rda_row_kernel_baseline(long kc, const float *a, const float *b, long panels, long panelStride,
+                             float *c, long cols, float alpha, float beta, long skipZeros);
+
 /// The FMA peak loops: `iterations` rounds of 12 independent vector fused multiply-adds
 /// (12 * lanes * 2 flops a round). Returns a value that depends on every accumulator, so that
 /// nothing is optimised away.

@@ -52,8 +52,10 @@ extension Tensor {
         let n = x.shape[0], fin = weight.shape[1], fout = weight.shape[0]
         if let bias { require(bias.shape == [fout], "linear: bias \(bias.shape) for weight \(weight.shape)") }
         let y = Tensor(uninitialized: [n, fout])
-        poolGEMM(transA: false, transB: true, m: n, n: fout, k: fin,
-                 a: x.data, lda: fin, b: weight.data, ldb: fin, beta: 0, c: y.data, ldc: fout)
+        if !rowProductWithPackedWeight(x, weight: weight, into: y) {   // one row in a coding run
+            poolGEMM(transA: false, transB: true, m: n, n: fout, k: fin,
+                     a: x.data, lda: fin, b: weight.data, ldb: fin, beta: 0, c: y.data, ldc: fout)
+        }
         activation.applyRows(y.data, bias: bias?.data, rows: n, length: fout)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return y.recording(inputs) { out in

@@ -43,6 +43,7 @@ public final class SGD: Optimizer {
     public func step() {
         for (p, v) in zip(parameters, velocity) {
             guard let g = p.grad else { continue }
+            p.markModified()
             for i in 0..<p.count {
                 let vi = momentum * v.data[i] + g.data[i]
                 v.data[i] = vi
@@ -82,6 +83,7 @@ public final class Adam: Optimizer {
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon
         for (k, p) in parameters.enumerated() {
             guard let g = p.grad else { continue }
+            p.markModified()
             let pd = p.data, gd = g.data, md = m[k].data, vd = v[k].data
             let lr = learningRateScales[k] == 1 ? lr : lr * learningRateScales[k]
             parallelRanges(p.count, grain: 1 << 16) { lo, hi in

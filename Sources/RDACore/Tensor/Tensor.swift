@@ -34,6 +34,13 @@ public final class Tensor {
     /// Set by `zeroGrad()`: `storedGrad` is logically zero (see `gradientSink()`).
     var gradIsStale = false
 
+    /// Counts the writes to the values that `markModified()` announced (`assign`, the
+    /// optimizers' steps): what `PackedWeightCache` checks before reusing a packed weight.
+    public private(set) var version = 0
+
+    /// Announces a write to the values made through `data` (bumps `version`).
+    public func markModified() { version &+= 1 }
+
     /// Inputs this tensor was computed from (empty for leaves and when no gradient is recorded).
     var parents: [Tensor] = []
     /// Reads `self.grad` and accumulates into the parents' gradients.
@@ -135,12 +142,14 @@ public final class Tensor {
     public func assign(_ other: Tensor) {
         require(other.count == count, "assign: shape \(other.shape) into \(shape)")
         data.update(from: other.data, count: count)
+        markModified()
     }
 
     /// Overwrites the values from an array (same element count); no gradient.
     public func assign(_ values: [Float]) {
         require(values.count == count, "assign: \(values.count) values into shape \(shape)")
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+        markModified()
     }
 
     /// A copy of the values with no autodiff history.

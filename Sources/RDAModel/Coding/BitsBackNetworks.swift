@@ -52,6 +52,8 @@ extension BitsBack {
         let likelihood: PixelLikelihood
         /// The prior's mean and standard deviation per latent dimension.
         let priorMean: [Double], priorSD: [Double]
+        /// The layers' weights packed once for the run's 1-row products.
+        let packedWeights = PackedWeightCache()
 
         init(_ model: RateDistortionAutoencoder, parameters: Parameters) throws {
             let channel = try BitsBack.channel(model)
@@ -68,7 +70,7 @@ extension BitsBack {
         /// q(z|y) standardized by the prior (mean, sd per dimension) and its KL to the prior in nats.
         func posterior(_ levels: [UInt8]) -> (mean: [Double], sd: [Double], kl: [Double]) {
             let y = Tensor(shape: [1, d], values: levels.map { Float($0) / 255 })
-            let h = withoutGradients { model.encoder(y) }
+            let h = withoutGradients { packedWeights.run { model.encoder(y) } }
             var mean = [Double](repeating: 0, count: k), sd = mean, kl = mean
             let range = Channel.logvarRange
             for j in 0..<k {
@@ -84,7 +86,7 @@ extension BitsBack {
         /// The decoder's outputs at the buckets' centres.
         func decoderOutputs(_ b: [Int]) -> [Float] {
             let z = Tensor(shape: [1, k], values: (0..<k).map { Float(priorMean[$0] + priorSD[$0] * buckets.centres[b[$0]]) })
-            let out = withoutGradients { model.decoderOutputs(z) }
+            let out = withoutGradients { packedWeights.run { model.decoderOutputs(z) } }
             return Array(UnsafeBufferPointer(start: out.data, count: d * m))
         }
 
