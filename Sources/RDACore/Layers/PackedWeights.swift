@@ -72,7 +72,7 @@ func rowProductWithPackedWeight(_ x: Tensor, weight: Tensor, into y: Tensor, bac
     guard x.shape[0] == 1, backend == .swift, let cache = PackedWeightCache.active else { return false }
     let n = weight.shape[0], k = weight.shape[1]
     guard n >= 1, k >= 1 else { return false }
-    if kSplitParts(k) > 1 && k >= 4 * Swift.max(1, n) && n * k >= 1 << 20 { return false }   // poolGEMM's k split
+    if splitsAlongK(backend: backend, m: 1, n: n, k: k) { return false }   // poolGEMM would split it: other bits
     GEMM.rowProduct(a: x.data, b: cache.pack(of: weight), c: y.data)
     return true
 }

@@ -129,7 +129,7 @@ func poolGEMM(backend: GEMMBackend, transA: Bool, transB: Bool, m: Int, n: Int, 
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     let parts = kSplitParts(k)
-    guard backend == .swift, parts > 1, k >= 4 * Swift.max(m, n), m * n * k >= 1 << 20 else {
+    guard splitsAlongK(backend: backend, m: m, n: n, k: k) else {
         GEMM.sgemm(backend: backend, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
@@ -155,6 +155,12 @@ func poolGEMM(backend: GEMMBackend, transA: Bool, transB: Bool, m: Int, n: Int, 
             for i in lo..<hi { addInto(c + i * ldc, part + i * n, count: n) }
         }
     }
+}
+
+/// Whether `poolGEMM` splits an m x n x k product on `backend` along k (Swift GEMM, a deep and
+/// narrow product of at least 2^20 multiply-adds): the one place the rule lives.
+func splitsAlongK(backend: GEMMBackend, m: Int, n: Int, k: Int) -> Bool {
+    backend == .swift && kSplitParts(k) > 1 && k >= 4 * Swift.max(m, n) && m * n * k >= 1 << 20
 }
 
 /// The number of k slices of a split `poolGEMM`: one per 384 of k (slices of at least 384 keep
