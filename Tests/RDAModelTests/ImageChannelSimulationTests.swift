@@ -73,6 +73,28 @@ struct ImageChannelSimulationTests {
         }
     }
 
+    /// A record declaring the largest image (2^26 pixels) with every channel at 256 bits a
+    /// dimension asks for a plan of tens of gigabytes: refused in one line before it is built.
+    @Test func aPlanLargerThanMemoryIsRefused() throws {
+        let m = Self.model
+        let settings = try ImageChannelSimulation.Settings(blockBits: 1, candidateBits: 8)
+        var record: [UInt8] = []
+        LEB128.append(1024, to: &record)
+        LEB128.append(65536, to: &record)
+        for _ in 0..<3 { LEB128.append(65535, to: &record) }
+        for _ in 0..<3 { LEB128.append(0, to: &record) }
+        for f in [4096 - 9] + [UInt64](repeating: 1, count: 9) { LEB128.append(UInt64(f), to: &record) }
+        record += [0, 0, 0, 0]
+        let file = try CompressedFile(fingerprint: m.fingerprint, shape: ImageCodec.fileShape(m), records: [record],
+                                      method: .channelSimulation, parameters: settings.bytes)
+        let positions = (1024 / 4) * (65536 / 4)
+        let bytes = try #require(ImageChannelSimulation.planBytes(settings: settings, meanKL: [65535, 65535, 65535], positions: positions))
+        #expect(bytes > 30_000_000_000, "the estimate \(bytes) is too small for 805 million steps")
+        guard bytes > MemoryEstimate.available else { return }   // a machine that could hold it would build it
+        let error = #expect(throws: RDAError.self) { try ImageChannelSimulation.decode(m, file: file) }
+        #expect(error?.description.contains("channel-simulation plan") == true, "refused for another reason: \(String(describing: error))")
+    }
+
     @Test func damagedFilesAndOtherModelsAreRefused() throws {
         let m = Self.model
         let settings = try ImageChannelSimulation.Settings(blockBits: 4, candidateBits: 8)

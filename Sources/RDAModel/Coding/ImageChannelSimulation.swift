@@ -94,12 +94,31 @@ public enum ImageChannelSimulation {
 
     /// The plan of a map of `positions` positions from per-channel figures, each repeated over
     /// the positions (dimension c * positions + p, the latent's channel-major order).
+    /// Refused in one line before anything is built when the plan would not fit in memory (a
+    /// damaged record can declare the largest image and every channel at 256 bits a dimension).
     public static func plan(settings: Settings, meanKL: [UInt16], precisionBits: [UInt16], positions: Int) throws -> ChannelSimulationPlan {
+        try MemoryEstimate.require(planBytes(settings: settings, meanKL: meanKL, positions: positions),
+                                   for: "the channel-simulation plan of \(meanKL.count) channels at \(positions) positions",
+                                   fix: "the record declares more than an image of this size can hold; check the file is rda's")
         let tile = { (v: [UInt16]) in v.flatMap { [UInt16](repeating: $0, count: positions) } }
         do {
             return try ChannelSimulationPlan(blockBits: settings.blockBits, candidateBits: settings.candidateBits, seed: settings.seed,
                                              meanKL: tile(meanKL), precisionBits: tile(precisionBits))
         } catch { throw RDAError("\(error)") }
+    }
+
+    /// Bytes a plan of these per-channel figures repeated over `positions` positions takes,
+    /// about: per dimension its figures, step counts and variance arrays (`perDimension`), per
+    /// step its unit and variances (`perStep`), the steps counted as the plan counts them
+    /// (ceil(meanKL / B), 1...`maximumSteps`). Nil on overflow.
+    static func planBytes(settings: Settings, meanKL: [UInt16], positions: Int) -> Int? {
+        let perDimension = 160, perStep = 48
+        let capacity = settings.blockBits * Int(ChannelSimulationPlan.unit)
+        let steps = meanKL.reduce(0) { $0 + Swift.min(ChannelSimulationPlan.maximumSteps, Swift.max(1, (Int($1) + capacity - 1) / capacity)) }
+        guard let units = MemoryEstimate.multiply([steps, positions, perStep]),
+              let dims = MemoryEstimate.multiply([meanKL.count, positions, perDimension]) else { return nil }
+        let (total, overflow) = units.addingReportingOverflow(dims)
+        return overflow ? nil : total
     }
 
     /// The plan's order of a map's positions: plan position j of a channel holds map position
@@ -209,8 +228,6 @@ public enum ImageChannelSimulation {
             var at = start
             let ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m
             let sized = try sizes.model(height: ph, width: pw)
-            try MemoryEstimate.require(MemoryEstimate.samplingBytes(sized.config, count: 1), for: "decoding a \(w)x\(h) image",
-                                       fix: "the file declares an image larger than this process can hold; check it is an rda file")
             func next(_ limit: UInt64, _ what: String) throws -> UInt64 {
                 guard case .value(let v, let n) = LEB128.read(record, at: at), v <= limit else { throw damaged("its \(what) is missing or over \(limit)") }
                 at = n
@@ -224,6 +241,8 @@ public enum ImageChannelSimulation {
                 throw damaged("its index table is invalid (\(error))")
             }
             let plan = try plan(settings: settings, meanKL: meanKL, precisionBits: precision, positions: sized.config.latentShape.positions)
+            try MemoryEstimate.require(MemoryEstimate.samplingBytes(sized.config, count: 1), for: "decoding a \(w)x\(h) image",
+                                       fix: "the file declares an image larger than this process can hold; check it is an rda file")
             var coder = RangeDecoder(bytes: Array(record[at...]))
             let indices: [Int]
             do {
