@@ -51,6 +51,13 @@ struct SpatialSimulationCLITests {
             })
         }
         #expect(decoded[0] == decoded[1], "1 and 2 threads decode other bytes")
+        // eval --per-image codes each image alone by channel simulation: real bytes, the KL as the estimate
+        let e = try runRDA(["eval", "--model", run.path, "--per-image", "--image"] + inputs + ["--json"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
+        let perImage = report["per_image"] as? [[String: Any]] ?? []
+        #expect(perImage.count == 3 && report["channel_simulation"] is [String: Any], "\(report)")
+        for p in perImage { for key in ["bpp", "estimated_bpp", "psnr_rgb", "encoding_time", "decoding_time"] { #expect(p[key] != nil, "\(key)") } }
         // a damaged file: one line
         var bytes = [UInt8](files[0])
         bytes[bytes.count - 3] ^= 0x41

@@ -1,16 +1,32 @@
 import Foundation
 import RDACore
+import RDAKernels
 import RDAModel
 
-/// `rda eval --per-image` with a `spatial` quantized model: every image coded to real bytes and
-/// decoded, reporting bpp (from the bytes), the estimated bpp, PSNR over 8-bit values and the
-/// coding times, per image and over all of them.
+/// `rda eval --per-image` with a `spatial` model: every image coded to real bytes and decoded
+/// (a quantized model by rounding, a Gaussian one by channel simulation with the default B and
+/// N), reporting bpp (from the bytes), the estimated bpp (the channel simulation's: the KL), PSNR
+/// over 8-bit values and the coding times, per image and over all of them.
 enum EvalImages {
     /// Codes `images` ([C, H, W] each, named by `names`) one at a time and prints the figures.
     static func run(_ model: RateDistortionAutoencoder, images: [Tensor], names: [String], json: Bool) throws {
         guard model.config.arch == .spatial else {
             throw RDAError("--per-image codes images of any size: it needs a spatial model; this model is \(model.config.arch.rawValue)")
         }
+        let summary = model.bottleneck is GaussianBottleneck ? try simulated(model, images: images, names: names)
+                                                             : try quantized(model, images: images, names: names)
+        if json { return try summary.print(json: true) }
+        let estimate = summary.channelSimulation == nil ? "estimate" : "KL"
+        for p in summary.perImage {
+            print(String(format: "%@  %dx%d  %d bytes  %.4f bpp (%@ %.4f)  PSNR %.2f dB  encode %.3f s  decode %.3f s",
+                         p.name, p.width, p.height, p.bytes, p.bpp, estimate, p.estimatedBpp ?? .nan, p.psnrRgb ?? .nan,
+                         p.encodingTime ?? 0, p.decodingTime ?? 0))
+        }
+        print("all: " + summary.line)
+    }
+
+    /// The figures of a quantized model: each image coded alone by rounding and decoded.
+    static func quantized(_ model: RateDistortionAutoencoder, images: [Tensor], names: [String]) throws -> ImageCodingSummary {
         _ = try Codec.codingChannel(model)
         let fingerprint = model.fingerprint   // once: a hash of every parameter
         var coded: [ImageCodec.Coded] = [], decoded: [Tensor] = [], encodingTimes: [Double] = [], decodingTimes: [Double] = []
@@ -26,16 +42,34 @@ enum EvalImages {
             coded += c
         }
         let file = try ImageCodec.file(model, coded: coded, fingerprint: fingerprint)
-        let summary = ImageCodingSummary(file: file, names: names, decoded: decoded, estimatedBits: coded.map(\.estimatedBits),
-                                         originals: images, seconds: Date().timeIntervalSince(start),
-                                         encodingTimes: encodingTimes, decodingTimes: decodingTimes)
-        if json { return try summary.print(json: true) }
-        for p in summary.perImage {
-            print(String(format: "%@  %dx%d  %d bytes  %.4f bpp (estimate %.4f)  PSNR %.2f dB  encode %.3f s  decode %.3f s",
-                         p.name, p.width, p.height, p.bytes, p.bpp, p.estimatedBpp ?? .nan, p.psnrRgb ?? .nan,
-                         p.encodingTime ?? 0, p.decodingTime ?? 0))
+        return ImageCodingSummary(file: file, names: names, decoded: decoded, estimatedBits: coded.map(\.estimatedBits),
+                                  originals: images, seconds: Date().timeIntervalSince(start),
+                                  encodingTimes: encodingTimes, decodingTimes: decodingTimes)
+    }
+
+    /// The figures of a Gaussian model: each image coded alone by channel simulation and decoded.
+    static func simulated(_ model: RateDistortionAutoencoder, images: [Tensor], names: [String]) throws -> ImageCodingSummary {
+        let settings = try ImageChannelSimulation.Settings()
+        let fingerprint = model.fingerprint
+        var coded: [ImageChannelSimulation.Coded] = [], decoded: [Tensor] = [], encodingTimes: [Double] = [], decodingTimes: [Double] = []
+        let start = Date()
+        for (i, image) in images.enumerated() {
+            var t = Date()
+            let c = try ImageChannelSimulation.encode(model, image: image, index: i, settings: settings, threads: Threads.count)
+            encodingTimes.append(Date().timeIntervalSince(t))
+            t = Date()
+            decoded.append(try ImageChannelSimulation.decode(model, file: try ImageChannelSimulation.file(model, coded: [c], settings: settings, fingerprint: fingerprint),
+                                                             fingerprint: fingerprint)[0])
+            decodingTimes.append(Date().timeIntervalSince(t))
+            coded.append(c)
         }
-        print("all: " + summary.line)
+        let file = try ImageChannelSimulation.file(model, coded: coded, settings: settings, fingerprint: fingerprint)
+        let figures = SimulatedImageFigures(blockBits: settings.blockBits, candidateBits: settings.candidateBits,
+                                            blocks: coded.reduce(0) { $0 + $1.blocks }, truncatedBlocks: coded.reduce(0) { $0 + $1.truncatedBlocks },
+                                            klBits: coded.reduce(0) { $0 + $1.klBits }, sideBits: coded.reduce(0) { $0 + $1.sideBits })
+        return ImageCodingSummary(file: file, names: names, decoded: decoded, estimatedBits: coded.map(\.klBits), originals: images,
+                                  seconds: Date().timeIntervalSince(start), encodingTimes: encodingTimes, decodingTimes: decodingTimes,
+                                  channelSimulation: figures)
     }
 
     /// The images: `paths` read at their own sizes, or the `split` images of an `images:`
