@@ -121,7 +121,7 @@ def chart(points, bd, path, title):
     ax.set_xscale("log")
     ax.set_xlabel("bits per pixel (log scale)")
     ax.set_ylabel("PSNR over 8-bit RGB (dB)")
-    sub = ", ".join(f"BD-rate vs {k}: {v:+.1f}%" for k, v in bd.items() if v is not None)
+    sub = ", ".join((f"BD-rate of {k}" if " vs " in k else f"BD-rate vs {k}") + f": {v:+.1f}%" for k, v in bd.items() if v is not None)
     ax.set_title(title + ("\n" + sub if sub else ""), fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
@@ -158,7 +158,8 @@ def main():
     for p in points:
         print(json.dumps(p))
     for k, v in bd.items():
-        print(f"BD-rate of rda against {k}: " if " vs " not in k else f"BD-rate of {k}: " + ("no overlapping PSNR range" if v is None else f"{v:+.1f}% (negative: rda smaller at equal PSNR)"))
+        label = f"BD-rate of {k}" if " vs " in k else f"BD-rate of rda against {k}"
+        print(f"{label}: " + ("no overlapping PSNR range" if v is None else f"{v:+.1f}% (negative: smaller at equal PSNR)"))
 
 
 if __name__ == "__main__":
