@@ -25,6 +25,19 @@ struct SimulatedImageFigures: Encodable {
         case klBits = "kl_bits", sideBits = "side_bits", channelPsnrRgb = "channel_psnr_rgb"
     }
 
+    /// The figures of images coded with `settings` (`coded` empty when decoding: only B and n known).
+    init(settings: ImageChannelSimulation.Settings, coded: [ImageChannelSimulation.Coded], channelPsnrRgb: Double? = nil) {
+        blockBits = settings.blockBits
+        candidateBits = settings.candidateBits
+        if !coded.isEmpty {
+            blocks = coded.reduce(0) { $0 + $1.blocks }
+            truncatedBlocks = coded.reduce(0) { $0 + $1.truncatedBlocks }
+            klBits = coded.reduce(0) { $0 + $1.klBits }
+            sideBits = coded.reduce(0) { $0 + $1.sideBits }
+        }
+        self.channelPsnrRgb = channelPsnrRgb
+    }
+
     var line: String {
         var s = "channel simulation B = \(blockBits), N = 2^\(candidateBits)"
         if let b = blocks, let t = truncatedBlocks { s += ", \(b) blocks (\(t) at the candidate bound)" }
@@ -59,10 +72,7 @@ enum SimulatedImageCoding {
             let sample = try ImageChannelSimulation.channelSample(model, image: image, seed: UInt64(i))
             sq += ImageQuality.squaredError8Bit(image.data, sample.data, count: image.count); values += image.count
         }
-        let figures = SimulatedImageFigures(blockBits: settings.blockBits, candidateBits: settings.candidateBits,
-                                            blocks: coded.reduce(0) { $0 + $1.blocks }, truncatedBlocks: coded.reduce(0) { $0 + $1.truncatedBlocks },
-                                            klBits: coded.reduce(0) { $0 + $1.klBits }, sideBits: coded.reduce(0) { $0 + $1.sideBits },
-                                            channelPsnrRgb: ImageQuality.psnr8Bit(squaredError: sq, values: values))
+        let figures = SimulatedImageFigures(settings: settings, coded: coded, channelPsnrRgb: ImageQuality.psnr8Bit(squaredError: sq, values: values))
         try ImageCodingSummary(file: file, names: paths, decoded: decoded, estimatedBits: coded.map(\.klBits), originals: images,
                                seconds: seconds, encodingTimes: times, decodingTimes: nil, channelSimulation: figures).print(json: json)
     }
@@ -77,6 +87,6 @@ enum SimulatedImageCoding {
         let settings = try ImageChannelSimulation.Settings(bytes: compressed.parameters)
         try ImageCodingSummary(file: compressed, names: decoded.indices.map { "\(fileName)#\($0 + 1)" }, decoded: decoded, estimatedBits: nil,
                                originals: nil, seconds: seconds, encodingTimes: nil, decodingTimes: nil,
-                               channelSimulation: SimulatedImageFigures(blockBits: settings.blockBits, candidateBits: settings.candidateBits)).print(json: json)
+                               channelSimulation: SimulatedImageFigures(settings: settings, coded: [])).print(json: json)
     }
 }

@@ -64,12 +64,9 @@ enum EvalImages {
             coded.append(c)
         }
         let file = try ImageChannelSimulation.file(model, coded: coded, settings: settings, fingerprint: fingerprint)
-        let figures = SimulatedImageFigures(blockBits: settings.blockBits, candidateBits: settings.candidateBits,
-                                            blocks: coded.reduce(0) { $0 + $1.blocks }, truncatedBlocks: coded.reduce(0) { $0 + $1.truncatedBlocks },
-                                            klBits: coded.reduce(0) { $0 + $1.klBits }, sideBits: coded.reduce(0) { $0 + $1.sideBits })
         return ImageCodingSummary(file: file, names: names, decoded: decoded, estimatedBits: coded.map(\.klBits), originals: images,
                                   seconds: Date().timeIntervalSince(start), encodingTimes: encodingTimes, decodingTimes: decodingTimes,
-                                  channelSimulation: figures)
+                                  channelSimulation: SimulatedImageFigures(settings: settings, coded: coded))
     }
 
     /// The images: `paths` read at their own sizes, or the `split` images of an `images:`
