@@ -98,9 +98,13 @@ enum Convolutions {
                 }
             }
         }
-        let plan = Conv2dPlan(geo: geo, batch: batch, blockImages: nb, activation: activation, w2: w2, packed: packed, saved: saved)
+        // The backward pass works channels-last when its input gradient (if any) is scattered.
+        let channelsLastBackward = !x.requiresGrad || ConvBlocking.useScatter(run: kw * c, columns: k)
+        let plan = Conv2dPlan(geo: geo, batch: batch, blockImages: nb, activation: activation, w2: w2, packed: packed,
+                              saved: saved, outputChannelsLast: channelsLastBackward ? ycl : nil)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in conv2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
+        if ycl != nil && channelsLastBackward { out.acceptChannelsLastGradient() }
         return ycl.map { .images(ChannelsLastImages(nchw: out, channelsLast: $0, deferred: deferNCHW)) } ?? .tensor(out)
     }
 }
@@ -119,4 +123,7 @@ struct Conv2dPlan {
     let packed: PackedConvWeights?
     /// The padded NHWC input blocks [N * paddedImage], kept for the weight gradient.
     let saved: Tensor?
+    /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then
+    /// works channels-last (`ChannelsLastGradient`).
+    let outputChannelsLast: Tensor?
 }

@@ -91,9 +91,10 @@ extension Convolutions {
             }
         }
         let plan = ConvTranspose2dPlan(geo: geo, batch: batch, inChannels: c, blockImages: nb, activation: activation,
-                                       w2: w2, savedXT: savedXT)
+                                       w2: w2, savedXT: savedXT, outputChannelsLast: ycl)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in convTranspose2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
+        if ycl != nil { out.acceptChannelsLastGradient() }
         return ycl.map { .images(ChannelsLastImages(nchw: out, channelsLast: $0, deferred: deferNCHW)) } ?? .tensor(out)
     }
 }
@@ -110,6 +111,9 @@ struct ConvTranspose2dPlan {
     let w2: Tensor
     /// The input channels-last [N * H * W, C], kept for the weight gradient (C a multiple of 16).
     let savedXT: Tensor?
+    /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then
+    /// works channels-last (`ChannelsLastGradient`).
+    let outputChannelsLast: Tensor?
 }
 
 /// A block of `count` NCHW images from image n0 of x [N, C, P] as [C, count*P] (a view when

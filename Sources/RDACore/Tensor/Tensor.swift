@@ -34,6 +34,10 @@ public final class Tensor {
     /// Set by `zeroGrad()`: `storedGrad` is logically zero (see `gradientSink()`).
     var gradIsStale = false
 
+    /// Set on a convolution's channels-last output: its gradient may come channels-last too
+    /// (`ChannelsLastGradient`).
+    var channelsLastGradient: ChannelsLastGradient?
+
     /// Inputs this tensor was computed from (empty for leaves and when no gradient is recorded).
     var parents: [Tensor] = []
     /// Reads `self.grad` and accumulates into the parents' gradients.
