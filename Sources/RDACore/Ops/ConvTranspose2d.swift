@@ -53,10 +53,13 @@ extension Convolutions {
         let savedXT: Tensor? = keepXT ? (xcl ?? Tensor(uninitialized: [batch * p, c])) : nil
         // With O a multiple of 16, keep the output channels-last too (for the next convolution).
         let ycl: Tensor? = scatterWeights != nil && o % 16 == 0 ? Tensor(uninitialized: [batch, oh, ow, o]) : nil
-        let deferNCHW = ycl != nil && !GradMode.isEnabled
+        // The NCHW copy is made only when asked for (`ChannelsLastImages.nchw`): the backward
+        // pass works channels-last.
+        let deferNCHW = ycl != nil
         // The NCHW input is read only where its channels-last copy does not serve (and is then
-        // made if pending).
-        let xd = xcl != nil && scatterWeights != nil && !GradMode.isEnabled ? x.buffer.pointer : input.tensor.data
+        // made if pending): here, or in the backward pass for the weight gradient without `savedXT`.
+        let xd = xcl != nil && scatterWeights != nil ? x.buffer.pointer : input.tensor.data
+        if GradMode.isEnabled && weight.requiresGrad && savedXT == nil { _ = input.tensor }
 
 
         forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
