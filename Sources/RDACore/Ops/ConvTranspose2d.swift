@@ -48,9 +48,9 @@ extension Convolutions {
         // gradient (DirectConv.weightGradient, C a multiple of 16): keep it for the backward pass.
         // (or the input's own channels-last copy, when the op that made it kept one)
         let xcl = input.channelsLast
-        let keepXT = scatterWeights != nil && GradMode.isEnabled && weight.requiresGrad && c % 16 == 0
-            && ConvBlocking.useDirect(run: kw * o, minimum: 4)
-        let savedXT: Tensor? = keepXT ? (xcl ?? Tensor(uninitialized: [batch * p, c])) : nil
+        // (made here only on the scatter path, which transposes the input anyway)
+        let keepXT = GradMode.isEnabled && weight.requiresGrad && c % 16 == 0 && ConvBlocking.useDirect(run: kw * o, minimum: 4)
+        let savedXT: Tensor? = keepXT ? (xcl ?? (scatterWeights != nil ? Tensor(uninitialized: [batch * p, c]) : nil)) : nil
         // With O a multiple of 16, keep the output channels-last too (for the next convolution).
         let ycl: Tensor? = scatterWeights != nil && o % 16 == 0 ? Tensor(uninitialized: [batch, oh, ow, o]) : nil
         // The NCHW copy is made only when asked for (`ChannelsLastImages.nchw`): the backward
@@ -58,7 +58,7 @@ extension Convolutions {
         let deferNCHW = ycl != nil
         // The NCHW input is read only where its channels-last copy does not serve (and is then
         // made if pending): here, or in the backward pass for the weight gradient without `savedXT`.
-        let xd = xcl != nil && scatterWeights != nil ? x.buffer.pointer : input.tensor.data
+        let xd = xcl != nil ? x.buffer.pointer : input.tensor.data
         if GradMode.isEnabled && weight.requiresGrad && savedXT == nil { _ = input.tensor }
 
 
@@ -79,7 +79,15 @@ extension Convolutions {
                 }
             } else {
                 var scratch: Tensor?
-                let x2 = inputBlock(xd, n0, count, channels: c, plane: p, &scratch)
+                let x2: UnsafePointer<Float>
+                if let xcl {   // [count*P, C] -> [C, count*P]
+                    let t = Tensor(uninitialized: [c, ld])
+                    transposeInto(xcl.data + n0 * p * c, srcStride: c, rows: ld, cols: c, t.data, dstStride: ld)
+                    scratch = t
+                    x2 = UnsafePointer(t.data)
+                } else {
+                    x2 = inputBlock(xd, n0, count, channels: c, plane: p, &scratch)
+                }
                 let colsT = Tensor(uninitialized: [ld, k])   // [count*P, K] = x2^T W2
                 laneGEMM(transA: true, transB: false, m: ld, n: k, k: c, a: x2, lda: ld,
                          b: w2.data, ldb: k, beta: 0, c: colsT.data, ldc: k)

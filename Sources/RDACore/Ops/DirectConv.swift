@@ -52,14 +52,15 @@ extension PackedConvWeights {
         data = Tensor(uninitialized: [groups * reduction * 16])
         let d = data.data, columns = self.columns
         parallelRanges(groups, grain: 1) { lo, hi in for g in lo..<hi {
+            // the offset of column g * 16 + q in a reduction row (-1: past the last column)
+            var offsets = SIMD16<Int>(repeating: -1)
+            for q in 0..<16 where g * 16 + q < columns {
+                let col = g * 16 + q
+                offsets[q] = (col % channels) * strideInner + col / channels
+            }
             for r in 0..<reduction {
-                let row = d + (g * reduction + r) * 16
-                for q in 0..<16 {
-                    let col = g * 16 + q
-                    if col >= columns { row[q] = 0; continue }
-                    let c = col % channels, tap = col / channels
-                    row[q] = weight[r * strideReduction + c * strideInner + tap]
-                }
+                let row = d + (g * reduction + r) * 16, w = weight + r * strideReduction
+                for q in 0..<16 { row[q] = offsets[q] < 0 ? 0 : w[offsets[q]] }
             }
         } }
     }
