@@ -80,9 +80,14 @@ extension Convolutions {
             } else {
                 var scratch: Tensor?
                 let x2: UnsafePointer<Float>
-                if let xcl {   // [count*P, C] -> [C, count*P]
+                if let xcl {   // [count*P, C] -> [C, count*P], 8 channels at a time (8 long output rows)
                     let t = Tensor(uninitialized: [c, ld])
-                    transposeInto(xcl.data + n0 * p * c, srcStride: c, rows: ld, cols: c, t.data, dstStride: ld)
+                    var j = 0
+                    while j < c {
+                        let w = Swift.min(8, c - j)
+                        transposeInto(xcl.data + n0 * p * c + j, srcStride: c, rows: ld, cols: w, t.data + j * ld, dstStride: ld)
+                        j += w
+                    }
                     scratch = t
                     x2 = UnsafePointer(t.data)
                 } else {
