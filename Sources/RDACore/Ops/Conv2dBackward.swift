@@ -19,7 +19,9 @@ extension Convolutions {
         let lanes = lanesFor(count: batch, blockSize: nb)
         // per-lane weight gradients: [K, O16] (direct) or [O, K] (GEMM)
         let width = packed.map { $0.groups * 16 } ?? o
-        let wParts = Tensor(uninitialized: [wantW ? lanes : 0, k * width])
+        // (one buffer for all lanes when they run in order, see `lanesRunInOrder`)
+        let inOrder = packed != nil && lanesRunInOrder(count: batch, blockSize: nb)
+        let wParts = Tensor(uninitialized: [wantW ? (inOrder ? 1 : lanes) : 0, k * width])
         let scatterWeights = wantX && ConvBlocking.useScatter(run: kw * c, columns: k)
             ? PackedConvWeights(scatter: weight.data, reduction: o, strideReduction: c * taps, channels: c,
                                 strideInner: taps, kh: kh, kw: kw) : nil
@@ -64,7 +66,8 @@ extension Convolutions {
                         DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * c,
                                                   segmentStride: geo.paddedW * c, panels: panelsData, groups: width / 16,
                                                   pixelStride: pixelStride,
-                                                  out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                                                  out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
+                                                  accumulate: inOrder ? lane > 0 : !first)
                     }
                     withExtendedLifetime(panels) {}
                 } else {             // dW2 [O, K] += g2 colsT
@@ -100,8 +103,8 @@ extension Convolutions {
             }
         }
         if wantW {
-            let sum = Tensor(uninitialized: [k * width])
-            reduceLanes(wParts.data, lanes: lanes, length: k * width, into: GradientSink(pointer: sum.data, accumulate: false))
+            let sum = inOrder ? wParts : Tensor(uninitialized: [k * width])
+            if !inOrder { reduceLanes(wParts.data, lanes: lanes, length: k * width, into: GradientSink(pointer: sum.data, accumulate: false)) }
             let sink = weight.gradientSink()
             if packed != nil {
                 scatterWeightGradient(sum.data, ld: width, kh: kh, kw: kw, inner: c, outer: o, sink.pointer,

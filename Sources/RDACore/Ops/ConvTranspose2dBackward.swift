@@ -27,7 +27,9 @@ extension Convolutions {
         // The input gradient channels-last (dx^T as the kernel writes it) when x's producer takes it so.
         let xCL: GradientSink? = packed != nil && width == c ? x.channelsLastGradientSink() : nil
         let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
-        let wParts = Tensor(uninitialized: [wantW ? lanes : 0, width * k])
+        // (one buffer for all lanes when they run in order, see `lanesRunInOrder`)
+        let inOrder = direct && lanesRunInOrder(count: batch, blockSize: nb)
+        let wParts = Tensor(uninitialized: [wantW ? (inOrder ? 1 : lanes) : 0, width * k])
         let bParts = Tensor(uninitialized: [wantB ? lanes : 0, o])
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
             let gb = g + n0 * outImage
@@ -68,14 +70,16 @@ extension Convolutions {
                             DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
                                                       segmentStride: geo.paddedW * o, panels: savedXT.data + n0 * p * c,
                                                       groups: width / 16, pixelStride: c,
-                                                      out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                                                      out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
+                                                      accumulate: inOrder ? lane > 0 : !first)
                         } else {
                             let panels = Tensor(uninitialized: [width * ld])
                             DirectConv.panels(xd + n0 * inImage, images: count, channels: c, plane: p, imageStride: inImage,
                                               into: panels.data)
                             DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
                                                       segmentStride: geo.paddedW * o, panels: panels.data, groups: width / 16,
-                                                      out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                                                      out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
+                                                      accumulate: inOrder ? lane > 0 : !first)
                         }
                     }
                 }
@@ -108,8 +112,8 @@ extension Convolutions {
             }
         }
         if wantW {
-            let sum = Tensor(uninitialized: [width * k])
-            reduceLanes(wParts.data, lanes: lanes, length: width * k, into: GradientSink(pointer: sum.data, accumulate: false))
+            let sum = inOrder ? wParts : Tensor(uninitialized: [width * k])
+            if !inOrder { reduceLanes(wParts.data, lanes: lanes, length: width * k, into: GradientSink(pointer: sum.data, accumulate: false)) }
             let sink = weight.gradientSink()
             if direct {
                 scatterWeightGradient(sum.data, ld: width, kh: kh, kw: kw, inner: o, outer: c, sink.pointer,
