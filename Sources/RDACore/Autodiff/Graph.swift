@@ -149,13 +149,14 @@ extension Tensor {
             sink.pointer.update(from: seed.data, count: count)
         }
         for node in order.reversed() {
-            guard let f = node.backwardFunction, node.storedGrad != nil else { continue }
+            guard let f = node.backwardFunction, node.hasGradient else { continue }
             if node.gradIsStale { _ = node.gradData }
             f(node)
         }
         // Release the graph: intermediates drop their gradients and links.
         for node in order where node.backwardFunction != nil {
             node.grad = nil
+            node.channelsLastGradient = nil
             node.parents = []
             node.backwardFunction = nil
         }

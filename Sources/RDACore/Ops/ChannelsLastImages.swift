@@ -7,8 +7,9 @@ import RDAKernels
 // convolution wants its input channels-last again (in its padded NHWC blocks). Instead of
 // transposing there and back, a convolution returns its result as `ChannelsLastImages`, which
 // `Sequential` hands to the next layer as a `LayerOutput`: a convolution reads the channels-last
-// values, everything else asks for `nchw`. Without gradients the NCHW copy is made only on that
-// request, so a convolution that feeds a convolution never makes it, and flattened images that
+// values, everything else asks for `nchw`. The NCHW copy is made only on that request (with
+// gradients too when the convolution's backward pass works channels-last, see
+// `ChannelsLastGradient`), so a convolution that feeds a convolution never makes it, and flattened images that
 // feed a `Linear` are multiplied channels-last (`flattenedLinear`).
 //
 // The pending NCHW values belong to this value alone: a `Tensor` is always filled, and a
@@ -44,12 +45,12 @@ final class ChannelsLastImages {
         return tensor
     }
 
-    /// Whether `nchw`'s values are still to be made (never while gradients are recorded).
+    /// Whether `nchw`'s values are still to be made.
     var isPending: Bool { fill != nil }
 
     /// The NCHW tensor as a graph node (an op's recorded input), values possibly unwritten:
-    /// only for an op that reads `channelsLast` instead. Recording needs gradients, and with
-    /// gradients the values are always written.
+    /// only for an op that reads `channelsLast` instead, in its backward pass too (a convolution
+    /// that needs the NCHW values there asks for `nchw` in its forward pass).
     var node: Tensor { tensor }
 
     /// The shape of `nchw`: [N, C, H, W].

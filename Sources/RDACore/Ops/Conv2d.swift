@@ -47,9 +47,11 @@ enum Convolutions {
         let xcl = input.channelsLast?.data
         let xd = xcl != nil ? x.buffer.pointer : input.tensor.data, yd = y.data, bd = bias?.data
         // With O a multiple of 16 the product comes out as the output channels-last: keep it.
-        // Without gradients the NCHW copy is made only when asked for (`ChannelsLastImages.nchw`).
+        // The NCHW copy is made only when asked for (`ChannelsLastImages.nchw`): the backward
+        // pass then works channels-last (when its input gradient, if any, is scattered).
         let ycl: Tensor? = direct && o % 16 == 0 ? Tensor(uninitialized: [batch, geo.outH, geo.outW, o]) : nil
-        let deferNCHW = ycl != nil && !GradMode.isEnabled
+        let channelsLastBackward = !x.requiresGrad || ConvBlocking.useScatter(run: kw * c, columns: k)
+        let deferNCHW = ycl != nil && (!GradMode.isEnabled || channelsLastBackward)
 
         forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
             let ld = count * p
@@ -98,9 +100,11 @@ enum Convolutions {
                 }
             }
         }
-        let plan = Conv2dPlan(geo: geo, batch: batch, blockImages: nb, activation: activation, w2: w2, packed: packed, saved: saved)
+        let plan = Conv2dPlan(geo: geo, batch: batch, blockImages: nb, activation: activation, w2: w2, packed: packed,
+                              saved: saved, outputChannelsLast: channelsLastBackward ? ycl : nil)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in conv2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
+        if ycl != nil && channelsLastBackward { out.acceptChannelsLastGradient() }
         return ycl.map { .images(ChannelsLastImages(nchw: out, channelsLast: $0, deferred: deferNCHW)) } ?? .tensor(out)
     }
 }
@@ -119,4 +123,7 @@ struct Conv2dPlan {
     let packed: PackedConvWeights?
     /// The padded NHWC input blocks [N * paddedImage], kept for the weight gradient.
     let saved: Tensor?
+    /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then
+    /// works channels-last (`ChannelsLastGradient`).
+    let outputChannelsLast: Tensor?
 }

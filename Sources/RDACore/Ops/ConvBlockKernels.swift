@@ -42,14 +42,24 @@ func withBlockGradient(_ gb: UnsafePointer<Float>, count: Int, channels: Int, pl
 
 /// weight[outer * strideOuter + inner * strideInner + i * kw + j] (+)= t[((i * kw + j) * inner + in) * ld + out]:
 /// a weight gradient from `DirectConv.weightGradient`'s [kh, kw, inner] x outer layout back to the weight's.
-/// For each `in`, the [kh * kw, outer] slice is one strided transpose (8 x 8 tiles: the weight's
-/// taps are consecutive), not a store every `strideOuter` floats a value (one add an element either way).
+/// Two passes that read and write long runs: t [K, outer] (rows (tap, in), stride `ld`) is
+/// transposed to [outer, K] eight columns at a time (eight long output rows), then each outer
+/// row's [kh * kw, inner] slice is transposed into the weight (its taps consecutive). One add an
+/// element when accumulating, in the second pass.
 func scatterWeightGradient(_ t: UnsafePointer<Float>, ld: Int, kh: Int, kw: Int, inner: Int, outer: Int,
                            _ weight: UnsafeMutablePointer<Float>, strideOuter: Int, strideInner: Int, accumulate: Bool) {
-    parallelRanges(inner, grain: Swift.max(1, (1 << 13) / Swift.max(kh * kw * outer, 1))) { lo, hi in
-        for a in lo..<hi {
-            transposeInto(t + a * ld, srcStride: inner * ld, rows: kh * kw, cols: outer, weight + a * strideInner,
-                          dstStride: strideOuter, accumulate: accumulate)
+    let taps = kh * kw, k = taps * inner
+    let byOuter = Tensor(uninitialized: [outer, k]), u = byOuter.data
+    parallelRanges((outer + 7) / 8, grain: 1) { lo, hi in
+        for strip in lo..<hi {
+            let j = strip * 8, w = Swift.min(8, outer - j)
+            transposeInto(t + j, srcStride: ld, rows: k, cols: w, u + j * k, dstStride: k)
+        }
+    }
+    parallelRanges(outer, grain: Swift.max(1, (1 << 13) / Swift.max(k, 1))) { lo, hi in
+        for o in lo..<hi {
+            transposeInto(u + o * k, srcStride: inner, rows: taps, cols: inner, weight + o * strideOuter,
+                          dstStride: strideInner, accumulate: accumulate)
         }
     }
 }

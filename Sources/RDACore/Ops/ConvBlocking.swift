@@ -19,8 +19,8 @@ import Foundation
 //
 // Bias and activation are applied in the pass that moves a block's result into NCHW layout. A
 // result that came out channels-last is handed on as `ChannelsLastImages` to the next
-// convolution (which then skips its transpose), and without gradients its NCHW copy is only
-// made if asked for. Weight and bias gradients are summed per lane and reduced in lane
+// convolution (which then skips its transpose), and its NCHW copy is only made if asked for;
+// the gradient comes back channels-last the same way (`ChannelsLastGradient`). Weight and bias gradients are summed per lane and reduced in lane
 // order; blocks and lanes depend on the batch and the shapes only, so results depend neither on
 // timing nor on the thread count.
 //

@@ -48,15 +48,18 @@ extension Convolutions {
         // gradient (DirectConv.weightGradient, C a multiple of 16): keep it for the backward pass.
         // (or the input's own channels-last copy, when the op that made it kept one)
         let xcl = input.channelsLast
-        let keepXT = scatterWeights != nil && GradMode.isEnabled && weight.requiresGrad && c % 16 == 0
-            && ConvBlocking.useDirect(run: kw * o, minimum: 4)
-        let savedXT: Tensor? = keepXT ? (xcl ?? Tensor(uninitialized: [batch * p, c])) : nil
+        // (made here only on the scatter path, which transposes the input anyway)
+        let keepXT = GradMode.isEnabled && weight.requiresGrad && c % 16 == 0 && ConvBlocking.useDirect(run: kw * o, minimum: 4)
+        let savedXT: Tensor? = keepXT ? (xcl ?? (scatterWeights != nil ? Tensor(uninitialized: [batch * p, c]) : nil)) : nil
         // With O a multiple of 16, keep the output channels-last too (for the next convolution).
         let ycl: Tensor? = scatterWeights != nil && o % 16 == 0 ? Tensor(uninitialized: [batch, oh, ow, o]) : nil
-        let deferNCHW = ycl != nil && !GradMode.isEnabled
+        // The NCHW copy is made only when asked for (`ChannelsLastImages.nchw`): the backward
+        // pass works channels-last.
+        let deferNCHW = ycl != nil
         // The NCHW input is read only where its channels-last copy does not serve (and is then
-        // made if pending).
-        let xd = xcl != nil && scatterWeights != nil && !GradMode.isEnabled ? x.buffer.pointer : input.tensor.data
+        // made if pending): here, or in the backward pass for the weight gradient without `savedXT`.
+        let xd = xcl != nil ? x.buffer.pointer : input.tensor.data
+        if GradMode.isEnabled && weight.requiresGrad && savedXT == nil { _ = input.tensor }
 
 
         forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
@@ -76,7 +79,20 @@ extension Convolutions {
                 }
             } else {
                 var scratch: Tensor?
-                let x2 = inputBlock(xd, n0, count, channels: c, plane: p, &scratch)
+                let x2: UnsafePointer<Float>
+                if let xcl {   // [count*P, C] -> [C, count*P], 8 channels at a time (8 long output rows)
+                    let t = Tensor(uninitialized: [c, ld])
+                    var j = 0
+                    while j < c {
+                        let w = Swift.min(8, c - j)
+                        transposeInto(xcl.data + n0 * p * c + j, srcStride: c, rows: ld, cols: w, t.data + j * ld, dstStride: ld)
+                        j += w
+                    }
+                    scratch = t
+                    x2 = UnsafePointer(t.data)
+                } else {
+                    x2 = inputBlock(xd, n0, count, channels: c, plane: p, &scratch)
+                }
                 let colsT = Tensor(uninitialized: [ld, k])   // [count*P, K] = x2^T W2
                 laneGEMM(transA: true, transB: false, m: ld, n: k, k: c, a: x2, lda: ld,
                          b: w2.data, ldb: k, beta: 0, c: colsT.data, ldc: k)
@@ -91,9 +107,10 @@ extension Convolutions {
             }
         }
         let plan = ConvTranspose2dPlan(geo: geo, batch: batch, inChannels: c, blockImages: nb, activation: activation,
-                                       w2: w2, savedXT: savedXT)
+                                       w2: w2, savedXT: savedXT, outputChannelsLast: ycl)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in convTranspose2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
+        if ycl != nil { out.acceptChannelsLastGradient() }
         return ycl.map { .images(ChannelsLastImages(nchw: out, channelsLast: $0, deferred: deferNCHW)) } ?? .tensor(out)
     }
 }
@@ -110,6 +127,9 @@ struct ConvTranspose2dPlan {
     let w2: Tensor
     /// The input channels-last [N * H * W, C], kept for the weight gradient (C a multiple of 16).
     let savedXT: Tensor?
+    /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then
+    /// works channels-last (`ChannelsLastGradient`).
+    let outputChannelsLast: Tensor?
 }
 
 /// A block of `count` NCHW images from image n0 of x [N, C, P] as [C, count*P] (a view when

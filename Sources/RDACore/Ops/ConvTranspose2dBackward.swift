@@ -4,15 +4,18 @@ extension Convolutions {
     /// The backward pass of `convTranspose2d`: from out.grad [N, O, OH, OW], adds the gradients
     /// of the input [N, C, H, W], the weight [C, O, kh, kw] and the bias [O] that require one.
     /// Weight and bias gradients are summed per lane and reduced in lane order (independent of
-    /// the thread count).
+    /// the thread count). With the output kept channels-last, the gradient is taken channels-last
+    /// (`ChannelsLastGradient`) and the input's handed on so when its producer takes it.
     static func convTranspose2dBackward(_ plan: ConvTranspose2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, savedXT = plan.savedXT
         let c = plan.inChannels, o = geo.channels, h = geo.outH, w = geo.outW, kh = geo.kernelH, kw = geo.kernelW
         let p = h * w, k = geo.rows, taps = kh * kw, inImage = c * p, outPlane = geo.plane, outImage = o * outPlane
         let xd = x.data   // recorded: the NCHW values are there
-        let g = out.grad!.data, yOut = out.data, wd = plan.w2.data
+        // channels-last: g and the output as [N, OH*OW, O]
+        let ycl = plan.outputChannelsLast
+        let gcl = ycl != nil ? out.channelsLastGradientValues() : nil
+        let g = gcl?.data ?? out.grad!.data, yOut = ycl?.data ?? out.data, wd = plan.w2.data
         let wantW = weight.requiresGrad, wantX = x.requiresGrad, wantB = bias?.requiresGrad ?? false
-        let xSink: GradientSink? = wantX ? x.gradientSink() : nil
         let lanes = lanesFor(count: batch, blockSize: nb)
         // Wide kernel rows of the output gradient are read in place (see `DirectConv`): the
         // input gradient with weights packed as [kh, kw, O] x C, the weight gradient against
@@ -21,25 +24,45 @@ extension Convolutions {
         let packed = wantX && direct
             ? PackedConvWeights(weight.data, columns: c, channels: o, kh: kh, kw: kw, strideOut: o * taps, strideIn: taps) : nil
         let width = direct ? (c + 15) / 16 * 16 : c
-        let wParts = Tensor(uninitialized: [wantW ? lanes : 0, width * k])
+        // The input gradient channels-last (dx^T as the kernel writes it) when x's producer takes it so.
+        let xCL: GradientSink? = packed != nil && width == c ? x.channelsLastGradientSink() : nil
+        let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
+        // (one buffer for all lanes when they run in order, see `lanesRunInOrder`)
+        let inOrder = direct && lanesRunInOrder(count: batch, blockSize: nb)
+        let wParts = Tensor(uninitialized: [wantW ? (inOrder ? 1 : lanes) : 0, width * k])
         let bParts = Tensor(uninitialized: [wantB ? lanes : 0, o])
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
             let gb = g + n0 * outImage
             activation.multiplyByDerivativeSerial(gb, output: yOut + n0 * outImage, count: count * outImage)
-            if wantB { channelSums(gb, images: count, channels: o, plane: outPlane, into: bParts.data + lane * o, first: first) }
+            if wantB {
+                if gcl != nil {
+                    channelSumsChannelsLast(gb, images: count, channels: o, plane: outPlane, into: bParts.data + lane * o, first: first)
+                } else {
+                    channelSums(gb, images: count, channels: o, plane: outPlane, into: bParts.data + lane * o, first: first)
+                }
+            }
             guard wantW || wantX else { return }
             let ld = count * p
             let padded = Tensor(uninitialized: [count * geo.paddedImage])
-            geo.toPaddedNHWC(gb, images: count, padded.data)
+            if gcl != nil {
+                geo.toPaddedNHWC(channelsLast: gb, images: count, padded.data)
+            } else {
+                geo.toPaddedNHWC(gb, images: count, padded.data)
+            }
             if direct {
                 withRowPointers(padded.data, images: count, geo: geo) { rows in
                     if let xSink, let packed {   // dx^T [count*P, C]
-                        let outT = Tensor(uninitialized: [ld, width])
-                        DirectConv.run(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
-                                       segmentStride: geo.paddedW * o, weights: packed, out: outT.data, ldOut: width)
-                        for b in 0..<count {
-                            transposeInto(outT.data + b * p * width, srcStride: width, rows: p, cols: c,
-                                          xSink.pointer + (n0 + b) * inImage, dstStride: p, accumulate: xSink.accumulate)
+                        let inPlace = xCL != nil && !xSink.accumulate   // straight into x's channels-last gradient
+                        let outT = Tensor(uninitialized: [inPlace ? 0 : ld, width])
+                        DirectConv.run(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o, segmentStride: geo.paddedW * o,
+                                       weights: packed, out: inPlace ? xSink.pointer + n0 * inImage : outT.data, ldOut: width)
+                        if xCL != nil {
+                            if !inPlace { addInto(xSink.pointer + n0 * inImage, outT.data, count: ld * c) }
+                        } else {
+                            for b in 0..<count {
+                                transposeInto(outT.data + b * p * width, srcStride: width, rows: p, cols: c,
+                                              xSink.pointer + (n0 + b) * inImage, dstStride: p, accumulate: xSink.accumulate)
+                            }
                         }
                     }
                     if wantW {                   // dW^T [K, C] = sum over pixels of rows (x) x
@@ -47,14 +70,16 @@ extension Convolutions {
                             DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
                                                       segmentStride: geo.paddedW * o, panels: savedXT.data + n0 * p * c,
                                                       groups: width / 16, pixelStride: c,
-                                                      out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                                                      out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
+                                                      accumulate: inOrder ? lane > 0 : !first)
                         } else {
                             let panels = Tensor(uninitialized: [width * ld])
                             DirectConv.panels(xd + n0 * inImage, images: count, channels: c, plane: p, imageStride: inImage,
                                               into: panels.data)
                             DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
                                                       segmentStride: geo.paddedW * o, panels: panels.data, groups: width / 16,
-                                                      out: wParts.data + lane * k * width, ldOut: width, accumulate: !first)
+                                                      out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
+                                                      accumulate: inOrder ? lane > 0 : !first)
                         }
                     }
                 }
@@ -87,8 +112,8 @@ extension Convolutions {
             }
         }
         if wantW {
-            let sum = Tensor(uninitialized: [width * k])
-            reduceLanes(wParts.data, lanes: lanes, length: width * k, into: GradientSink(pointer: sum.data, accumulate: false))
+            let sum = inOrder ? wParts : Tensor(uninitialized: [width * k])
+            if !inOrder { reduceLanes(wParts.data, lanes: lanes, length: width * k, into: GradientSink(pointer: sum.data, accumulate: false)) }
             let sink = weight.gradientSink()
             if direct {
                 scatterWeightGradient(sum.data, ld: width, kh: kh, kw: kw, inner: o, outer: c, sink.pointer,

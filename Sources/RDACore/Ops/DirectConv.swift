@@ -28,15 +28,16 @@ struct PackedConvWeights {
         let groups = (columns + 15) / 16
         data = Tensor(uninitialized: [groups * k * 16])
         let d = data.data, k = self.k
+        // per group and channel, [16 outputs, kh * kw taps] (taps consecutive) transposed into
+        // the panel's rows (i, j, c) (8 x 8 tiles); outputs past `columns` are zeros
+        let taps = kh * kw
         parallelRanges(groups, grain: 1) { lo, hi in for g in lo..<hi {
-            let panel = d + g * k * 16
-            for i in 0..<kh { for j in 0..<kw { for c in 0..<channels {
-                let row = panel + ((i * kw + j) * channels + c) * 16
-                for q in 0..<16 {
-                    let o = g * 16 + q
-                    row[q] = o < columns ? weight[o * strideOut + c * strideIn + i * kw + j] : 0
-                }
-            } } }
+            let panel = d + g * k * 16, real = Swift.min(16, columns - g * 16)
+            for c in 0..<channels {
+                transposeInto(weight + g * 16 * strideOut + c * strideIn, srcStride: strideOut, rows: real, cols: taps,
+                              panel + c * 16, dstStride: channels * 16)
+            }
+            if real < 16 { for r in 0..<k { for q in real..<16 { panel[r * 16 + q] = 0 } } }
         } }
     }
 }
@@ -51,15 +52,29 @@ extension PackedConvWeights {
         let groups = (columns + 15) / 16
         data = Tensor(uninitialized: [groups * reduction * 16])
         let d = data.data, columns = self.columns
-        parallelRanges(groups, grain: 1) { lo, hi in for g in lo..<hi {
-            for r in 0..<reduction {
-                let row = d + (g * reduction + r) * 16
-                for q in 0..<16 {
-                    let col = g * 16 + q
-                    if col >= columns { row[q] = 0; continue }
-                    let c = col % channels, tap = col / channels
-                    row[q] = weight[r * strideReduction + c * strideInner + tap]
+        if channels % 16 == 0 && strideInner >= kh * kw {
+            // 16 channels c0..c0+15 of one tap make a group (g = (tap * channels + c0) / 16): per
+            // block of 16 channels and reduction row, [16 channels, kh * kw taps] transposed
+            // into the groups' rows, tap after tap (8 x 8 tiles)
+            let blocks = channels / 16, taps = kh * kw
+            parallelRanges(blocks, grain: 1) { lo, hi in for cb in lo..<hi {
+                for r in 0..<reduction {   // (consecutive r: consecutive rows of every tap's group)
+                    transposeInto(weight + r * strideReduction + cb * 16 * strideInner, srcStride: strideInner, rows: 16,
+                                  cols: taps, d + (cb * reduction + r) * 16, dstStride: blocks * reduction * 16)
                 }
+            } }
+            return
+        }
+        parallelRanges(groups, grain: 1) { lo, hi in for g in lo..<hi {
+            // the offset of column g * 16 + q in a reduction row (-1: past the last column)
+            var offsets = SIMD16<Int>(repeating: -1)
+            for q in 0..<16 where g * 16 + q < columns {
+                let col = g * 16 + q
+                offsets[q] = (col % channels) * strideInner + col / channels
+            }
+            for r in 0..<reduction {
+                let row = d + (g * reduction + r) * 16, w = weight + r * strideReduction
+                for q in 0..<16 { row[q] = offsets[q] < 0 ? 0 : w[offsets[q]] }
             }
         } }
     }

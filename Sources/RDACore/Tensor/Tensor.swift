@@ -41,6 +41,10 @@ public final class Tensor {
     /// Announces a write to the values made through `data` (bumps `version`).
     public func markModified() { version &+= 1 }
 
+    /// Set on a convolution's channels-last output: its gradient may come channels-last too
+    /// (`ChannelsLastGradient`).
+    var channelsLastGradient: ChannelsLastGradient?
+
     /// Inputs this tensor was computed from (empty for leaves and when no gradient is recorded).
     var parents: [Tensor] = []
     /// Reads `self.grad` and accumulates into the parents' gradients.
