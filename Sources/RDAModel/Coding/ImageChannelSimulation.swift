@@ -124,8 +124,9 @@ public enum ImageChannelSimulation {
     /// The plan's order of a map's positions: plan position j of a channel holds map position
     /// (j * a) mod P, a the integer nearest P (sqrt 5 - 1) / 2 that is coprime to P (a golden-ratio
     /// stride). A block then gathers positions spread over the whole image instead of a run of
-    /// neighbours, whose KLs rise and fall together with the image's detail: the blocks' actual
-    /// KLs stay nearer the planned B, so fewer searches reach the candidate bound.
+    /// neighbours, whose KLs rise and fall together with the image's detail. Measured on six
+    /// photographs against the plain order: 0.00-0.25 dB more PSNR for 0.5-2% more bits
+    /// (docs/channel-simulation.md).
     public static func spreadOrder(positions n: Int) -> [Int] {
         guard n > 2 else { return Array(0..<n) }
         func gcd(_ x: Int, _ y: Int) -> Int { y == 0 ? x : gcd(y, x % y) }
