@@ -47,15 +47,17 @@ enum EvalImages {
                                   encodingTimes: encodingTimes, decodingTimes: decodingTimes)
     }
 
-    /// The figures of a Gaussian model: each image coded alone by channel simulation and decoded.
+    /// The figures of a Gaussian model: each image coded alone by channel simulation and decoded,
+    /// as the only image (example 0) of its own file: what `compress --image` of that one image
+    /// writes. The summary's file gathers those records for their sizes only.
     static func simulated(_ model: RateDistortionAutoencoder, images: [Tensor], names: [String]) throws -> ImageCodingSummary {
         let settings = try ImageChannelSimulation.Settings()
         let fingerprint = model.fingerprint
         var coded: [ImageChannelSimulation.Coded] = [], decoded: [Tensor] = [], encodingTimes: [Double] = [], decodingTimes: [Double] = []
         let start = Date()
-        for (i, image) in images.enumerated() {
+        for image in images {
             var t = Date()
-            let c = try ImageChannelSimulation.encode(model, image: image, index: i, settings: settings, threads: Threads.count)
+            let c = try ImageChannelSimulation.encode(model, image: image, index: 0, settings: settings, threads: Threads.count)
             encodingTimes.append(Date().timeIntervalSince(t))
             t = Date()
             decoded.append(try ImageChannelSimulation.decode(model, file: try ImageChannelSimulation.file(model, coded: [c], settings: settings, fingerprint: fingerprint),
