@@ -149,16 +149,40 @@ public enum ChannelSimulation {
 
     /// Encodes one example: posterior means `mu` and log-variances `logVariance` of its
     /// standardized latent (prior N(0, I)), [dimensions] each, the example's number `example`
-    /// (which keys its randomness). Deterministic: the same inputs give the same choices on any thread.
-    public static func encode(mu: [Double], logVariance: [Double], example: Int, plan: ChannelSimulationPlan) -> Example {
+    /// (which keys its randomness). Deterministic: the same inputs give the same choices on any
+    /// thread count. With `threads` > 1 (one large example: a photograph's latent map) each
+    /// round's blocks are searched in parallel, rounds in order: the blocks of one round hold
+    /// different dimensions, so none reads what another writes.
+    public static func encode(mu: [Double], logVariance: [Double], example: Int, plan: ChannelSimulationPlan, threads: Int = 1) -> Example {
         precondition(mu.count == plan.dimensions && logVariance.count == plan.dimensions,
                      "ChannelSimulation.encode: \(mu.count) means and \(logVariance.count) log-variances for \(plan.dimensions) dimensions")
         var state = (0..<plan.dimensions).map { Refinement(mean: mu[$0], variance: Foundation.exp(logVariance[$0])) }
         var z = [Double](repeating: 0, count: plan.dimensions)
-        var g: [Double] = []
-        let blocks = state.withUnsafeMutableBufferPointer { state in
+        var blocks = [Block](repeating: Block(index: 1, klBits: 0, truncated: false), count: plan.blocks.count)
+        state.withUnsafeMutableBufferPointer { state in
             z.withUnsafeMutableBufferPointer { z in
-                plan.blocks.indices.map { encodeBlock($0, example: example, plan: plan, state: state, z: z, normals: &g) }
+                blocks.withUnsafeMutableBufferPointer { out in
+                    let (state, z, out) = (state, z, out)   // chunks touch disjoint dimensions and slots
+                    func run(_ range: Range<Int>) {
+                        var g: [Double] = []
+                        for b in range { out[b] = encodeBlock(b, example: example, plan: plan, state: state, z: z, normals: &g) }
+                    }
+                    var start = 0
+                    while start < plan.blocks.count {   // a round: blocks whose units take the same step
+                        let round = plan.blocks[start][0].step
+                        var end = start + 1
+                        while end < plan.blocks.count, plan.blocks[end][0].step == round { end += 1 }
+                        let count = end - start, chunks = Swift.max(1, Swift.min(threads, count))
+                        if chunks == 1 {
+                            run(start..<end)
+                        } else {
+                            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                                run((start + c * count / chunks)..<(start + (c + 1) * count / chunks))
+                            }
+                        }
+                        start = end
+                    }
+                }
             }
         }
         return Example(blocks: blocks, latent: z)
@@ -188,40 +212,6 @@ public enum ChannelSimulation {
             state[unit.dimension].condition(on: a, c: targets[u].c, targetVariance: targets[u].u)
         }
         return Block(index: k, klBits: ratio.klNats / Foundation.log(2), truncated: truncated)
-    }
-
-    /// `encode(mu:logVariance:example:plan:)` of one large example (a photograph's latent map)
-    /// on `threads` threads: the blocks of one round of the plan hold different dimensions, so
-    /// each round's blocks are searched in parallel, rounds in order. The same choices as the
-    /// one-thread encoder, on any thread count.
-    public static func encode(mu: [Double], logVariance: [Double], example: Int, plan: ChannelSimulationPlan, threads: Int) -> Example {
-        precondition(mu.count == plan.dimensions && logVariance.count == plan.dimensions,
-                     "ChannelSimulation.encode: \(mu.count) means and \(logVariance.count) log-variances for \(plan.dimensions) dimensions")
-        var state = (0..<plan.dimensions).map { Refinement(mean: mu[$0], variance: Foundation.exp(logVariance[$0])) }
-        var z = [Double](repeating: 0, count: plan.dimensions)
-        var blocks = [Block](repeating: Block(index: 1, klBits: 0, truncated: false), count: plan.blocks.count)
-        var start = 0
-        while start < plan.blocks.count {   // a round: blocks whose units take the same step
-            let round = plan.blocks[start][0].step
-            var end = start + 1
-            while end < plan.blocks.count, plan.blocks[end][0].step == round { end += 1 }
-            let count = end - start, chunks = Swift.max(1, Swift.min(threads, count))
-            state.withUnsafeMutableBufferPointer { state in
-                z.withUnsafeMutableBufferPointer { z in
-                    blocks.withUnsafeMutableBufferPointer { out in
-                        let (state, z, out) = (state, z, out)   // chunks touch disjoint dimensions and slots
-                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                            var g: [Double] = []
-                            for b in (start + c * count / chunks)..<(start + (c + 1) * count / chunks) {
-                                out[b] = encodeBlock(b, example: example, plan: plan, state: state, z: z, normals: &g)
-                            }
-                        }
-                    }
-                }
-            }
-            start = end
-        }
-        return Example(blocks: blocks, latent: z)
     }
 
     /// The latent the decoder regenerates from the blocks' indices (1...N each) of example
