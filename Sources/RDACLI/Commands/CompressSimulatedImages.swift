@@ -69,7 +69,7 @@ enum SimulatedImageCoding {
         let decoded = try ImageChannelSimulation.decode(model, file: file, fingerprint: fingerprint)
         var sq = 0.0, values = 0
         for (i, image) in images.enumerated() {
-            let sample = try ImageChannelSimulation.channelSample(model, image: image, seed: UInt64(i))
+            let sample = try ImageChannelSimulation.channelSample(model, coded: coded[i], seed: UInt64(i))
             sq += ImageQuality.squaredError8Bit(image.data, sample.data, count: image.count); values += image.count
         }
         let figures = SimulatedImageFigures(settings: settings, coded: coded, channelPsnrRgb: ImageQuality.psnr8Bit(squaredError: sq, values: values))

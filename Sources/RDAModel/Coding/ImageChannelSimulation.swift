@@ -90,6 +90,11 @@ public enum ImageChannelSimulation {
         public let sideBits: Int
         /// The standardized latent z' the decoder regenerates, [C_lat * P] channel-major.
         public let latent: [Double]
+        /// The image's standardized posterior (means and log-variances, [C_lat * P] each), for
+        /// the noisy channel's own sample (`channelSample`).
+        public let posterior: (mu: [Double], logVariance: [Double])
+        /// The image's size [C, H, W] and the size it was coded at (H, W padded to multiples of 2^k).
+        public let shape: [Int], paddedHeight: Int, paddedWidth: Int
     }
 
     /// The plan of a map of `positions` positions from per-channel figures, each repeated over
@@ -184,22 +189,28 @@ public enum ImageChannelSimulation {
         record += coder.finish()
         return Coded(record: record, klBits: example.blocks.reduce(0) { $0 + $1.klBits }, blocks: example.blocks.count,
                      truncatedBlocks: example.blocks.filter(\.truncated).count, sideBits: side,
-                     latent: fromPlanOrder(example.latent, channels: shape.channels, order: order))
+                     latent: fromPlanOrder(example.latent, channels: shape.channels, order: order), posterior: posterior,
+                     shape: image.shape, paddedHeight: x.shape[1], paddedWidth: x.shape[2])
     }
 
-    /// The noisy channel's own reconstruction of `image` [C, H, W]: the decoder's output for
-    /// z = mu(y) + sigma(y) eps, eps ~ N(0, I) drawn from `seed` (what an exact channel simulation
-    /// decodes to on average, so the coded image's distortion can be measured against it).
-    public static func channelSample(_ model: RateDistortionAutoencoder, image: Tensor, seed: UInt64) throws -> Tensor {
-        let (c, h, w) = (image.shape[0], image.shape[1], image.shape[2])
-        let x = ImageCodec.padded(image, multiple: SpatialNetwork.multiple(widths: model.config.widths))
-        let sized = try model.resized(height: x.shape[1], width: x.shape[2])
-        let posterior = try ChannelSimulationCodec.posteriors(sized, examples: x.reshaped([1, x.count]))
+    /// The noisy channel's own reconstruction of the image `coded` was made from, [C, H, W]: the
+    /// decoder's output for z = mu(y) + sigma(y) eps, eps ~ N(0, I) drawn from `seed`, with the
+    /// posterior the encoder computed (what an exact channel simulation decodes to on average,
+    /// so the coded image's distortion can be measured against it).
+    public static func channelSample(_ model: RateDistortionAutoencoder, coded: Coded, seed: UInt64) throws -> Tensor {
+        let (mu, logVariance) = coded.posterior
         var rng = SeededGenerator(seed: seed)
-        let eps = Tensor.randomNormal([posterior.mu.count], using: &rng)
-        let z = posterior.mu.indices.map { posterior.mu[$0] + Foundation.exp(0.5 * posterior.logVariance[$0]) * Double(eps.data[$0]) }
+        let eps = Tensor.randomNormal([mu.count], using: &rng)
+        let z = mu.indices.map { mu[$0] + Foundation.exp(0.5 * logVariance[$0]) * Double(eps.data[$0]) }
+        return try reconstruct(try model.resized(height: coded.paddedHeight, width: coded.paddedWidth), latents: z, shape: coded.shape)
+    }
+
+    /// The image [C, H, W] (`shape`) that the model resized to the padded size (`sized`) decodes
+    /// from standardized latents z': its output, cropped.
+    static func reconstruct(_ sized: RateDistortionAutoencoder, latents z: [Double], shape: [Int]) throws -> Tensor {
+        let (ph, pw) = (sized.config.exampleShape[1], sized.config.exampleShape[2])
         let y = try ChannelSimulationCodec.reconstruct(sized, latents: z)
-        return ImageCodec.cropped(y.reshaped([c, x.shape[1], x.shape[2]]), height: h, width: w)
+        return ImageCodec.cropped(y.reshaped([shape[0], ph, pw]), height: shape[1], width: shape[2])
     }
 
     /// A `.rdac` file of coded images (method `channelSimulation`, the images-of-any-size shape).
@@ -220,14 +231,14 @@ public enum ImageChannelSimulation {
             throw RDAError("the file holds examples of shape \(file.shape) coded by \(file.method), not images of any size coded by channel simulation with this model; use the model it was compressed with")
         }
         let settings = try Settings(bytes: file.parameters)
-        let sizes = ImageCodec.Sizes(model), m = SpatialNetwork.multiple(widths: model.config.widths), c = model.config.exampleShape[0]
+        let sizes = ImageCodec.Sizes(model), c = model.config.exampleShape[0]
         let channels = model.config.latentShape.channels
         return try (0..<file.recordCount).map { i in
             let record = file.record(i)
             let damaged = { (what: String) in RDAError("record \(i + 1) of \(file.recordCount): \(what); the file is damaged") }
             let (h, w, start) = try ImageCodec.size(ofRecord: record)
             var at = start
-            let ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m
+            let ph = ImageCodec.paddedSide(h, model), pw = ImageCodec.paddedSide(w, model)
             let sized = try sizes.model(height: ph, width: pw)
             func next(_ limit: UInt64, _ what: String) throws -> UInt64 {
                 guard case .value(let v, let n) = LEB128.read(record, at: at), v <= limit else { throw damaged("its \(what) is missing or over \(limit)") }
@@ -253,8 +264,7 @@ public enum ImageChannelSimulation {
             let shape = sized.config.latentShape
             let z = fromPlanOrder(ChannelSimulation.decode(indices: indices, example: i, plan: plan), channels: shape.channels,
                                   order: spreadOrder(positions: shape.positions))
-            let y = try ChannelSimulationCodec.reconstruct(sized, latents: z)
-            return ImageCodec.cropped(y.reshaped([c, ph, pw]), height: h, width: w)
+            return try reconstruct(sized, latents: z, shape: [c, h, w])
         }
     }
 }
