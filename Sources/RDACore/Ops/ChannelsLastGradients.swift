@@ -62,6 +62,18 @@ extension Tensor {
     }
 }
 
+/// `channelSums` of g [images, C, plane], or of g [images, plane, C] when `channelsLast`
+/// (`channelSumsChannelsLast`): a convolution's bias gradient in whichever layout its output
+/// gradient came, to the same bits.
+func channelSums(_ g: UnsafePointer<Float>, images: Int, channels: Int, plane: Int, into out: UnsafeMutablePointer<Float>,
+                 first: Bool, channelsLast: Bool) {
+    if channelsLast {
+        channelSumsChannelsLast(g, images: images, channels: channels, plane: plane, into: out, first: first)
+    } else {
+        channelSums(g, images: images, channels: channels, plane: plane, into: out, first: first)
+    }
+}
+
 /// out[c] (+)= the sum over `images` images and `plane` pixels of g [images, plane, C]: the
 /// bias gradient of `channelSums` read channels-last, to the same bits (each image's plane summed
 /// in eight interleaved partial sums as `sumOf` does, then the images in order). Overwrites

@@ -20,25 +20,18 @@ extension Convolutions {
         // per-lane weight gradients: [K, O16] (direct) or [O, K] (GEMM)
         let width = packed.map { $0.groups * 16 } ?? o
         // (one buffer for all lanes when they run in order, see `lanesRunInOrder`)
-        let inOrder = packed != nil && lanesRunInOrder(count: batch, blockSize: nb)
-        let wParts = Tensor(uninitialized: [wantW ? (inOrder ? 1 : lanes) : 0, k * width])
+        let wSums = LaneSums(wanted: wantW, lanes: lanes, length: k * width, inOrder: packed != nil && lanesRunInOrder(count: batch, blockSize: nb))
         let scatterWeights = wantX && ConvBlocking.useScatter(run: kw * c, columns: k)
             ? PackedConvWeights(scatter: weight.data, reduction: o, strideReduction: c * taps, channels: c,
                                 strideInner: taps, kh: kh, kw: kw) : nil
-        let bParts = Tensor(uninitialized: [wantB ? lanes : 0, o])
+        let bSums = LaneSums(wanted: wantB, lanes: lanes, length: o)
         // The input gradient channels-last when it is scattered and x's producer takes it so.
         let xCL: GradientSink? = wantX && scatterWeights != nil ? x.channelsLastGradientSink() : nil
         let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
             let gb = g + n0 * outImage
             activation.multiplyByDerivativeSerial(gb, output: yOut + n0 * outImage, count: count * outImage)
-            if wantB {
-                if gcl != nil {
-                    channelSumsChannelsLast(gb, images: count, channels: o, plane: p, into: bParts.data + lane * o, first: first)
-                } else {
-                    channelSums(gb, images: count, channels: o, plane: p, into: bParts.data + lane * o, first: first)
-                }
-            }
+            if wantB { channelSums(gb, images: count, channels: o, plane: p, into: bSums.slot(lane), first: first, channelsLast: gcl != nil) }
             let ld = count * p
             // The block's gradient channels-last, g^T [count*P, O]: the other operand of the
             // weight gradient (when O is a multiple of 16) and the rows the input gradient scatters.
@@ -66,8 +59,7 @@ extension Convolutions {
                         DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * c,
                                                   segmentStride: geo.paddedW * c, panels: panelsData, groups: width / 16,
                                                   pixelStride: pixelStride,
-                                                  out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
-                                                  accumulate: inOrder ? lane > 0 : !first)
+                                                  out: wSums.slot(lane), ldOut: width, accumulate: wSums.adds(lane: lane, first: first))
                     }
                     withExtendedLifetime(panels) {}
                 } else {             // dW2 [O, K] += g2 colsT
@@ -75,7 +67,7 @@ extension Convolutions {
                     geo.im2colT(padded, images: count, colsT.data)
                     withBlockGradient(gb, count: count, channels: o, plane: p) { g2 in
                         laneGEMM(transA: false, transB: false, m: o, n: k, k: ld, a: g2, lda: ld,
-                                 b: colsT.data, ldb: k, beta: first ? 0 : 1, c: wParts.data + lane * o * k, ldc: k)
+                                 b: colsT.data, ldb: k, beta: wSums.adds(lane: lane, first: first) ? 1 : 0, c: wSums.slot(lane), ldc: k)
                     }
                 }
             }
@@ -103,8 +95,7 @@ extension Convolutions {
             }
         }
         if wantW {
-            let sum = inOrder ? wParts : Tensor(uninitialized: [k * width])
-            if !inOrder { reduceLanes(wParts.data, lanes: lanes, length: k * width, into: GradientSink(pointer: sum.data, accumulate: false)) }
+            let sum = wSums.total()
             let sink = weight.gradientSink()
             if packed != nil {
                 scatterWeightGradient(sum.data, ld: width, kh: kh, kw: kw, inner: c, outer: o, sink.pointer,
@@ -113,6 +104,6 @@ extension Convolutions {
                 weightFromTapsLast(sum.data, sink.pointer, a: o, b: c, taps: taps, accumulate: sink.accumulate)
             }
         }
-        if let bias, wantB { reduceLanes(bParts.data, lanes: lanes, length: o, into: bias.gradientSink()) }
+        if let bias, wantB { bSums.reduce(into: bias.gradientSink()) }
     }
 }

@@ -28,19 +28,12 @@ extension Convolutions {
         let xCL: GradientSink? = packed != nil && width == c ? x.channelsLastGradientSink() : nil
         let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
         // (one buffer for all lanes when they run in order, see `lanesRunInOrder`)
-        let inOrder = direct && lanesRunInOrder(count: batch, blockSize: nb)
-        let wParts = Tensor(uninitialized: [wantW ? (inOrder ? 1 : lanes) : 0, width * k])
-        let bParts = Tensor(uninitialized: [wantB ? lanes : 0, o])
+        let wSums = LaneSums(wanted: wantW, lanes: lanes, length: width * k, inOrder: direct && lanesRunInOrder(count: batch, blockSize: nb))
+        let bSums = LaneSums(wanted: wantB, lanes: lanes, length: o)
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
             let gb = g + n0 * outImage
             activation.multiplyByDerivativeSerial(gb, output: yOut + n0 * outImage, count: count * outImage)
-            if wantB {
-                if gcl != nil {
-                    channelSumsChannelsLast(gb, images: count, channels: o, plane: outPlane, into: bParts.data + lane * o, first: first)
-                } else {
-                    channelSums(gb, images: count, channels: o, plane: outPlane, into: bParts.data + lane * o, first: first)
-                }
-            }
+            if wantB { channelSums(gb, images: count, channels: o, plane: outPlane, into: bSums.slot(lane), first: first, channelsLast: gcl != nil) }
             guard wantW || wantX else { return }
             let ld = count * p
             let padded = Tensor(uninitialized: [count * geo.paddedImage])
@@ -70,16 +63,14 @@ extension Convolutions {
                             DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
                                                       segmentStride: geo.paddedW * o, panels: savedXT.data + n0 * p * c,
                                                       groups: width / 16, pixelStride: c,
-                                                      out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
-                                                      accumulate: inOrder ? lane > 0 : !first)
+                                                      out: wSums.slot(lane), ldOut: width, accumulate: wSums.adds(lane: lane, first: first))
                         } else {
                             let panels = Tensor(uninitialized: [width * ld])
                             DirectConv.panels(xd + n0 * inImage, images: count, channels: c, plane: p, imageStride: inImage,
                                               into: panels.data)
                             DirectConv.weightGradient(rows: rows, pixels: ld, segments: kh, segmentLength: kw * o,
                                                       segmentStride: geo.paddedW * o, panels: panels.data, groups: width / 16,
-                                                      out: wParts.data + (inOrder ? 0 : lane * k * width), ldOut: width,
-                                                      accumulate: inOrder ? lane > 0 : !first)
+                                                      out: wSums.slot(lane), ldOut: width, accumulate: wSums.adds(lane: lane, first: first))
                         }
                     }
                 }
@@ -107,13 +98,12 @@ extension Convolutions {
                 var scratch: Tensor?
                 let x2 = inputBlock(xd, n0, count, channels: c, plane: p, &scratch)
                 laneGEMM(transA: false, transB: false, m: c, n: k, k: ld, a: x2, lda: ld,
-                         b: gcolsT.data, ldb: k, beta: first ? 0 : 1, c: wParts.data + lane * c * k, ldc: k)
+                         b: gcolsT.data, ldb: k, beta: wSums.adds(lane: lane, first: first) ? 1 : 0, c: wSums.slot(lane), ldc: k)
                 withExtendedLifetime(scratch) {}
             }
         }
         if wantW {
-            let sum = inOrder ? wParts : Tensor(uninitialized: [width * k])
-            if !inOrder { reduceLanes(wParts.data, lanes: lanes, length: width * k, into: GradientSink(pointer: sum.data, accumulate: false)) }
+            let sum = wSums.total()
             let sink = weight.gradientSink()
             if direct {
                 scatterWeightGradient(sum.data, ld: width, kh: kh, kw: kw, inner: o, outer: c, sink.pointer,
@@ -122,6 +112,6 @@ extension Convolutions {
                 weightFromTapsLast(sum.data, sink.pointer, a: c, b: o, taps: taps, accumulate: sink.accumulate)
             }
         }
-        if let bias, wantB { reduceLanes(bParts.data, lanes: lanes, length: o, into: bias.gradientSink()) }
+        if let bias, wantB { bSums.reduce(into: bias.gradientSink()) }
     }
 }
