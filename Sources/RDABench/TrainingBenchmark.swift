@@ -120,9 +120,12 @@ public enum TrainingBenchmark {
         public var finalRateNats: Double, finalDistortion: Double
         /// Megapixels (H * W per image) per second at the median: `spatial`, whose images are crops.
         public var megapixelsPerSec: Double? = nil
+        /// How 4x4 stride-2 convolutions of 16k channels ran: "winograd", or "direct" with
+        /// RDA_WINOGRAD=0 (`gflops_per_sec` counts the direct method's FLOPs either way).
+        public var convolutions: String = ConvolutionSettings.winograd ? "winograd" : "direct"
 
         enum CodingKeys: String, CodingKey {
-            case megapixelsPerSec = "megapixels_per_sec"
+            case megapixelsPerSec = "megapixels_per_sec", convolutions
             case kind, arch, mode, threads, batch, windows, steps, data, parameters
             case warmupSteps = "warmup_steps", gemmBackend = "gemm_backend", gemmProducts = "gemm_products"
             case kernelISA = "kernel_isa", kernelISAReason = "kernel_isa_reason"

@@ -67,6 +67,8 @@ struct ModelBenchOptions: ParsableArguments {
         let summary = TrainingBenchmark.run(o) { emit($0) }
         FileHandle.standardError.write(Data(
             "# kernel isa: \(summary.kernelISA) (\(summary.kernelISAReason); cpu has \(KernelISA.featureSummary))\n".utf8))
+        FileHandle.standardError.write(Data(
+            "# convolutions: \(summary.convolutions) (4x4 stride-2 kernels of 16k channels; RDA_WINOGRAD=0: direct)\n".utf8))
         for product in summary.gemmProducts {
             FileHandle.standardError.write(Data(
                 "# gemm \(product.shape) (\(product.context), \(product.threads) threads): \(product.backend), \(product.reason)\n".utf8))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RDAModel
+import RDACore
 import RDAKernels
 
 extension RDACommand {
@@ -14,9 +15,9 @@ extension RDACommand {
             Console.error(problem)
             Foundation.exit(64)
         }
-        // RDA_THREADS and RDA_GEMM are valid, and RDA_ISA names a GEMM kernel variant this CPU
-        // runs, or rda does not start.
-        if let problem = Threads.environmentProblem() ?? KernelISA.selection.problem {
+        // RDA_THREADS and RDA_GEMM are valid, RDA_ISA names a GEMM kernel variant this CPU
+        // runs, and RDA_WINOGRAD is 0 or 1, or rda does not start.
+        if let problem = Threads.environmentProblem() ?? KernelISA.selection.problem ?? ConvolutionSettings.environmentProblem() {
             Console.error(problem)
             Foundation.exit(64)
         }

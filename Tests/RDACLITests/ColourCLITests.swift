@@ -8,21 +8,21 @@ import RDATestSupport
 /// is an RGB PNG.
 @Suite("Colour images from the command line")
 struct ColourCLITests {
-    /// A folder of colour (or, with `channels` 1, grey IDX4) images of 8x8: smooth colour
+    /// A folder of colour (or, with `channels` 1, grey IDX4) images of `side` x `side` (8): smooth colour
     /// gradients with a per-image offset, 64 to train on and 32 to test.
-    static func imageFolder(_ dir: URL, channels: Int = 3, fourDimensional: Bool = true) throws -> URL {
-        let folder = dir.appendingPathComponent(channels == 3 ? "colour" : (fourDimensional ? "grey4d" : "grey3d"))
+    static func imageFolder(_ dir: URL, channels: Int = 3, fourDimensional: Bool = true, side: Int = 8) throws -> URL {
+        let folder = dir.appendingPathComponent((channels == 3 ? "colour" : (fourDimensional ? "grey4d" : "grey3d")) + (side == 8 ? "" : "\(side)"))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for (name, n) in [("train", 64), ("t10k", 32)] {
             var pixels: [UInt8] = []
             for i in 0..<n {
-                for y in 0..<8 {
-                    for x in 0..<8 {
+                for y in 0..<side {
+                    for x in 0..<side {
                         for c in 0..<channels { pixels.append(UInt8((x * 28 + y * 9 * (c + 1) + i * 13 + c * 80) % 256)) }
                     }
                 }
             }
-            let images = IDXImages(count: n, rows: 8, cols: 8, channels: channels, pixels: pixels)
+            let images = IDXImages(count: n, rows: side, cols: side, channels: channels, pixels: pixels)
             let data = try IDX.encodeImages(images, fourDimensional: fourDimensional)
             try data.write(to: folder.appendingPathComponent("\(name)-images-idx\(fourDimensional ? 4 : 3)-ubyte"))
         }

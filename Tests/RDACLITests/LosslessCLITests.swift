@@ -8,7 +8,8 @@ import RDATestSupport
 @Suite("Lossless compression from the command line", .enabled(if: SharedData.isPresent))
 struct LosslessCLITests {
     /// The discretized logistic needs 8-bit images; lossless coding refuses OpenBLAS (its bits
-    /// depend on the thread count). One line each, before anything is trained or written.
+    /// depend on the thread count) and the direct convolutions of RDA_WINOGRAD=0 (a file must
+    /// decode with the convolutions that coded it). One line each, before anything is trained or written.
     @Test func refusalsBeforeAnyWork() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -20,6 +21,8 @@ struct LosslessCLITests {
         let out = dir.appendingPathComponent("o.rdac")
         expectCleanFailure(try runRDA(["compress", "--lossless", "--model", run.path, "--data-dir", SharedData.directory!.path, "--count", "3", "--out", out.path],
                                       environment: ["RDA_GEMM": "openblas"]), mentions: ["Swift GEMM"])
+        expectCleanFailure(try runRDA(["compress", "--lossless", "--model", run.path, "--data-dir", SharedData.directory!.path, "--count", "3", "--out", out.path],
+                                      environment: ["RDA_WINOGRAD": "0"]), mentions: ["RDA_WINOGRAD=0"])
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 

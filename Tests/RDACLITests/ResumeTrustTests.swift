@@ -74,6 +74,15 @@ struct ResumeTrustTests {
         expectCleanFailure(try runRDA(["train", "--resume", dir.path], environment: ["RDA_GEMM": "swift"]), mentions: ["GEMM openblas", "swift"])
     }
 
+    @Test func otherConvolutionsAreRefusedOnResume() throws {
+        let root = temporaryFolder("rda-trust")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("run")
+        let r = try runRDA(["train"] + Self.tiny + ["--inject-nan-at-step", "60", "--out", dir.path], environment: ["RDA_WINOGRAD": "0"])
+        #expect(r.status != 0 && fileExists(dir, "state.safetensors"), "\(r.stderr)")
+        expectCleanFailure(try runRDA(["train", "--resume", dir.path]), mentions: ["direct convolutions", "RDA_WINOGRAD=0"])
+    }
+
     @Test func aFullDiskAtTheFirstCheckpointLeavesARerunnableFolder() throws {
         let root = temporaryFolder("rda-full")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -39,6 +39,11 @@ enum Convolutions {
         if needsW2 { weightToTapsLast(weight.data, w2.data, a: o, b: c, taps: taps) }
         let packed = direct ? PackedConvWeights(weight.data, columns: o, channels: c, kh: kh, kw: kw,
                                                 strideOut: c * taps, strideIn: taps) : nil
+        // 4x4 stride-2 kernels of 16k channels: the products in the Winograd domain (the
+        // adjoint weights too when the input gradient will be asked for)
+        let winograd = direct && WinogradConv.applies(geo: geo, outputs: o)
+            ? WinogradConv(weight.data, outputs: o, channels: c, strideOut: c * taps, strideIn: taps,
+                           adjoint: GradMode.isEnabled && x.requiresGrad) : nil
         // The backward pass reads the padded input again (weight gradient): keep it.
         let training = GradMode.isEnabled && (weight.requiresGrad || x.requiresGrad || (bias?.requiresGrad ?? false))
         let saved: Tensor? = training && weight.requiresGrad ? Tensor(uninitialized: [batch * geo.paddedImage]) : nil
@@ -53,9 +58,8 @@ enum Convolutions {
         let channelsLastBackward = !x.requiresGrad || ConvBlocking.useScatter(run: kw * c, columns: k)
         let deferNCHW = ycl != nil && (!GradMode.isEnabled || channelsLastBackward)
 
-        forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
-            let ld = count * p
-            let yb = yd + n0 * outImage
+        /// Runs `body` with the block's images padded NHWC (kept in `saved` for the backward pass).
+        func withPadded(_ n0: Int, _ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
             let scratch: Tensor? = saved == nil ? Tensor(uninitialized: [count * geo.paddedImage]) : nil
             let padded = saved.map { $0.data + n0 * geo.paddedImage } ?? scratch!.data
             if let xcl {
@@ -63,6 +67,29 @@ enum Convolutions {
             } else {
                 geo.toPaddedNHWC(xd + n0 * inImage, images: count, padded)
             }
+            body(padded)
+            withExtendedLifetime(scratch) {}
+        }
+        if let winograd, let ycl {   // the input tiles of every block, the products, the output tiles
+            let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles
+            let v = Tensor(uninitialized: [WinogradConv.points * t * 4 * c]), mm = Tensor(uninitialized: [WinogradConv.points * t * o])
+            forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
+                withPadded(n0, count) { WinogradConv.inputTransform($0, images: count, geo: geo, into: v.data, tile0: n0 * tiles, t: t) }
+            }
+            WinogradConv.products(rows: v.data, t: t, length: 4 * c, weights: winograd.forward, out: mm.data, ldOut: o)
+            forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
+                let outT = ycl.data + n0 * p * o
+                WinogradConv.outputTransform(mm.data, tile0: n0 * tiles, t: t, outputs: o, images: count, geo: geo, out: outT,
+                                             ldOut: o, bias: bd, activation: activation)
+                if !deferNCHW {
+                    for b in 0..<count {
+                        transposeInto(outT + b * p * o, srcStride: o, rows: p, cols: o, yd + (n0 + b) * outImage, dstStride: p)
+                    }
+                }
+            }
+        } else { forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in withPadded(n0, count) { padded in
+            let ld = count * p
+            let yb = yd + n0 * outImage
             if let packed {   // y^T [count*P, O] read straight from the padded images
                 let width = packed.groups * 16
                 let scratchT: Tensor? = ycl == nil ? Tensor(uninitialized: [ld, width]) : nil
@@ -99,9 +126,9 @@ enum Convolutions {
                     }
                 }
             }
-        }
+        } } }
         let plan = Conv2dPlan(geo: geo, batch: batch, blockImages: nb, activation: activation, w2: w2, packed: packed,
-                              saved: saved, outputChannelsLast: channelsLastBackward ? ycl : nil)
+                              winograd: winograd, saved: saved, outputChannelsLast: channelsLastBackward ? ycl : nil)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in conv2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
         if ycl != nil && channelsLastBackward { out.acceptChannelsLastGradient() }
@@ -121,6 +148,8 @@ struct Conv2dPlan {
     let w2: Tensor
     /// The forward's packed weights: set when the forward (and so the weight gradient) reads kernel rows in place.
     let packed: PackedConvWeights?
+    /// The Winograd-domain weights when the products run there (`WinogradConv`).
+    let winograd: WinogradConv?
     /// The padded NHWC input blocks [N * paddedImage], kept for the weight gradient.
     let saved: Tensor?
     /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then

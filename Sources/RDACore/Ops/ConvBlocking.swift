@@ -24,8 +24,13 @@ import Foundation
 // order; blocks and lanes depend on the batch and the shapes only, so results depend neither on
 // timing nor on the thread count.
 //
+// The 4x4, stride-2, padding-1 convolutions of 16k channels (the spatial models') run in the
+// Winograd domain instead (`WinogradConv`: 25 products a 4x4 tile where the direct sum takes 64),
+// on the same padded blocks and with the same `DirectConv` kernels for their matrix products.
+//
 // RDA_DIRECT_CONV=0 turns the in-place kernels off (everything through im2col + GEMM), for
-// comparisons; RDA_CONV_BLOCK_FLOATS sets the block size.
+// comparisons; RDA_WINOGRAD=0 turns the Winograd products off (the direct ones run);
+// RDA_CONV_BLOCK_FLOATS sets the block size.
 
 /// Images per block, and which kernel.
 enum ConvBlocking {
@@ -38,6 +43,10 @@ enum ConvBlocking {
 
     /// Whether convolutions with wide kernel rows use `DirectConv` (RDA_DIRECT_CONV=0: never).
     static let direct = ProcessInfo.processInfo.environment["RDA_DIRECT_CONV"] != "0"
+
+    /// Whether 4x4 stride-2 convolutions may use `WinogradConv` (RDA_WINOGRAD=0: never; the
+    /// command line refuses any value but 0 and 1, `ConvolutionSettings.environmentProblem`).
+    static let winograd = ProcessInfo.processInfo.environment["RDA_WINOGRAD"] != "0"
 
     /// Whether kernel rows of `run` floats (kw * C) are wide enough for `DirectConv`.
     static func useDirect(run: Int, minimum: Int = 16) -> Bool { direct && run >= minimum }
@@ -54,5 +63,18 @@ enum ConvBlocking {
     static func images(batch: Int, perImage: Int) -> Int {
         let balanced = (batch + fixedLanes - 1) / fixedLanes
         return Swift.max(1, Swift.min(balanced, targetFloats / Swift.max(perImage, 1)))
+    }
+}
+
+/// The convolutions' settings from the environment, checked before a command starts.
+public enum ConvolutionSettings {
+    /// Whether 4x4 stride-2 convolutions of 16k channels run in the Winograd domain (RDA_WINOGRAD
+    /// unset or 1): results differ from the direct products by rounding.
+    public static var winograd: Bool { ConvBlocking.winograd }
+
+    /// A one-line error when `RDA_WINOGRAD` is set to anything but 0 or 1 (nil when valid or unset).
+    public static func environmentProblem(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let value = environment["RDA_WINOGRAD"], value != "0", value != "1" else { return nil }
+        return "RDA_WINOGRAD must be 0 (direct convolutions) or 1 (Winograd where it applies), not '\(value)'"
     }
 }

@@ -41,7 +41,11 @@ extension Convolutions {
 
         // Every input pixel's taps added into the padded output (`DirectConv.scatter`) when the
         // kernel rows are wide enough; else colsT = x2^T W2 and col2imT.
-        let scatterWeights = ConvBlocking.useScatter(run: kw * o, columns: k)
+        // 4x4 stride-2 kernels of 16k channels: the products in the Winograd domain, the weight
+        // read as a convolution's [C outputs, O channels] (whose adjoint product this forward is)
+        let winograd = ConvBlocking.useScatter(run: kw * o, columns: k) && WinogradConv.applies(geo: geo, outputs: c)
+            ? WinogradConv(weight.data, outputs: c, channels: o, strideOut: o * taps, strideIn: taps, adjoint: true) : nil
+        let scatterWeights = winograd == nil && ConvBlocking.useScatter(run: kw * o, columns: k)
             ? PackedConvWeights(scatter: weight.data, reduction: c, strideReduction: o * taps, channels: o,
                                 strideInner: taps, kh: kh, kw: kw) : nil
         // The input channels-last, x^T [N*P, C], is also the other operand of the weight
@@ -50,9 +54,10 @@ extension Convolutions {
         let xcl = input.channelsLast
         // (made here only on the scatter path, which transposes the input anyway)
         let keepXT = GradMode.isEnabled && weight.requiresGrad && c % 16 == 0 && ConvBlocking.useDirect(run: kw * o, minimum: 4)
-        let savedXT: Tensor? = keepXT ? (xcl ?? (scatterWeights != nil ? Tensor(uninitialized: [batch * p, c]) : nil)) : nil
+        let scatters = scatterWeights != nil || winograd != nil   // from x^T rows into padded NHWC images
+        let savedXT: Tensor? = keepXT ? (xcl ?? (scatters ? Tensor(uninitialized: [batch * p, c]) : nil)) : nil
         // With O a multiple of 16, keep the output channels-last too (for the next convolution).
-        let ycl: Tensor? = scatterWeights != nil && o % 16 == 0 ? Tensor(uninitialized: [batch, oh, ow, o]) : nil
+        let ycl: Tensor? = scatters && o % 16 == 0 ? Tensor(uninitialized: [batch, oh, ow, o]) : nil
         // The NCHW copy is made only when asked for (`ChannelsLastImages.nchw`): the backward
         // pass works channels-last.
         let deferNCHW = ycl != nil
@@ -62,20 +67,51 @@ extension Convolutions {
         if GradMode.isEnabled && weight.requiresGrad && savedXT == nil { _ = input.tensor }
 
 
-        forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
+        /// Runs `body` with the block's input channels-last, x^T [count*P, C] (kept in `savedXT`).
+        func withInputRows(_ n0: Int, _ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+            let scratch: Tensor? = savedXT == nil && xcl == nil ? Tensor(uninitialized: [count * p, c]) : nil
+            let xT = (xcl ?? savedXT).map { $0.data + n0 * p * c } ?? scratch!.data
+            if xcl == nil {
+                for b in 0..<count {
+                    transposeInto(xd + (n0 + b) * inImage, srcStride: p, rows: c, cols: p, xT + b * p * c, dstStride: c)
+                }
+            }
+            body(xT)
+            withExtendedLifetime(scratch) {}
+        }
+        /// The block's padded output into y (and its channels-last copy), with bias and activation.
+        func finish(_ padded: Tensor, _ n0: Int, _ count: Int) {
+            if let ycl {
+                geo.fromPaddedNHWC(padded.data, images: count, deferNCHW ? nil : yd + n0 * outImage,
+                                   channelsLast: ycl.data + n0 * outImage, bias: bd, activation: activation)
+            } else {
+                geo.fromPaddedNHWC(padded.data, images: count, yd + n0 * outImage, bias: bd, activation: activation)
+            }
+        }
+
+        if let winograd {   // the adjoint of a convolution's forward: dM tiles, the products, the padded output
+            let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles
+            let dm = Tensor(uninitialized: [WinogradConv.points * t * c]), dv = Tensor(uninitialized: [WinogradConv.points * t * 4 * o])
+            forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
+                withInputRows(n0, count) {
+                    WinogradConv.outputAdjoint($0, ldG: c, outputs: c, images: count, geo: geo, into: dm.data, tile0: n0 * tiles, t: t)
+                }
+            }
+            WinogradConv.products(rows: dm.data, t: t, length: c, weights: winograd.adjoint, out: dv.data, ldOut: 4 * o)
+            forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
+                let padded = Tensor(zeros: [count * geo.paddedImage])
+                WinogradConv.inputAdjoint(dv.data, tile0: n0 * tiles, t: t, images: count, geo: geo, into: padded.data)
+                finish(padded, n0, count)
+            }
+        } else { forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
             let ld = count * p
             let padded = Tensor(zeros: [count * geo.paddedImage])
             if let scatterWeights {
-                let scratch: Tensor? = savedXT == nil && xcl == nil ? Tensor(uninitialized: [ld, c]) : nil
-                let xT = (xcl ?? savedXT).map { $0.data + n0 * p * c } ?? scratch!.data   // [count*P, C]
-                if xcl == nil {
-                    for b in 0..<count {
-                        transposeInto(xd + (n0 + b) * inImage, srcStride: p, rows: c, cols: p, xT + b * p * c, dstStride: c)
+                withInputRows(n0, count) { xT in
+                    withScatterRows(xT, stride: c, padded.data, images: count, geo: geo) { src, dst in
+                        DirectConv.scatter(src: src, dst: dst, pixels: ld, segmentLength: kw * o,
+                                           segmentStride: geo.paddedW * o, weights: scatterWeights)
                     }
-                }
-                withScatterRows(xT, stride: c, padded.data, images: count, geo: geo) { src, dst in
-                    DirectConv.scatter(src: src, dst: dst, pixels: ld, segmentLength: kw * o,
-                                       segmentStride: geo.paddedW * o, weights: scatterWeights)
                 }
             } else {
                 var scratch: Tensor?
@@ -99,15 +135,10 @@ extension Convolutions {
                 geo.col2imT(colsT.data, images: count, padded.data)
                 withExtendedLifetime(scratch) {}
             }
-            if let ycl {
-                geo.fromPaddedNHWC(padded.data, images: count, deferNCHW ? nil : yd + n0 * outImage,
-                                   channelsLast: ycl.data + n0 * outImage, bias: bd, activation: activation)
-            } else {
-                geo.fromPaddedNHWC(padded.data, images: count, yd + n0 * outImage, bias: bd, activation: activation)
-            }
-        }
+            finish(padded, n0, count)
+        } }
         let plan = ConvTranspose2dPlan(geo: geo, batch: batch, inChannels: c, blockImages: nb, activation: activation,
-                                       w2: w2, savedXT: savedXT, outputChannelsLast: ycl)
+                                       w2: w2, winograd: winograd, savedXT: savedXT, outputChannelsLast: ycl)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in convTranspose2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
         if ycl != nil { out.acceptChannelsLastGradient() }
@@ -125,6 +156,8 @@ struct ConvTranspose2dPlan {
     let activation: Activation
     /// The weight as [C, kh, kw, O] for the GEMM paths (empty when none runs).
     let w2: Tensor
+    /// The Winograd-domain weights when the products run there (`WinogradConv`).
+    let winograd: WinogradConv?
     /// The input channels-last [N * H * W, C], kept for the weight gradient (C a multiple of 16).
     let savedXT: Tensor?
     /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then

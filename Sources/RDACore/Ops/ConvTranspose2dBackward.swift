@@ -7,6 +7,9 @@ extension Convolutions {
     /// the thread count). With the output kept channels-last, the gradient is taken channels-last
     /// (`ChannelsLastGradient`) and the input's handed on so when its producer takes it.
     static func convTranspose2dBackward(_ plan: ConvTranspose2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
+        if plan.winograd != nil, plan.savedXT != nil || !weight.requiresGrad {
+            return convTranspose2dBackwardWinograd(plan, out: out, x: x, weight: weight, bias: bias)
+        }
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, savedXT = plan.savedXT
         let c = plan.inChannels, o = geo.channels, h = geo.outH, w = geo.outW, kh = geo.kernelH, kw = geo.kernelW
         let p = h * w, k = geo.rows, taps = kh * kw, inImage = c * p, outPlane = geo.plane, outImage = o * outPlane

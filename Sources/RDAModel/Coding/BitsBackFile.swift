@@ -8,8 +8,12 @@ extension BitsBack {
     /// when none is set (as in `rda compress` and `rda decompress`: bits-back decoding must
     /// recompute the encoder's tables exactly), and refuses OpenBLAS. A process whose policy is
     /// already per shape (one that trained first) keeps it: its files decode in a process that
-    /// makes the same choices.
+    /// makes the same choices. The convolutions must run as they do by default (RDA_WINOGRAD=0
+    /// is refused), so that encoder and decoder compute the same tables.
     public static func requireDeterministicProducts() throws {
+        if !ConvolutionSettings.winograd {
+            throw RDAError("lossless coding recomputes every probability when decoding and needs the default convolutions; unset RDA_WINOGRAD=0")
+        }
         if GEMM.requestedBackend == .openblas {
             throw RDAError("lossless coding recomputes every probability when decoding and needs the Swift GEMM; unset RDA_GEMM=openblas (or set RDA_GEMM=swift)")
         }

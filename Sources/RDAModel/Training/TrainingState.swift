@@ -100,6 +100,7 @@ public enum TrainingState {
         file.metadata = ["rda.format": format, "rda.adam_step": String(adam.step),
                          "rda.position": String(decoding: try positionEncoder.encode(position), as: UTF8.self)]
         if let gemm { file.metadata[gemmKey] = gemm }
+        file.metadata[convolutionsKey] = convolutions
         let decisions = selector.perShapeDecisions
         if !decisions.isEmpty {
             file.metadata[gemmShapesKey] = String(decoding: try JSONEncoder.sorted.encode(decisions.mapValues(\.rawValue)), as: UTF8.self)
@@ -115,6 +116,12 @@ public enum TrainingState {
     static func recordedGEMMSetup(_ url: URL) -> String? {
         (try? SafetensorsFile.read(from: url))?.metadata[gemmKey]
     }
+
+    /// The metadata key of how the 4x4 stride-2 convolutions ran (`convolutions`): their bits
+    /// differ, so a resume must run them alike.
+    static let convolutionsKey = "rda.convolutions"
+    /// "winograd" or "direct" (RDA_WINOGRAD=0): this process's convolutions.
+    static var convolutions: String { ConvolutionSettings.winograd ? "winograd" : "direct" }
 
     /// The metadata key of the per-shape GEMM decisions the state was trained with.
     static let gemmShapesKey = "rda.gemm_shapes"
@@ -136,6 +143,9 @@ public enum TrainingState {
         guard TrainingStateChecksum.matches(file) else { throw bad("its checksum (rda.checksum) does not match its contents") }
         if let gemm, let recorded = file.metadata[gemmKey], recorded != gemm {
             throw RDAError("\(url.path): the run was trained with GEMM \(recorded) and would continue with \(gemm), giving another model than an uninterrupted run; resume with the same RDA_GEMM, OpenBLAS and calibration cache (~/.cache/rda), or train again with ‹force›")
+        }
+        if let recorded = file.metadata[convolutionsKey], recorded != convolutions {
+            throw RDAError("\(url.path): the run was trained with \(recorded) convolutions and would continue with \(convolutions) ones, giving another model than an uninterrupted run; resume with \(recorded == "direct" ? "RDA_WINOGRAD=0" : "RDA_WINOGRAD unset"), or train again with ‹force›")
         }
         if let text = file.metadata[gemmShapesKey] {
             guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
