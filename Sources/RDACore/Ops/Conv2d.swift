@@ -46,7 +46,8 @@ enum Convolutions {
                            adjoint: GradMode.isEnabled && x.requiresGrad) : nil
         // The backward pass reads the padded input again (weight gradient): keep it.
         let training = GradMode.isEnabled && (weight.requiresGrad || x.requiresGrad || (bias?.requiresGrad ?? false))
-        let saved: Tensor? = training && weight.requiresGrad ? Tensor(uninitialized: [batch * geo.paddedImage]) : nil
+        // (in the Winograd domain its input tiles V are kept instead)
+        let saved: Tensor? = training && weight.requiresGrad && winograd == nil ? Tensor(uninitialized: [batch * geo.paddedImage]) : nil
         // The input channels-last, when the convolution that made it kept them
         // (`ChannelsLastImages`); its NCHW values are then not read (and not made, if pending).
         let xcl = input.channelsLast?.data
@@ -70,9 +71,11 @@ enum Convolutions {
             body(padded)
             withExtendedLifetime(scratch) {}
         }
+        var tilesV: Tensor?   // the Winograd input tiles, kept for the weight gradient
         if let winograd, let ycl {   // the input tiles of every block, the products, the output tiles
             let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles
             let v = Tensor(uninitialized: [WinogradConv.points * t * 4 * c]), mm = Tensor(uninitialized: [WinogradConv.points * t * o])
+            if training && weight.requiresGrad { tilesV = v }
             forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
                 withPadded(n0, count) { WinogradConv.inputTransform($0, images: count, geo: geo, into: v.data, tile0: n0 * tiles, t: t) }
             }
@@ -128,7 +131,8 @@ enum Convolutions {
             }
         } } }
         let plan = Conv2dPlan(geo: geo, batch: batch, blockImages: nb, activation: activation, w2: w2, packed: packed,
-                              winograd: winograd, saved: saved, outputChannelsLast: channelsLastBackward ? ycl : nil)
+                              winograd: winograd, winogradTiles: tilesV, saved: saved,
+                              outputChannelsLast: channelsLastBackward ? ycl : nil)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in conv2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
         if ycl != nil && channelsLastBackward { out.acceptChannelsLastGradient() }
@@ -150,6 +154,8 @@ struct Conv2dPlan {
     let packed: PackedConvWeights?
     /// The Winograd-domain weights when the products run there (`WinogradConv`).
     let winograd: WinogradConv?
+    /// Its input tiles V [25, T, 4C] (`WinogradConv`), kept for the weight gradient.
+    let winogradTiles: Tensor?
     /// The padded NHWC input blocks [N * paddedImage], kept for the weight gradient.
     let saved: Tensor?
     /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then

@@ -53,7 +53,9 @@ extension Convolutions {
         // (or the input's own channels-last copy, when the op that made it kept one)
         let xcl = input.channelsLast
         // (made here only on the scatter path, which transposes the input anyway)
+        // (in the Winograd domain the input's tiles dM are kept instead)
         let keepXT = GradMode.isEnabled && weight.requiresGrad && c % 16 == 0 && ConvBlocking.useDirect(run: kw * o, minimum: 4)
+            && winograd == nil
         let scatters = scatterWeights != nil || winograd != nil   // from x^T rows into padded NHWC images
         let savedXT: Tensor? = keepXT ? (xcl ?? (scatters ? Tensor(uninitialized: [batch * p, c]) : nil)) : nil
         // With O a multiple of 16, keep the output channels-last too (for the next convolution).
@@ -64,7 +66,7 @@ extension Convolutions {
         // The NCHW input is read only where its channels-last copy does not serve (and is then
         // made if pending): here, or in the backward pass for the weight gradient without `savedXT`.
         let xd = xcl != nil ? x.buffer.pointer : input.tensor.data
-        if GradMode.isEnabled && weight.requiresGrad && savedXT == nil { _ = input.tensor }
+        if GradMode.isEnabled && weight.requiresGrad && savedXT == nil && winograd == nil { _ = input.tensor }
 
 
         /// Runs `body` with the block's input channels-last, x^T [count*P, C] (kept in `savedXT`).
@@ -89,9 +91,11 @@ extension Convolutions {
             }
         }
 
+        var tilesDM: Tensor?   // the Winograd tiles of the input, kept for the weight gradient
         if let winograd {   // the adjoint of a convolution's forward: dM tiles, the products, the padded output
             let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles
             let dm = Tensor(uninitialized: [WinogradConv.points * t * c]), dv = Tensor(uninitialized: [WinogradConv.points * t * 4 * o])
+            if GradMode.isEnabled && weight.requiresGrad { tilesDM = dm }
             forEachBlock(count: batch, blockSize: nb) { _, n0, count, _ in
                 withInputRows(n0, count) {
                     WinogradConv.outputAdjoint($0, ldG: c, outputs: c, images: count, geo: geo, into: dm.data, tile0: n0 * tiles, t: t)
@@ -138,7 +142,7 @@ extension Convolutions {
             finish(padded, n0, count)
         } }
         let plan = ConvTranspose2dPlan(geo: geo, batch: batch, inChannels: c, blockImages: nb, activation: activation,
-                                       w2: w2, winograd: winograd, savedXT: savedXT, outputChannelsLast: ycl)
+                                       w2: w2, winograd: winograd, winogradTiles: tilesDM, savedXT: savedXT, outputChannelsLast: ycl)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let out = y.recording(inputs) { out in convTranspose2dBackward(plan, out: out, x: x, weight: weight, bias: bias) }
         if ycl != nil { out.acceptChannelsLastGradient() }
@@ -158,6 +162,8 @@ struct ConvTranspose2dPlan {
     let w2: Tensor
     /// The Winograd-domain weights when the products run there (`WinogradConv`).
     let winograd: WinogradConv?
+    /// Its tiles of the input, dM [25, T, C] (`WinogradConv`), kept for the weight gradient.
+    let winogradTiles: Tensor?
     /// The input channels-last [N * H * W, C], kept for the weight gradient (C a multiple of 16).
     let savedXT: Tensor?
     /// The output channels-last [N, OH, OW, O] when it was made so: the backward pass then

@@ -8,7 +8,7 @@ import RDAKernels
 
 extension Convolutions {
     /// `conv2dBackward` for a convolution whose forward ran in the Winograd domain: the input
-    /// gradient through the adjoint products, the weight gradient from the saved padded input.
+    /// gradient through the adjoint products, the weight gradient from the forward's input tiles.
     static func conv2dBackwardWinograd(_ plan: Conv2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, winograd = plan.winograd!
         let c = geo.channels, o = weight.shape[0], p = geo.outPlane, inImage = c * geo.plane, outImage = o * p
@@ -20,7 +20,7 @@ extension Convolutions {
         let xCL: GradientSink? = wantX ? x.channelsLastGradientSink() : nil
         let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
         let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles, points = WinogradConv.points
-        let dm = Tensor(uninitialized: [points * t * o]), v = Tensor(uninitialized: [wantW ? points * t * 4 * c : 0])
+        let dm = Tensor(uninitialized: [points * t * o])
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
             let gb = g + n0 * outImage
             activation.multiplyByDerivativeSerial(gb, output: yOut + n0 * outImage, count: count * outImage)
@@ -34,10 +34,6 @@ extension Convolutions {
             }
             WinogradConv.outputAdjoint(gcl == nil ? gT.data : gb, ldG: o, outputs: o, images: count, geo: geo,
                                        into: dm.data, tile0: n0 * tiles, t: t)
-            if wantW, let saved = plan.saved {
-                WinogradConv.inputTransform(saved.data + n0 * geo.paddedImage, images: count, geo: geo, into: v.data,
-                                            tile0: n0 * tiles, t: t)
-            }
         }
         if let xSink {   // dV = dM U^T, then every tile's B dV B^T added into the padded images
             let dv = Tensor(uninitialized: [points * t * 4 * c])
@@ -52,7 +48,7 @@ extension Convolutions {
                 }
             }
         }
-        if wantW {   // dW^T [K, O], then into the weight's layout
+        if wantW, let v = plan.winogradTiles {   // dW^T [K, O] from the forward's input tiles, then into the weight's layout
             let sum = Tensor(uninitialized: [geo.rows * o]), sink = weight.gradientSink()
             WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: c, outputs: o, out: sum.data, ldOut: o, accumulate: false)
             scatterWeightGradient(sum.data, ld: o, kh: 4, kw: 4, inner: c, outer: o, sink.pointer,
@@ -63,8 +59,8 @@ extension Convolutions {
 
     /// `convTranspose2dBackward` for a transposed convolution whose forward ran in the Winograd
     /// domain: the output gradient, padded, is the input of the matching convolution, whose
-    /// forward products give the input gradient and whose weight gradient (against the saved
-    /// input rows) the weight's.
+    /// forward products give the input gradient and whose weight gradient (against the forward's
+    /// tiles of the input, dM) the weight's.
     static func convTranspose2dBackwardWinograd(_ plan: ConvTranspose2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, winograd = plan.winograd!
         let c = plan.inChannels, o = geo.channels, p = geo.outH * geo.outW, inImage = c * p, outImage = o * geo.plane
@@ -76,7 +72,7 @@ extension Convolutions {
         let xCL: GradientSink? = wantX ? x.channelsLastGradientSink() : nil
         let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
         let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles, points = WinogradConv.points
-        let v = Tensor(uninitialized: [points * t * 4 * o]), dm = Tensor(uninitialized: [wantW ? points * t * c : 0])
+        let v = Tensor(uninitialized: [points * t * 4 * o])
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
             let gb = g + n0 * outImage
             activation.multiplyByDerivativeSerial(gb, output: yOut + n0 * outImage, count: count * outImage)
@@ -89,10 +85,6 @@ extension Convolutions {
                 geo.toPaddedNHWC(gb, images: count, padded.data)
             }
             WinogradConv.inputTransform(padded.data, images: count, geo: geo, into: v.data, tile0: n0 * tiles, t: t)
-            if wantW, let savedXT = plan.savedXT {
-                WinogradConv.outputAdjoint(savedXT.data + n0 * p * c, ldG: c, outputs: c, images: count, geo: geo,
-                                           into: dm.data, tile0: n0 * tiles, t: t)
-            }
         }
         if let xSink {   // dx^T [N*P, C] = the matching convolution's forward of the padded gradient
             let mm = Tensor(uninitialized: [points * t * c])
@@ -113,7 +105,7 @@ extension Convolutions {
                 }
             }
         }
-        if wantW {   // dW^T [K, C] (K over the output's channels), then into the weight's layout
+        if wantW, let dm = plan.winogradTiles {   // dW^T [K, C] (K over the output's channels) from the forward's dM, then into the weight's layout
             let sum = Tensor(uninitialized: [geo.rows * c]), sink = weight.gradientSink()
             WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: o, outputs: c, out: sum.data, ldOut: c, accumulate: false)
             scatterWeightGradient(sum.data, ld: c, kh: 4, kw: 4, inner: o, outer: c, sink.pointer,

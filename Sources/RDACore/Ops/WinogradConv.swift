@@ -62,31 +62,30 @@ struct WinogradConv {
         let wt = Tensor(uninitialized: [c * 16 * o])
         transposeInto(weight, srcStride: strideOut, rows: o, cols: c * strideIn, wt.data, dstStride: o)
         let src = UnsafeRawPointer(wt.data)
-        parallelRanges(groups * c, grain: 16) { lo, hi in
+        // one task per 16 outputs and 16 channels: its U rows, then (adjoint) their 16 x 16 transposes
+        parallelRanges(groups * (c / 16), grain: 1) { lo, hi in
             withUnsafeTemporaryAllocation(of: V.self, capacity: 16 + 10 + points) { buffer in
                 let w = buffer.baseAddress!, cols = w + 16, u = cols + 10
-                for item in lo..<hi {
-                    let og = item % groups, ch = item / groups
-                    for tap in 0..<16 { w[tap] = src.loadUnaligned(fromByteOffset: 4 * ((ch * 16 + tap) * o + og * 16), as: V.self) }
-                    for phase in 0..<4 {
-                        let (p, q) = (phase >> 1, phase & 1)
-                        // g[a][b] = w[2a + p][2b + q]; U = G g G^T: the columns G g first
-                        Self.gColumn(w[p * 4 + q], w[(2 + p) * 4 + q], into: cols, 2)
-                        Self.gColumn(w[p * 4 + 2 + q], w[(2 + p) * 4 + 2 + q], into: cols + 1, 2)
-                        for x1 in 0..<5 { Self.gColumn(cols[x1 * 2], cols[x1 * 2 + 1], into: u + x1 * 5, 1) }
-                        let kk = phase * c + ch
-                        for xi in 0..<points { UnsafeMutableRawPointer(fp[xi] + (og * k + kk) * 16).storeBytes(of: u[xi], as: V.self) }
+                for task in lo..<hi {
+                    let og = task / (c / 16), cb = task % (c / 16)
+                    for ch in (cb * 16)..<(cb * 16 + 16) {
+                        for tap in 0..<16 { w[tap] = src.loadUnaligned(fromByteOffset: 4 * ((ch * 16 + tap) * o + og * 16), as: V.self) }
+                        for phase in 0..<4 {
+                            let (p, q) = (phase >> 1, phase & 1)
+                            // g[a][b] = w[2a + p][2b + q]; U = G g G^T: the columns G g first
+                            Self.gColumn(w[p * 4 + q], w[(2 + p) * 4 + q], into: cols, 2)
+                            Self.gColumn(w[p * 4 + 2 + q], w[(2 + p) * 4 + 2 + q], into: cols + 1, 2)
+                            for x1 in 0..<5 { Self.gColumn(cols[x1 * 2], cols[x1 * 2 + 1], into: u + x1 * 5, 1) }
+                            let kk = phase * c + ch
+                            for xi in 0..<points { UnsafeMutableRawPointer(fp[xi] + (og * k + kk) * 16).storeBytes(of: u[xi], as: V.self) }
+                        }
                     }
-                }
-            }
-        }
-        if wantAdjoint {   // (kk, o) blocks of 16 x 16: [og][kk][16] -> [kg][o][16]
-            parallelRanges(points, grain: 1) { lo, hi in
-                for xi in lo..<hi {
-                    for kg in 0..<(k / 16) {
-                        for og in 0..<groups {
-                            transposeInto(fp[xi] + (og * k + kg * 16) * 16, srcStride: 16, rows: 16, cols: 16,
-                                          ap[xi] + (kg * o + og * 16) * 16, dstStride: 16)
+                    guard wantAdjoint else { continue }
+                    for phase in 0..<4 {   // (kk, o) blocks of 16 x 16: [og][kk][16] -> [kg][o][16]
+                        let kk0 = phase * c + cb * 16
+                        for xi in 0..<points {
+                            transposeInto(fp[xi] + (og * k + kk0) * 16, srcStride: 16, rows: 16, cols: 16,
+                                          ap[xi] + (kk0 / 16 * o + og * 16) * 16, dstStride: 16)
                         }
                     }
                 }
