@@ -44,18 +44,18 @@ struct WinogradConvTests {
         expectClose(r.values, direct(x, w, b).map { Swift.max($0, 0) }, rtol: 1e-4, atol: 1e-4)
     }
 
-    @Test("conv2d's gradients match finite differences")
+    @Test("conv2d's gradients match finite differences (2 x 2 tiles: neighbours share input points)")
     func conv2dGradients() {
-        checkGradients([random([1, 16, 8, 8], -1, 1, seed: 73), random([16, 16, 4, 4], -0.25, 0.25, seed: 74), random([16], seed: 75)]) {
+        checkGradients([random([1, 16, 16, 16], -1, 1, seed: 73), random([16, 16, 4, 4], -0.25, 0.25, seed: 74), random([16], seed: 75)]) {
             Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1)
         }
     }
 
     @Test("convTranspose2d is conv2d's adjoint, and its gradients match finite differences")
     func transposedConvolution() {
-        let x = random([2, 32, 4, 4], seed: 76), w = random([32, 16, 4, 4], -0.25, 0.25, seed: 77)
+        let x = random([2, 32, 8, 8], seed: 76), w = random([32, 16, 4, 4], -0.25, 0.25, seed: 77)
         let y = Tensor.convTranspose2d(x, weight: w, bias: nil, stride: 2, padding: 1)
-        #expect(y.shape == [2, 16, 8, 8])
+        #expect(y.shape == [2, 16, 16, 16])
         let u = random(y.shape, seed: 78)
         let back = Tensor.conv2d(u, weight: w, bias: nil, stride: 2, padding: 1)   // w read as [O = 32, C = 16]
         let lhs = zip(y.values, u.values).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
