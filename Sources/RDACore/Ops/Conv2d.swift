@@ -37,13 +37,13 @@ enum Convolutions {
         let needsW2 = !direct || (x.requiresGrad && !ConvBlocking.useScatter(run: kw * c, columns: k))
         let w2 = Tensor(uninitialized: [needsW2 ? o : 0, k])
         if needsW2 { weightToTapsLast(weight.data, w2.data, a: o, b: c, taps: taps) }
-        let packed = direct ? PackedConvWeights(weight.data, columns: o, channels: c, kh: kh, kw: kw,
-                                                strideOut: c * taps, strideIn: taps) : nil
         // 4x4 stride-2 kernels of 16k channels: the products in the Winograd domain (the
         // adjoint weights too when the input gradient will be asked for)
         let winograd = direct && WinogradConv.applies(geo: geo, outputs: o)
             ? WinogradConv(weight.data, outputs: o, channels: c, strideOut: c * taps, strideIn: taps,
                            adjoint: GradMode.isEnabled && x.requiresGrad) : nil
+        let packed = direct && winograd == nil ? PackedConvWeights(weight.data, columns: o, channels: c, kh: kh, kw: kw,
+                                                                   strideOut: c * taps, strideIn: taps) : nil
         // The backward pass reads the padded input again (weight gradient): keep it.
         let training = GradMode.isEnabled && (weight.requiresGrad || x.requiresGrad || (bias?.requiresGrad ?? false))
         // (in the Winograd domain its input tiles V are kept instead)

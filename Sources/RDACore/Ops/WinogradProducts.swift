@@ -44,23 +44,23 @@ extension WinogradConv {
         parallelRanges(points, grain: 1) { lo, hi in
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: t) { table in
                 let rows = table.baseAddress!
-                for xi in lo..<hi {   // dU_xi [K, O] = V_xi^T dM_xi
+                for xi in lo..<hi {   // dU_xi [K, O] = V_xi^T dM_xi (row kk of it at dU[kk][xi])
                     for r in 0..<t { rows[r] = v + (xi * t + r) * k }
                     DirectConv.weightGradient(rows: rows, pixels: t, segments: 1, segmentLength: k, segmentStride: k,
                                               panels: dm + xi * t * o, groups: o / 16, pixelStride: o,
-                                              out: dud + xi * k * o, ldOut: o, accumulate: false)
+                                              out: dud + xi * o, ldOut: points * o, accumulate: false)
                 }
             }
         }
         // dW[o, c, 2a + p, 2b + q] = (G^T dU G)[a][b] for phase (p, q)
-        let src = UnsafeRawPointer(dud), stride = k * o
+        let src = UnsafeRawPointer(dud)   // dU as [K][25][O]: a row's 25 points together
         parallelRanges(k, grain: 8) { lo, hi in
             withUnsafeTemporaryAllocation(of: V.self, capacity: points + 10) { buffer in
                 let x = buffer.baseAddress!, half = x + points   // half [xi1][b]: G^T over xi2
                 for kk in lo..<hi {
                     let phase = kk / c, ch = kk % c, p = phase >> 1, q = phase & 1
                     for og in 0..<(o / 16) {
-                        for xi in 0..<points { x[xi] = src.loadUnaligned(fromByteOffset: 4 * (xi * stride + kk * o + og * 16), as: V.self) }
+                        for xi in 0..<points { x[xi] = src.loadUnaligned(fromByteOffset: 4 * ((kk * points + xi) * o + og * 16), as: V.self) }
                         for x1 in 0..<n {
                             let (h0, h1) = gAdjoint(x + x1 * n, 1)
                             half[x1 * 2] = h0
@@ -162,7 +162,9 @@ extension WinogradConv {
                 }
             } } }
         }
-        if activation != .identity {
+        if activation != .identity && ldOut == o {   // the rows are contiguous: one pass
+            activation.apply(out, count: images * geo.outPlane * o, bias: nil, stride: 0)
+        } else if activation != .identity {
             for pixel in 0..<(images * geo.outPlane) { activation.apply(out + pixel * ldOut, count: o, bias: nil, stride: 0) }
         }
     }
