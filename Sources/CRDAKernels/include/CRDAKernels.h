@@ -86,4 +86,19 @@ void rda_conv_scatter_tile2_avx512(const float *const *src, long reduction, cons
 void rda_conv_weight_tile2_avx512(const float *const *rows, long pixels, long offset, const float *panel,
                                   long panelStride, long groupStride, float *sums);
 
+
+/// Winograd F(4x4, 2x2) transforms (`winograd_transforms.h`, RDACore's `WinogradConv`), one
+/// source per instruction set (baseline, avx2, avx512), the same bits in each. Per tile and phase:
+/// the input tiles (B^T d B, into 25 planes `plane` floats apart), their adjoint (added into the
+/// padded image), the output (A^T M A + bias) and its adjoint.
+#define RDA_WINO_DECLARE(suffix) \
+    void rda_wino_input_##suffix(const float *origin, long rowFloats, long c, float *v, long plane); \
+    void rda_wino_input_adjoint_##suffix(const float *dv, long plane, long c, float *origin, long rowFloats); \
+    void rda_wino_output_##suffix(const float *mm, long plane, long o, const float *bias, float *out, long rowPixels, long ldOut); \
+    void rda_wino_output_adjoint_##suffix(const float *g, long rowPixels, long ldG, long o, float *dm, long plane);
+RDA_WINO_DECLARE(baseline)
+RDA_WINO_DECLARE(avx2)
+RDA_WINO_DECLARE(avx512)
+#undef RDA_WINO_DECLARE
+
 #endif

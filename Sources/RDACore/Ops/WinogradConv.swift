@@ -16,8 +16,9 @@
 // M_xi [tiles, O] = V_xi [tiles, 4C] U_xi [4C, O], run by `DirectConv` (the same kernels and
 // bits on every instruction set). The input gradient is the adjoint chain
 // (A dY A^T, then dV_xi = dM_xi U_xi^T, then B dV B^T added into the padded image) and the weight
-// gradient dU_xi = V_xi^T dM_xi, then G^T dU G. About 2.1x fewer multiply-adds than the direct
-// sum (25 / 64 of them, plus the transforms); results differ from the direct sum by rounding.
+// gradient dU_xi = V_xi^T dM_xi, then G^T dU G. 2.56x fewer multiply-adds in the products than
+// the direct sum (25 of 64), plus the transforms (`WinogradProducts.swift`, in C:
+// winograd_transforms.h); results differ from the direct sum by rounding.
 import RDAKernels
 
 /// The weights of one 4x4, stride-2, padding-1 convolution in the Winograd domain, and the
@@ -95,7 +96,8 @@ struct WinogradConv {
         adjoint = adj.map { PackedConvWeights(packed: $0, k: o, columns: k) }
     }
 
-    // MARK: - The transforms (one place for each matrix)
+    // MARK: - The weight transform G (B^T and A^T, which the data's transforms apply, live in
+    // CRDAKernels' winograd_transforms.h: one C source for every instruction set)
 
     /// G x for x = (g0, g1), into out[0, s, ..., 4 s]: G = [[1/2, 0], [1/2, 1/2], [1/6, -1/6],
     /// [1/6, 1/3], [0, 1]].
@@ -113,43 +115,6 @@ struct WinogradConv {
     static func gAdjoint(_ x: UnsafePointer<V>, _ s: Int) -> (V, V) {
         let x0 = x[0], x1 = x[s], x2 = x[2 * s], x3 = x[3 * s], x4 = x[4 * s]
         return (0.5 * (x0 + x1) + (x2 + x3) / 6, 0.5 * x1 + (2 * x3 - x2) / 6 + x4)
-    }
-
-    /// B^T x (5 values, stride s in and out): B^T = [[2, -1, -2, 1, 0], [0, 2, 1, -1, 0],
-    /// [0, -2, 3, -1, 0], [0, -1, 0, 1, 0], [0, 2, -1, -2, 1]].
-    @inline(__always)
-    static func bTranspose(_ x: UnsafeMutablePointer<V>, _ s: Int) {
-        let x0 = x[0], x1 = x[s], x2 = x[2 * s], x3 = x[3 * s], x4 = x[4 * s]
-        x[0] = 2 * (x0 - x2) + (x3 - x1)
-        x[s] = 2 * x1 + (x2 - x3)
-        x[2 * s] = 3 * x2 - 2 * x1 - x3
-        x[3 * s] = x3 - x1
-        x[4 * s] = 2 * (x1 - x3) + (x4 - x2)
-    }
-
-    /// B x: the adjoint of `bTranspose`.
-    @inline(__always)
-    static func bForward(_ x: UnsafeMutablePointer<V>, _ s: Int) {
-        let x0 = x[0], x1 = x[s], x2 = x[2 * s], x3 = x[3 * s], x4 = x[4 * s]
-        x[0] = 2 * x0
-        x[s] = 2 * (x1 - x2 + x4) - x0 - x3
-        x[2 * s] = 3 * x2 + x1 - 2 * x0 - x4
-        x[3 * s] = x0 - x1 - x2 + x3 - 2 * x4
-        x[4 * s] = x4
-    }
-
-    /// A^T x, 5 values to 4: A^T = [[1, 1, 1, 1, 0], [0, 1, -1, 2, 0], [0, 1, 1, 4, 0], [0, 1, -1, 8, 1]].
-    @inline(__always)
-    static func aTranspose(_ x0: V, _ x1: V, _ x2: V, _ x3: V, _ x4: V) -> (V, V, V, V) {
-        let s = x1 + x2, d = x1 - x2
-        return (x0 + s + x3, d + 2 * x3, s + 4 * x3, d + 8 * x3 + x4)
-    }
-
-    /// A x: the adjoint of `aTranspose`, 4 values to 5.
-    @inline(__always)
-    static func aForward(_ x0: V, _ x1: V, _ x2: V, _ x3: V) -> (V, V, V, V, V) {
-        let e = x0 + x2, o = x1 + x3
-        return (x0, e + o, e - o, x0 + 2 * x1 + 4 * x2 + 8 * x3, x3)
     }
 }
 

@@ -8,6 +8,7 @@
 // Layouts, for T tiles (4x4 output pixels each; tile (b, ti, tj), b slowest) and K = 4C:
 //   V  [25][T][K]   the input tiles B^T d B, K ordered (phase p * 2 + q, channel)
 //   M  [25][T][O]   V U (the forward) or A^T dY A (the adjoint of the output transform)
+import CRDAKernels
 import RDAKernels
 
 extension WinogradConv {
@@ -84,84 +85,61 @@ extension WinogradConv {
 
     // MARK: - Transforms of a block of images (tiles tile0 ..< tile0 + images * tilesPerImage of T)
 
-    /// V_xi[tile][(phase, c)] = (B^T d B)[xi] for the 5x5 tile d of each phase of the padded images.
+    /// The transforms' instruction set (`KernelISA.active`): their C variants give the same bits.
+    static let isa = KernelISA.active
+
+    /// V_xi[tile][(phase, c)] = (B^T d B)[xi] for the 5x5 tile d of each phase of the padded images
+    /// (`rda_wino_input`).
     static func inputTransform(_ padded: UnsafePointer<Float>, images: Int, geo: ConvGeometry, into v: UnsafeMutablePointer<Float>,
                                tile0: Int, t: Int) {
         let c = geo.channels, k = 4 * c, rowFloats = geo.paddedW * c, th = geo.outH / m, tw = geo.outW / m
-        withUnsafeTemporaryAllocation(of: V.self, capacity: points) { buffer in
-            let d = buffer.baseAddress!
-            for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-                let tile = tile0 + (b * th + ti) * tw + tj
-                for phase in 0..<4 {
-                    let origin = UnsafeRawPointer(padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats
-                                                  + (2 * m * tj + (phase & 1)) * c)
-                    for cb in stride(from: 0, to: c, by: 16) {
-                        for a in 0..<n { for j in 0..<n {
-                            d[a * n + j] = origin.loadUnaligned(fromByteOffset: 4 * (2 * a * rowFloats + 2 * j * c + cb), as: V.self)
-                        } }
-                        for j in 0..<n { bTranspose(d + j, n) }
-                        for x1 in 0..<n { bTranspose(d + x1 * n, 1) }
-                        let dst = UnsafeMutableRawPointer(v + tile * k + phase * c + cb)
-                        for xi in 0..<points { (dst + 4 * xi * t * k).storeBytes(of: d[xi], as: V.self) }
-                    }
+        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
+            let tile = tile0 + (b * th + ti) * tw + tj
+            for phase in 0..<4 {
+                let origin = padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats + (2 * m * tj + (phase & 1)) * c
+                let dst = v + tile * k + phase * c
+                switch isa {
+                case .avx512: rda_wino_input_avx512(origin, rowFloats, c, dst, t * k)
+                case .avx2: rda_wino_input_avx2(origin, rowFloats, c, dst, t * k)
+                case .baseline: rda_wino_input_baseline(origin, rowFloats, c, dst, t * k)
                 }
-            } } }
-        }
+            }
+        } } }
     }
 
-    /// padded[5x5 tile of each phase] += (B dV B^T): the adjoint of `inputTransform`, tiles in order.
+    /// padded[5x5 tile of each phase] += (B dV B^T): the adjoint of `inputTransform`, tiles in
+    /// order (`rda_wino_input_adjoint`).
     static func inputAdjoint(_ dv: UnsafePointer<Float>, tile0: Int, t: Int, images: Int, geo: ConvGeometry,
                              into padded: UnsafeMutablePointer<Float>) {
         let c = geo.channels, k = 4 * c, rowFloats = geo.paddedW * c, th = geo.outH / m, tw = geo.outW / m
-        withUnsafeTemporaryAllocation(of: V.self, capacity: points) { buffer in
-            let d = buffer.baseAddress!
-            for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-                let tile = tile0 + (b * th + ti) * tw + tj
-                for phase in 0..<4 {
-                    let origin = UnsafeMutableRawPointer(padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats
-                                                         + (2 * m * tj + (phase & 1)) * c)
-                    for cb in stride(from: 0, to: c, by: 16) {
-                        let src = UnsafeRawPointer(dv + tile * k + phase * c + cb)
-                        for xi in 0..<points { d[xi] = src.loadUnaligned(fromByteOffset: 4 * xi * t * k, as: V.self) }
-                        for j in 0..<n { bForward(d + j, n) }
-                        for a in 0..<n { bForward(d + a * n, 1) }
-                        for a in 0..<n { for j in 0..<n {
-                            let at = 4 * (2 * a * rowFloats + 2 * j * c + cb)
-                            (origin + at).storeBytes(of: (origin + at).loadUnaligned(as: V.self) + d[a * n + j], as: V.self)
-                        } }
-                    }
+        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
+            let tile = tile0 + (b * th + ti) * tw + tj
+            for phase in 0..<4 {
+                let origin = padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats + (2 * m * tj + (phase & 1)) * c
+                let src = dv + tile * k + phase * c
+                switch isa {
+                case .avx512: rda_wino_input_adjoint_avx512(src, t * k, c, origin, rowFloats)
+                case .avx2: rda_wino_input_adjoint_avx2(src, t * k, c, origin, rowFloats)
+                case .baseline: rda_wino_input_adjoint_baseline(src, t * k, c, origin, rowFloats)
                 }
-            } } }
-        }
+            }
+        } } }
     }
 
-    /// out rows of every output pixel = A^T M A (+ bias), per tile and group of 16 outputs.
+    /// out rows of every output pixel = act(A^T M A + bias), per tile (`rda_wino_output`).
     static func outputTransform(_ mm: UnsafePointer<Float>, tile0: Int, t: Int, outputs o: Int, images: Int, geo: ConvGeometry,
                                 out: UnsafeMutablePointer<Float>, ldOut: Int, bias: UnsafePointer<Float>?,
                                 activation: Activation = .identity) {
-        let th = geo.outH / m, tw = geo.outW / m, src = UnsafeRawPointer(mm)
-        withUnsafeTemporaryAllocation(of: V.self, capacity: points + 20) { buffer in
-            let x = buffer.baseAddress!, r = x + points   // r [xi1][beta]: A^T over xi2
-            for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-                let tile = tile0 + (b * th + ti) * tw + tj
-                for og in 0..<(o / 16) {
-                    for xi in 0..<points { x[xi] = src.loadUnaligned(fromByteOffset: 4 * ((xi * t + tile) * o + og * 16), as: V.self) }
-                    let bv = bias.map { UnsafeRawPointer($0 + og * 16).loadUnaligned(as: V.self) } ?? V()
-                    for x1 in 0..<n {
-                        let y = aTranspose(x[x1 * n], x[x1 * n + 1], x[x1 * n + 2], x[x1 * n + 3], x[x1 * n + 4])
-                        r[x1 * 4] = y.0; r[x1 * 4 + 1] = y.1; r[x1 * 4 + 2] = y.2; r[x1 * 4 + 3] = y.3
-                    }
-                    for beta in 0..<m {
-                        let y = aTranspose(r[beta], r[4 + beta], r[8 + beta], r[12 + beta], r[16 + beta])
-                        @inline(__always) func put(_ alpha: Int, _ value: V) {
-                            let pixel = (b * geo.outH + m * ti + alpha) * geo.outW + m * tj + beta
-                            UnsafeMutableRawPointer(out + pixel * ldOut + og * 16).storeBytes(of: value + bv, as: V.self)
-                        }
-                        put(0, y.0); put(1, y.1); put(2, y.2); put(3, y.3)
-                    }
-                }
-            } } }
-        }
+        let th = geo.outH / m, tw = geo.outW / m
+        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
+            let tile = tile0 + (b * th + ti) * tw + tj
+            let src = mm + tile * o, dst = out + ((b * geo.outH + m * ti) * geo.outW + m * tj) * ldOut
+            switch isa {
+            case .avx512: rda_wino_output_avx512(src, t * o, o, bias, dst, geo.outW, ldOut)
+            case .avx2: rda_wino_output_avx2(src, t * o, o, bias, dst, geo.outW, ldOut)
+            case .baseline: rda_wino_output_baseline(src, t * o, o, bias, dst, geo.outW, ldOut)
+            }
+        } } }
         if activation != .identity && ldOut == o {   // the rows are contiguous: one pass
             activation.apply(out, count: images * geo.outPlane * o, bias: nil, stride: 0)
         } else if activation != .identity {
@@ -169,32 +147,19 @@ extension WinogradConv {
         }
     }
 
-    /// dM_xi[tile] = (A dY A^T)[xi] from the output gradient's rows: the adjoint of `outputTransform`.
+    /// dM_xi[tile] = (A dY A^T)[xi] from the output gradient's rows: the adjoint of
+    /// `outputTransform` (`rda_wino_output_adjoint`).
     static func outputAdjoint(_ g: UnsafePointer<Float>, ldG: Int, outputs o: Int, images: Int, geo: ConvGeometry,
                               into dm: UnsafeMutablePointer<Float>, tile0: Int, t: Int) {
-        let th = geo.outH / m, tw = geo.outW / m, src = UnsafeRawPointer(g)
-        withUnsafeTemporaryAllocation(of: V.self, capacity: 16 + 20) { buffer in
-            let y = buffer.baseAddress!, r = y + 16   // r [alpha][xi2]: A over beta
-            for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-                let tile = tile0 + (b * th + ti) * tw + tj
-                for og in 0..<(o / 16) {
-                    for alpha in 0..<m { for beta in 0..<m {
-                        let pixel = (b * geo.outH + m * ti + alpha) * geo.outW + m * tj + beta
-                        y[alpha * m + beta] = src.loadUnaligned(fromByteOffset: 4 * (pixel * ldG + og * 16), as: V.self)
-                    } }
-                    for alpha in 0..<m {
-                        let z = aForward(y[alpha * m], y[alpha * m + 1], y[alpha * m + 2], y[alpha * m + 3])
-                        r[alpha * n] = z.0; r[alpha * n + 1] = z.1; r[alpha * n + 2] = z.2; r[alpha * n + 3] = z.3; r[alpha * n + 4] = z.4
-                    }
-                    for x2 in 0..<n {
-                        let z = aForward(r[x2], r[n + x2], r[2 * n + x2], r[3 * n + x2])
-                        @inline(__always) func put(_ x1: Int, _ value: V) {
-                            UnsafeMutableRawPointer(dm + ((x1 * n + x2) * t + tile) * o + og * 16).storeBytes(of: value, as: V.self)
-                        }
-                        put(0, z.0); put(1, z.1); put(2, z.2); put(3, z.3); put(4, z.4)
-                    }
-                }
-            } } }
-        }
+        let th = geo.outH / m, tw = geo.outW / m
+        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
+            let tile = tile0 + (b * th + ti) * tw + tj
+            let src = g + ((b * geo.outH + m * ti) * geo.outW + m * tj) * ldG, dst = dm + tile * o
+            switch isa {
+            case .avx512: rda_wino_output_adjoint_avx512(src, geo.outW, ldG, o, dst, t * o)
+            case .avx2: rda_wino_output_adjoint_avx2(src, geo.outW, ldG, o, dst, t * o)
+            case .baseline: rda_wino_output_adjoint_baseline(src, geo.outW, ldG, o, dst, t * o)
+            }
+        } } }
     }
 }
