@@ -103,7 +103,8 @@ public struct GaussianFigures: ChannelFigures, Equatable {
 
     public var summaryLines: [String] {
         guard let mi = miEstimateNats, let m = miExamples, let gap = priorGapNats else { return [] }
-        return [String(format: "  I(y;z) est. %.4f nats (of at most ln %d = %.2f)   prior gap %.4f", mi, m, log(Double(m)), gap)]
+        // The estimate is a lower bound of I(y, z) (at most ln M), so the gap is an upper bound.
+        return [String(format: "  I(y;z) est. %.4f nats (of at most ln %d = %.2f)   prior gap <= %.4f", mi, m, log(Double(m)), gap)]
     }
 
     public var rateRows: [[String]] {
@@ -117,7 +118,7 @@ public struct GaussianFigures: ChannelFigures, Equatable {
         var rows: [[String]] = []
         if let mi = miEstimateNats, let gap = priorGapNats {
             rows.append(["MI estimate I(y, z)", n(mi), n(mi / M_LN2), "aggregate posterior, \(miExamples ?? 0) examples (at most ln M)"])
-            rows.append(["prior gap", n(gap), n(gap / M_LN2), "rate - MI estimate"])
+            rows.append(["prior gap (at most)", n(gap), n(gap / M_LN2), "rate - MI estimate: an upper bound, as the estimate is a lower bound"])
         }
         return rows
     }
