@@ -6,19 +6,35 @@ import RDAKernels
 // products, and the 25 products over the whole batch between the block loops. The weight
 // gradient is one sum over all the batch's tiles per point (no per-lane partial sums).
 
+/// What both Winograd backward passes read and write: the output's gradient and values
+/// (channels-last when the forward kept its output so), the input's gradient sink (channels-last
+/// when its producer takes it so), and the per-lane bias sums.
+struct BackwardGradients {
+    let channelsLast: Tensor?, g: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>
+    let bias: Bool, biasSums: LaneSums
+    let xChannelsLast: GradientSink?, xSink: GradientSink?
+
+    init(out: Tensor, outputChannelsLast ycl: Tensor?, x: Tensor, weight: Tensor, bias b: Tensor?, lanes: Int, biasLength: Int) {
+        channelsLast = ycl != nil ? out.channelsLastGradientValues() : nil
+        g = channelsLast?.data ?? out.grad!.data
+        output = UnsafePointer(ycl?.data ?? out.data)
+        bias = b?.requiresGrad ?? false
+        biasSums = LaneSums(wanted: bias, lanes: lanes, length: biasLength)
+        xChannelsLast = x.requiresGrad ? x.channelsLastGradientSink() : nil
+        xSink = x.requiresGrad ? (xChannelsLast ?? x.gradientSink()) : nil
+    }
+}
+
 extension Convolutions {
     /// `conv2dBackward` for a convolution whose forward ran in the Winograd domain: the input
     /// gradient through the adjoint products, the weight gradient from the forward's input tiles.
     static func conv2dBackwardWinograd(_ plan: Conv2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, winograd = plan.winograd!
         let c = geo.channels, o = weight.shape[0], p = geo.outPlane, inImage = c * geo.plane, outImage = o * p
-        let ycl = plan.outputChannelsLast
-        let gcl = ycl != nil ? out.channelsLastGradientValues() : nil
-        let g = gcl?.data ?? out.grad!.data, yOut = ycl?.data ?? out.data
-        let wantW = weight.requiresGrad, wantX = x.requiresGrad, wantB = bias?.requiresGrad ?? false
-        let bSums = LaneSums(wanted: wantB, lanes: lanesFor(count: batch, blockSize: nb), length: o)
-        let xCL: GradientSink? = wantX ? x.channelsLastGradientSink() : nil
-        let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
+        let grads = BackwardGradients(out: out, outputChannelsLast: plan.outputChannelsLast, x: x, weight: weight, bias: bias,
+                                      lanes: lanesFor(count: batch, blockSize: nb), biasLength: o)
+        let gcl = grads.channelsLast, g = grads.g, yOut = grads.output, bSums = grads.biasSums
+        let wantW = weight.requiresGrad, wantB = grads.bias, xCL = grads.xChannelsLast, xSink = grads.xSink
         let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles, points = WinogradConv.points
         let dm = Tensor(uninitialized: [points * t * o])
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
@@ -64,20 +80,17 @@ extension Convolutions {
     static func convTranspose2dBackwardWinograd(_ plan: ConvTranspose2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, winograd = plan.winograd!
         let c = plan.inChannels, o = geo.channels, p = geo.outH * geo.outW, inImage = c * p, outImage = o * geo.plane
-        let ycl = plan.outputChannelsLast
-        let gcl = ycl != nil ? out.channelsLastGradientValues() : nil
-        let g = gcl?.data ?? out.grad!.data, yOut = ycl?.data ?? out.data
-        let wantW = weight.requiresGrad, wantX = x.requiresGrad, wantB = bias?.requiresGrad ?? false
-        let bSums = LaneSums(wanted: wantB, lanes: lanesFor(count: batch, blockSize: nb), length: o)
-        let xCL: GradientSink? = wantX ? x.channelsLastGradientSink() : nil
-        let xSink: GradientSink? = wantX ? (xCL ?? x.gradientSink()) : nil
+        let grads = BackwardGradients(out: out, outputChannelsLast: plan.outputChannelsLast, x: x, weight: weight, bias: bias,
+                                      lanes: lanesFor(count: batch, blockSize: nb), biasLength: o)
+        let gcl = grads.channelsLast, g = grads.g, yOut = grads.output, bSums = grads.biasSums
+        let wantW = weight.requiresGrad, wantB = grads.bias, xCL = grads.xChannelsLast, xSink = grads.xSink
         let tiles = WinogradConv.tilesPerImage(geo), t = batch * tiles, points = WinogradConv.points
         let v = Tensor(uninitialized: [points * t * 4 * o])
         forEachBlock(count: batch, blockSize: nb) { lane, n0, count, first in
             let gb = g + n0 * outImage
             activation.multiplyByDerivativeSerial(gb, output: yOut + n0 * outImage, count: count * outImage)
             if wantB { channelSums(gb, images: count, channels: o, plane: geo.plane, into: bSums.slot(lane), first: first, channelsLast: gcl != nil) }
-            guard wantW || wantX else { return }
+            guard wantW || xSink != nil else { return }
             let padded = Tensor(uninitialized: [count * geo.paddedImage])
             if gcl != nil {
                 geo.toPaddedNHWC(channelsLast: gb, images: count, padded.data)

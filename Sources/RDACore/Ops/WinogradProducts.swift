@@ -88,42 +88,49 @@ extension WinogradConv {
     /// The transforms' instruction set (`KernelISA.active`): their C variants give the same bits.
     static let isa = KernelISA.active
 
+    /// body(tile, phase, origin) for every tile of `images` padded images (tile index from
+    /// tile0, in order) and each of its four phases, origin the phase's first point in the
+    /// padded image: the loop of the input transform and of its adjoint.
+    @inline(__always)
+    static func forEachTilePhase(images: Int, geo: ConvGeometry, padded: UnsafeMutablePointer<Float>, tile0: Int,
+                                 _ body: (_ tile: Int, _ phase: Int, _ origin: UnsafeMutablePointer<Float>) -> Void) {
+        let c = geo.channels, rowFloats = geo.paddedW * c, th = geo.outH / m, tw = geo.outW / m
+        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
+            for phase in 0..<4 {
+                body(tile0 + (b * th + ti) * tw + tj, phase,
+                     padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats + (2 * m * tj + (phase & 1)) * c)
+            }
+        } } }
+    }
+
     /// V_xi[tile][(phase, c)] = (B^T d B)[xi] for the 5x5 tile d of each phase of the padded images
     /// (`rda_wino_input`).
     static func inputTransform(_ padded: UnsafePointer<Float>, images: Int, geo: ConvGeometry, into v: UnsafeMutablePointer<Float>,
                                tile0: Int, t: Int) {
-        let c = geo.channels, k = 4 * c, rowFloats = geo.paddedW * c, th = geo.outH / m, tw = geo.outW / m
-        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-            let tile = tile0 + (b * th + ti) * tw + tj
-            for phase in 0..<4 {
-                let origin = padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats + (2 * m * tj + (phase & 1)) * c
-                let dst = v + tile * k + phase * c
-                switch isa {
-                case .avx512: rda_wino_input_avx512(origin, rowFloats, c, dst, t * k)
-                case .avx2: rda_wino_input_avx2(origin, rowFloats, c, dst, t * k)
-                case .baseline: rda_wino_input_baseline(origin, rowFloats, c, dst, t * k)
-                }
+        let c = geo.channels, k = 4 * c, rowFloats = geo.paddedW * c
+        forEachTilePhase(images: images, geo: geo, padded: UnsafeMutablePointer(mutating: padded), tile0: tile0) { tile, phase, origin in
+            let dst = v + tile * k + phase * c
+            switch isa {
+            case .avx512: rda_wino_input_avx512(origin, rowFloats, c, dst, t * k)
+            case .avx2: rda_wino_input_avx2(origin, rowFloats, c, dst, t * k)
+            case .baseline: rda_wino_input_baseline(origin, rowFloats, c, dst, t * k)
             }
-        } } }
+        }
     }
 
     /// padded[5x5 tile of each phase] += (B dV B^T): the adjoint of `inputTransform`, tiles in
     /// order (`rda_wino_input_adjoint`).
     static func inputAdjoint(_ dv: UnsafePointer<Float>, tile0: Int, t: Int, images: Int, geo: ConvGeometry,
                              into padded: UnsafeMutablePointer<Float>) {
-        let c = geo.channels, k = 4 * c, rowFloats = geo.paddedW * c, th = geo.outH / m, tw = geo.outW / m
-        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-            let tile = tile0 + (b * th + ti) * tw + tj
-            for phase in 0..<4 {
-                let origin = padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats + (2 * m * tj + (phase & 1)) * c
-                let src = dv + tile * k + phase * c
-                switch isa {
-                case .avx512: rda_wino_input_adjoint_avx512(src, t * k, c, origin, rowFloats)
-                case .avx2: rda_wino_input_adjoint_avx2(src, t * k, c, origin, rowFloats)
-                case .baseline: rda_wino_input_adjoint_baseline(src, t * k, c, origin, rowFloats)
-                }
+        let c = geo.channels, k = 4 * c, rowFloats = geo.paddedW * c
+        forEachTilePhase(images: images, geo: geo, padded: padded, tile0: tile0) { tile, phase, origin in
+            let src = dv + tile * k + phase * c
+            switch isa {
+            case .avx512: rda_wino_input_adjoint_avx512(src, t * k, c, origin, rowFloats)
+            case .avx2: rda_wino_input_adjoint_avx2(src, t * k, c, origin, rowFloats)
+            case .baseline: rda_wino_input_adjoint_baseline(src, t * k, c, origin, rowFloats)
             }
-        } } }
+        }
     }
 
     /// out rows of every output pixel = act(A^T M A + bias), per tile (`rda_wino_output`).
