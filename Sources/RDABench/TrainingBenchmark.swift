@@ -122,7 +122,7 @@ public enum TrainingBenchmark {
         public var megapixelsPerSec: Double? = nil
         /// How 4x4 stride-2 convolutions of 16k channels ran: "winograd", or "direct" with
         /// RDA_WINOGRAD=0 (`gflops_per_sec` counts the direct method's FLOPs either way).
-        public var convolutions: String = ConvolutionSettings.winograd ? "winograd" : "direct"
+        public var convolutions: String = ConvolutionSettings.name
 
         enum CodingKeys: String, CodingKey {
             case megapixelsPerSec = "megapixels_per_sec", convolutions

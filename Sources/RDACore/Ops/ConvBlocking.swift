@@ -46,7 +46,7 @@ enum ConvBlocking {
 
     /// Whether 4x4 stride-2 convolutions may use `WinogradConv` (RDA_WINOGRAD=0: never; the
     /// command line refuses any value but 0 and 1, `ConvolutionSettings.environmentProblem`).
-    static let winograd = ProcessInfo.processInfo.environment["RDA_WINOGRAD"] != "0"
+    static let winograd = ConvolutionSettings.winograd(ProcessInfo.processInfo.environment["RDA_WINOGRAD"]) ?? true
 
     /// Whether kernel rows of `run` floats (kw * C) are wide enough for `DirectConv`.
     static func useDirect(run: Int, minimum: Int = 16) -> Bool { direct && run >= minimum }
@@ -72,9 +72,23 @@ public enum ConvolutionSettings {
     /// unset or 1): results differ from the direct products by rounding.
     public static var winograd: Bool { ConvBlocking.winograd }
 
+    /// "winograd" or "direct": how this process runs them, as the training state and the
+    /// benchmarks record it.
+    public static var name: String { winograd ? "winograd" : "direct" }
+
+    /// What an `RDA_WINOGRAD` value asks for: unset or "1" Winograd, "0" the direct products,
+    /// anything else nil (refused by `environmentProblem`).
+    static func winograd(_ value: String?) -> Bool? {
+        switch value {
+        case nil, "1"?: return true
+        case "0"?: return false
+        default: return nil
+        }
+    }
+
     /// A one-line error when `RDA_WINOGRAD` is set to anything but 0 or 1 (nil when valid or unset).
     public static func environmentProblem(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        guard let value = environment["RDA_WINOGRAD"], value != "0", value != "1" else { return nil }
+        guard let value = environment["RDA_WINOGRAD"], winograd(value) == nil else { return nil }
         return "RDA_WINOGRAD must be 0 (direct convolutions) or 1 (Winograd where it applies), not '\(value)'"
     }
 }

@@ -66,7 +66,7 @@ extension Convolutions {
         }
         if wantW, let v = plan.winogradTiles {   // dW^T [K, O] from the forward's input tiles, then into the weight's layout
             let sum = Tensor(uninitialized: [geo.rows * o]), sink = weight.gradientSink()
-            WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: c, outputs: o, out: sum.data, ldOut: o, accumulate: false)
+            WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: c, outputs: o, out: sum.data, ldOut: o)
             scatterWeightGradient(sum.data, ld: o, kh: 4, kw: 4, inner: c, outer: o, sink.pointer,
                                   strideOuter: c * 16, strideInner: 16, accumulate: sink.accumulate)
         }
@@ -120,7 +120,7 @@ extension Convolutions {
         }
         if wantW, let dm = plan.winogradTiles {   // dW^T [K, C] (K over the output's channels) from the forward's dM, then into the weight's layout
             let sum = Tensor(uninitialized: [geo.rows * c]), sink = weight.gradientSink()
-            WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: o, outputs: c, out: sum.data, ldOut: c, accumulate: false)
+            WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: o, outputs: c, out: sum.data, ldOut: c)
             scatterWeightGradient(sum.data, ld: c, kh: 4, kw: 4, inner: o, outer: c, sink.pointer,
                                   strideOuter: o * 16, strideInner: 16, accumulate: sink.accumulate)
         }

@@ -31,8 +31,6 @@ struct WinogradConv {
     /// Products per tile: n * n.
     static let points = 25
 
-    /// Output channels O and input channels C of the convolution.
-    let outputs: Int, channels: Int
     /// U_xi as [4C, O] packed for `DirectConv.run` over O (the forward product), per point xi.
     let forward: [PackedConvWeights]
     /// U_xi^T as [O, 4C] packed over 4C (the input-gradient product), per point xi.
@@ -52,8 +50,6 @@ struct WinogradConv {
     /// adjoint product will run.
     init(_ weight: UnsafePointer<Float>, outputs o: Int, channels c: Int, strideOut: Int, strideIn: Int, adjoint wantAdjoint: Bool) {
         precondition(strideIn == 16 && o % 16 == 0 && c % 16 == 0, "WinogradConv: a 4x4 kernel of 16k channels")
-        outputs = o
-        channels = c
         let k = 4 * c, groups = o / 16, points = Self.points
         // U_xi packed over O (the forward's layout) always: the adjoint's is its 16 x 16 transposes
         let fwd = (0..<points).map { _ in Tensor(uninitialized: [k * o]) }

@@ -35,11 +35,11 @@ extension WinogradConv {
     }
 
     /// The weight gradient from V [25][T][4C] and dM [25][T][O] of all T tiles, in
-    /// `DirectConv.weightGradient`'s layout: out[(u * 4 + v) * C + c, o] (= or, with
-    /// `accumulate`, +=) (G^T dU G) with dU_xi = V_xi^T dM_xi. Parallel over points, then over k;
+    /// `DirectConv.weightGradient`'s layout: out[(u * 4 + v) * C + c, o] = (G^T dU G) with
+    /// dU_xi = V_xi^T dM_xi. Parallel over points, then over k;
     /// each sum runs over the tiles in order on one thread.
     static func weightGradient(v: UnsafePointer<Float>, dm: UnsafePointer<Float>, t: Int, channels c: Int, outputs o: Int,
-                               out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool) {
+                               out: UnsafeMutablePointer<Float>, ldOut: Int) {
         let k = 4 * c
         let du = Tensor(uninitialized: [points * k * o]), dud = du.data
         parallelRanges(points, grain: 1) { lo, hi in
@@ -71,8 +71,7 @@ extension WinogradConv {
                             let (g0, g1) = gAdjoint(half + b, 2)
                             @inline(__always) func put(_ a: Int, _ value: V) {
                                 let tap = (2 * a + p) * 4 + 2 * b + q
-                                let dst = UnsafeMutableRawPointer(out + (tap * c + ch) * ldOut + og * 16)
-                                dst.storeBytes(of: accumulate ? dst.loadUnaligned(as: V.self) + value : value, as: V.self)
+                                UnsafeMutableRawPointer(out + (tap * c + ch) * ldOut + og * 16).storeBytes(of: value, as: V.self)
                             }
                             put(0, g0)
                             put(1, g1)

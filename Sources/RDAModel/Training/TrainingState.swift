@@ -121,7 +121,7 @@ public enum TrainingState {
     /// differ, so a resume must run them alike.
     static let convolutionsKey = "rda.convolutions"
     /// "winograd" or "direct" (RDA_WINOGRAD=0): this process's convolutions.
-    static var convolutions: String { ConvolutionSettings.winograd ? "winograd" : "direct" }
+    static var convolutions: String { ConvolutionSettings.name }
 
     /// The metadata key of the per-shape GEMM decisions the state was trained with.
     static let gemmShapesKey = "rda.gemm_shapes"
