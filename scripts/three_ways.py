@@ -1,10 +1,12 @@
-"""The three ways rda turns a rate into bits, on one data set's test split: for Gaussian-channel models
+"""The three ways rda turns a rate into bits, on one data set's test split (or the first N training
+examples, `--split train --count N`, the protocol of the literature's MNIST figures): for Gaussian-channel models
 their rate (KL, no file), channel simulation (`rda compress`) and bits-back (`rda compress
 --lossless`); for quantized models the rounded latents' file. Prints a markdown table and writes a
 chart of bits per image against PSNR with the literature's points. Run through scripts/three-ways."""
 import argparse, json, os, subprocess, sys, tempfile
 
-# Lei, Hassani and Bidokhti 2022, a fixed-rate neural codec on MNIST (32x32 resized images).
+# Lei, Hassani and Bidokhti 2022, a fixed-rate neural codec on MNIST: images resized to 32x32, and
+# (in their released code, leieric/NERD-RCC one_shot_PFR.py) measured on the first 5,000 training images.
 LITERATURE = [(17.9, 18.7), (35.8, 22.7)]
 
 
@@ -20,21 +22,31 @@ def main():
     ap.add_argument("--rda", required=True)
     ap.add_argument("--gaussian", nargs="*", default=[], help="Gaussian-channel run folders")
     ap.add_argument("--quantized", nargs="*", default=[], help="quantized-channel run folders")
-    ap.add_argument("--out", required=True, help="the chart, FILE.svg (FILE.json beside it)")
+    ap.add_argument("--out", required=True, help="the chart, FILE.svg (FILE.json beside it), or FILE.json alone (no chart, no matplotlib)")
     ap.add_argument("--title", default="MNIST test set", help="what the chart's title names (the data and split)")
     ap.add_argument("--no-literature", action="store_true", help="leave out the literature's MNIST points (other data)")
+    ap.add_argument("--split", choices=["test", "train"], default="test", help="the split coded and evaluated")
+    ap.add_argument("--count", type=int, help="with --split train: its first COUNT examples (default all)")
     a = ap.parse_args()
+    if a.count is not None and (a.split != "train" or a.count < 1):
+        sys.exit("--count takes a positive number, with --split train (the test split is always whole)")
+    if os.path.splitext(a.out)[1] not in (".svg", ".json"):
+        sys.exit(f"--out {a.out}: a chart FILE.svg or a table FILE.json")
+    # The examples every command reads: rda eval names the training split's first N --examples,
+    # rda compress its first --count.
+    evaluated = ["--split", a.split] + (["--examples", str(a.count)] if a.count else [])
+    coded = ["--split", a.split] + (["--count", str(a.count)] if a.count else [])
     rows, tmp = [], tempfile.mkdtemp(prefix="rda-three-ways-")
     for m in a.gaussian:
-        e = run(a.rda, ["eval", "--model", m, "--json"])
-        cs = run(a.rda, ["compress", "--model", m, "--examples-per-record", "100", "--out", os.path.join(tmp, "cs.rdac"), "--json"])
-        bb = run(a.rda, ["compress", "--lossless", "--model", m, "--out", os.path.join(tmp, "bb.rdac"), "--json"])
+        e = run(a.rda, ["eval", "--model", m, "--json"] + evaluated)
+        cs = run(a.rda, ["compress", "--model", m, "--examples-per-record", "100", "--out", os.path.join(tmp, "cs.rdac"), "--json"] + coded)
+        bb = run(a.rda, ["compress", "--lossless", "--model", m, "--out", os.path.join(tmp, "bb.rdac"), "--json"] + coded)
         rows.append({"model": m, "lambda": e["lambda"], "channel": "gaussian", "rate_bits": e["rate_bits"], "rate_psnr": e["psnr_db"],
                      "simulated_bits": cs["bits_per_image"], "simulated_psnr": cs["psnr_db"], "lossless_bits_per_dim": bb["bits_per_dim"],
                      "nelbo_bits_per_dim": bb["nelbo_bits_per_dim"]})
     for m in a.quantized:
-        e = run(a.rda, ["eval", "--model", m, "--json"])
-        q = run(a.rda, ["compress", "--model", m, "--examples-per-record", "100", "--out", os.path.join(tmp, "q.rdac"), "--json"])
+        e = run(a.rda, ["eval", "--model", m, "--json"] + evaluated)
+        q = run(a.rda, ["compress", "--model", m, "--examples-per-record", "100", "--out", os.path.join(tmp, "q.rdac"), "--json"] + coded)
         rows.append({"model": m, "lambda": e["lambda"], "channel": "quantized", "quantized_bits": q["bits_per_image"], "quantized_psnr": q["psnr_db"]})
     json.dump(rows, open(os.path.splitext(a.out)[0] + ".json", "w"), indent=1)
     print("| lambda | Gaussian rate (KL, no file) | channel simulation (file) | quantized, rounding (file) | bits-back, lossless (file) |")
@@ -47,6 +59,12 @@ def main():
                  f"{q['quantized_bits']:.2f} bits, {q['quantized_psnr']:.2f} dB" if q else "",
                  f"{g['lossless_bits_per_dim']:.3f} bits/dim (-ELBO {g['nelbo_bits_per_dim']:.3f})" if g else ""]
         print(f"| {lam:g} | " + " | ".join(cells) + " |")
+    if a.out.endswith(".svg"):
+        chart(rows, a)
+
+
+def chart(rows, a):
+    """Bits per image against PSNR: a curve per way, and the literature's points."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
