@@ -80,7 +80,7 @@ def chart(rows, a):
     ax.set_xlabel("bits per image")
     ax.set_ylabel("PSNR (dB)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="best")
     ax.set_title(f"{a.title}: three ways to turn a rate into bits", fontsize=10)
     fig.tight_layout()
     fig.savefig(a.out, format="svg")
