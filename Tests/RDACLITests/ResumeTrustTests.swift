@@ -65,22 +65,23 @@ struct ResumeTrustTests {
         expectCleanFailure(try runRDA(["train", "--resume", dir.path]), mentions: ["state.safetensors", "checksum"])
     }
 
-    @Test func anotherGEMMSetupIsRefusedOnResume() throws {
-        let root = temporaryFolder("rda-trust")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let dir = root.appendingPathComponent("run")
-        let r = try runRDA(["train"] + Self.tiny + ["--inject-nan-at-step", "60", "--out", dir.path], environment: ["RDA_GEMM": "openblas"])
-        #expect(r.status != 0 && fileExists(dir, "state.safetensors"), "\(r.stderr)")
-        expectCleanFailure(try runRDA(["train", "--resume", dir.path], environment: ["RDA_GEMM": "swift"]), mentions: ["GEMM openblas", "swift"])
+    /// A run interrupted under one setting (`trained`), resumed under another (`resumed`).
+    struct OtherSetup: Sendable, CustomTestStringConvertible {
+        let trained: [String: String], resumed: [String: String], mentions: [String]
+        var testDescription: String { "\(trained) then \(resumed)" }
     }
 
-    @Test func otherConvolutionsAreRefusedOnResume() throws {
+    @Test("a run is refused on resume under another GEMM or other convolutions", arguments: [
+        OtherSetup(trained: ["RDA_GEMM": "openblas"], resumed: ["RDA_GEMM": "swift"], mentions: ["GEMM openblas", "swift"]),
+        OtherSetup(trained: ["RDA_WINOGRAD": "0"], resumed: [:], mentions: ["direct convolutions", "RDA_WINOGRAD=0"]),
+    ])
+    func anotherSetupIsRefusedOnResume(_ setup: OtherSetup) throws {
         let root = temporaryFolder("rda-trust")
         defer { try? FileManager.default.removeItem(at: root) }
         let dir = root.appendingPathComponent("run")
-        let r = try runRDA(["train"] + Self.tiny + ["--inject-nan-at-step", "60", "--out", dir.path], environment: ["RDA_WINOGRAD": "0"])
+        let r = try runRDA(["train"] + Self.tiny + ["--inject-nan-at-step", "60", "--out", dir.path], environment: setup.trained)
         #expect(r.status != 0 && fileExists(dir, "state.safetensors"), "\(r.stderr)")
-        expectCleanFailure(try runRDA(["train", "--resume", dir.path]), mentions: ["direct convolutions", "RDA_WINOGRAD=0"])
+        expectCleanFailure(try runRDA(["train", "--resume", dir.path], environment: setup.resumed), mentions: setup.mentions)
     }
 
     @Test func aFullDiskAtTheFirstCheckpointLeavesARerunnableFolder() throws {

@@ -7,7 +7,7 @@ extension Convolutions {
     /// thread count). With the output kept channels-last, the gradient is taken channels-last
     /// (`ChannelsLastGradient`) and the input's handed on so when its producer takes it.
     static func conv2dBackward(_ plan: Conv2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
-        if plan.winograd != nil, plan.winogradTiles != nil || !weight.requiresGrad {
+        if plan.winograd != nil {   // the forward ran in the Winograd domain
             return conv2dBackwardWinograd(plan, out: out, x: x, weight: weight, bias: bias)
         }
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation

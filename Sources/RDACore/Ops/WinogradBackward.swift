@@ -14,7 +14,7 @@ struct BackwardGradients {
     let bias: Bool, biasSums: LaneSums
     let xChannelsLast: GradientSink?, xSink: GradientSink?
 
-    init(out: Tensor, outputChannelsLast ycl: Tensor?, x: Tensor, weight: Tensor, bias b: Tensor?, lanes: Int, biasLength: Int) {
+    init(out: Tensor, outputChannelsLast ycl: Tensor?, x: Tensor, bias b: Tensor?, lanes: Int, biasLength: Int) {
         channelsLast = ycl != nil ? out.channelsLastGradientValues() : nil
         g = channelsLast?.data ?? out.grad!.data
         output = UnsafePointer(ycl?.data ?? out.data)
@@ -31,7 +31,7 @@ extension Convolutions {
     static func conv2dBackwardWinograd(_ plan: Conv2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, winograd = plan.winograd!
         let c = geo.channels, o = weight.shape[0], p = geo.outPlane, inImage = c * geo.plane, outImage = o * p
-        let grads = BackwardGradients(out: out, outputChannelsLast: plan.outputChannelsLast, x: x, weight: weight, bias: bias,
+        let grads = BackwardGradients(out: out, outputChannelsLast: plan.outputChannelsLast, x: x, bias: bias,
                                       lanes: lanesFor(count: batch, blockSize: nb), biasLength: o)
         let gcl = grads.channelsLast, g = grads.g, yOut = grads.output, bSums = grads.biasSums
         let wantW = weight.requiresGrad, wantB = grads.bias, xCL = grads.xChannelsLast, xSink = grads.xSink
@@ -64,8 +64,8 @@ extension Convolutions {
                 }
             }
         }
-        if wantW, let v = plan.winogradTiles {   // dW^T [K, O] from the forward's input tiles, then into the weight's layout
-            let sum = Tensor(uninitialized: [geo.rows * o]), sink = weight.gradientSink()
+        if wantW {   // dW^T [K, O] from the forward's input tiles (kept whenever the weight gradient is recorded)
+            let v = plan.winogradTiles!, sum = Tensor(uninitialized: [geo.rows * o]), sink = weight.gradientSink()
             WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: c, outputs: o, out: sum.data, ldOut: o)
             scatterWeightGradient(sum.data, ld: o, kh: 4, kw: 4, inner: c, outer: o, sink.pointer,
                                   strideOuter: c * 16, strideInner: 16, accumulate: sink.accumulate)
@@ -80,7 +80,7 @@ extension Convolutions {
     static func convTranspose2dBackwardWinograd(_ plan: ConvTranspose2dPlan, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
         let geo = plan.geo, batch = plan.batch, nb = plan.blockImages, activation = plan.activation, winograd = plan.winograd!
         let c = plan.inChannels, o = geo.channels, p = geo.outH * geo.outW, inImage = c * p, outImage = o * geo.plane
-        let grads = BackwardGradients(out: out, outputChannelsLast: plan.outputChannelsLast, x: x, weight: weight, bias: bias,
+        let grads = BackwardGradients(out: out, outputChannelsLast: plan.outputChannelsLast, x: x, bias: bias,
                                       lanes: lanesFor(count: batch, blockSize: nb), biasLength: o)
         let gcl = grads.channelsLast, g = grads.g, yOut = grads.output, bSums = grads.biasSums
         let wantW = weight.requiresGrad, wantB = grads.bias, xCL = grads.xChannelsLast, xSink = grads.xSink
@@ -118,8 +118,8 @@ extension Convolutions {
                 }
             }
         }
-        if wantW, let dm = plan.winogradTiles {   // dW^T [K, C] (K over the output's channels) from the forward's dM, then into the weight's layout
-            let sum = Tensor(uninitialized: [geo.rows * c]), sink = weight.gradientSink()
+        if wantW {   // dW^T [K, C] (K over the output's channels) from the forward's dM (kept whenever the weight gradient is recorded)
+            let dm = plan.winogradTiles!, sum = Tensor(uninitialized: [geo.rows * c]), sink = weight.gradientSink()
             WinogradConv.weightGradient(v: v.data, dm: dm.data, t: t, channels: o, outputs: c, out: sum.data, ldOut: c)
             scatterWeightGradient(sum.data, ld: c, kh: 4, kw: 4, inner: o, outer: c, sink.pointer,
                                   strideOuter: o * 16, strideInner: 16, accumulate: sink.accumulate)

@@ -87,19 +87,26 @@ extension WinogradConv {
     /// The transforms' instruction set (`KernelISA.active`): their C variants give the same bits.
     static let isa = KernelISA.active
 
-    /// body(tile, phase, origin) for every tile of `images` padded images (tile index from
-    /// tile0, in order) and each of its four phases, origin the phase's first point in the
-    /// padded image: the loop of the input transform and of its adjoint.
+    /// body(tile, b, ti, tj) for every tile (ti, tj) of `images` images, b the image, the tile
+    /// index from tile0 in order: the loop of every transform.
+    @inline(__always)
+    static func forEachTile(images: Int, geo: ConvGeometry, tile0: Int, _ body: (_ tile: Int, _ b: Int, _ ti: Int, _ tj: Int) -> Void) {
+        let th = geo.outH / m, tw = geo.outW / m
+        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw { body(tile0 + (b * th + ti) * tw + tj, b, ti, tj) } } }
+    }
+
+    /// body(tile, phase, origin) for every tile of `images` padded images and each of its four
+    /// phases, origin the phase's first point in the padded image: the loop of the input
+    /// transform and of its adjoint.
     @inline(__always)
     static func forEachTilePhase(images: Int, geo: ConvGeometry, padded: UnsafeMutablePointer<Float>, tile0: Int,
                                  _ body: (_ tile: Int, _ phase: Int, _ origin: UnsafeMutablePointer<Float>) -> Void) {
-        let c = geo.channels, rowFloats = geo.paddedW * c, th = geo.outH / m, tw = geo.outW / m
-        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
+        let c = geo.channels, rowFloats = geo.paddedW * c
+        forEachTile(images: images, geo: geo, tile0: tile0) { tile, b, ti, tj in
             for phase in 0..<4 {
-                body(tile0 + (b * th + ti) * tw + tj, phase,
-                     padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats + (2 * m * tj + (phase & 1)) * c)
+                body(tile, phase, padded + b * geo.paddedImage + (2 * m * ti + (phase >> 1)) * rowFloats + (2 * m * tj + (phase & 1)) * c)
             }
-        } } }
+        }
     }
 
     /// V_xi[tile][(phase, c)] = (B^T d B)[xi] for the 5x5 tile d of each phase of the padded images
@@ -136,16 +143,14 @@ extension WinogradConv {
     static func outputTransform(_ mm: UnsafePointer<Float>, tile0: Int, t: Int, outputs o: Int, images: Int, geo: ConvGeometry,
                                 out: UnsafeMutablePointer<Float>, ldOut: Int, bias: UnsafePointer<Float>?,
                                 activation: Activation = .identity) {
-        let th = geo.outH / m, tw = geo.outW / m
-        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-            let tile = tile0 + (b * th + ti) * tw + tj
+        forEachTile(images: images, geo: geo, tile0: tile0) { tile, b, ti, tj in
             let src = mm + tile * o, dst = out + ((b * geo.outH + m * ti) * geo.outW + m * tj) * ldOut
             switch isa {
             case .avx512: rda_wino_output_avx512(src, t * o, o, bias, dst, geo.outW, ldOut)
             case .avx2: rda_wino_output_avx2(src, t * o, o, bias, dst, geo.outW, ldOut)
             case .baseline: rda_wino_output_baseline(src, t * o, o, bias, dst, geo.outW, ldOut)
             }
-        } } }
+        }
         if activation != .identity && ldOut == o {   // the rows are contiguous: one pass
             activation.apply(out, count: images * geo.outPlane * o, bias: nil, stride: 0)
         } else if activation != .identity {
@@ -157,15 +162,13 @@ extension WinogradConv {
     /// `outputTransform` (`rda_wino_output_adjoint`).
     static func outputAdjoint(_ g: UnsafePointer<Float>, ldG: Int, outputs o: Int, images: Int, geo: ConvGeometry,
                               into dm: UnsafeMutablePointer<Float>, tile0: Int, t: Int) {
-        let th = geo.outH / m, tw = geo.outW / m
-        for b in 0..<images { for ti in 0..<th { for tj in 0..<tw {
-            let tile = tile0 + (b * th + ti) * tw + tj
+        forEachTile(images: images, geo: geo, tile0: tile0) { tile, b, ti, tj in
             let src = g + ((b * geo.outH + m * ti) * geo.outW + m * tj) * ldG, dst = dm + tile * o
             switch isa {
             case .avx512: rda_wino_output_adjoint_avx512(src, geo.outW, ldG, o, dst, t * o)
             case .avx2: rda_wino_output_adjoint_avx2(src, geo.outW, ldG, o, dst, t * o)
             case .baseline: rda_wino_output_adjoint_baseline(src, geo.outW, ldG, o, dst, t * o)
             }
-        } } }
+        }
     }
 }

@@ -100,7 +100,7 @@ public enum TrainingState {
         file.metadata = ["rda.format": format, "rda.adam_step": String(adam.step),
                          "rda.position": String(decoding: try positionEncoder.encode(position), as: UTF8.self)]
         if let gemm { file.metadata[gemmKey] = gemm }
-        file.metadata[convolutionsKey] = convolutions
+        file.metadata[convolutionsKey] = ConvolutionSettings.name
         let decisions = selector.perShapeDecisions
         if !decisions.isEmpty {
             file.metadata[gemmShapesKey] = String(decoding: try JSONEncoder.sorted.encode(decisions.mapValues(\.rawValue)), as: UTF8.self)
@@ -117,11 +117,9 @@ public enum TrainingState {
         (try? SafetensorsFile.read(from: url))?.metadata[gemmKey]
     }
 
-    /// The metadata key of how the 4x4 stride-2 convolutions ran (`convolutions`): their bits
+    /// The metadata key of how the 4x4 stride-2 convolutions ran (`ConvolutionSettings.name`): their bits
     /// differ, so a resume must run them alike.
     static let convolutionsKey = "rda.convolutions"
-    /// "winograd" or "direct" (RDA_WINOGRAD=0): this process's convolutions.
-    static var convolutions: String { ConvolutionSettings.name }
 
     /// The metadata key of the per-shape GEMM decisions the state was trained with.
     static let gemmShapesKey = "rda.gemm_shapes"
@@ -144,8 +142,8 @@ public enum TrainingState {
         if let gemm, let recorded = file.metadata[gemmKey], recorded != gemm {
             throw RDAError("\(url.path): the run was trained with GEMM \(recorded) and would continue with \(gemm), giving another model than an uninterrupted run; resume with the same RDA_GEMM, OpenBLAS and calibration cache (~/.cache/rda), or train again with ‹force›")
         }
-        if let recorded = file.metadata[convolutionsKey], recorded != convolutions {
-            throw RDAError("\(url.path): the run was trained with \(recorded) convolutions and would continue with \(convolutions) ones, giving another model than an uninterrupted run; resume with \(recorded == "direct" ? "RDA_WINOGRAD=0" : "RDA_WINOGRAD unset"), or train again with ‹force›")
+        if let recorded = file.metadata[convolutionsKey], recorded != ConvolutionSettings.name {
+            throw RDAError("\(url.path): the run was trained with \(recorded) convolutions and would continue with \(ConvolutionSettings.name) ones, giving another model than an uninterrupted run; resume with \(recorded == "direct" ? "RDA_WINOGRAD=0" : "RDA_WINOGRAD unset"), or train again with ‹force›")
         }
         if let text = file.metadata[gemmShapesKey] {
             guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
