@@ -51,7 +51,9 @@ struct BadInputTests {
     @Test func missingDatasetListsPlacesSearched() throws {
         let empty = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: empty) }
-        let r = try runRDA(["train", "--data", "mnist", "--data-dir", empty.path, "--out", temporaryFolder().path])
+        // every place searched empty, whatever the user's RDA_DATA_DIR and ~/.cache/rda hold
+        let r = try runRDA(["train", "--data", "mnist", "--data-dir", empty.path, "--out", temporaryFolder().path],
+                           environment: ["RDA_DATA_DIR": empty.path, "HOME": empty.path])
         expectCleanFailure(r, mentions: ["mnist", empty.path, "/usr/share/datasets", "rda data fetch mnist"])
     }
 
